@@ -1,0 +1,64 @@
+"""The `newsdedup` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from transforms.errors import UsageError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+newsdedup: language, near-duplicate groups and stories for news articles.
+
+commands:
+  run    batch run: --input FILE|FOLDER|GLOB (repeatable) --output FOLDER [options]
+         `newsdedup run --help` lists every option, Beam's pipeline options included.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print(_DESCRIPTION)
+        return EXIT_OK if args else EXIT_USAGE
+    command, rest = args[0], args[1:]
+    if command != "run":
+        print(f"newsdedup: unknown command {command!r}; try 'newsdedup --help'", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if "-h" in rest or "--help" in rest:
+        return _print_run_help()
+    from pipelines.batch import run
+
+    try:
+        summary = run(rest)
+    except UsageError as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newsdedup: interrupted; the output folder is unchanged", file=sys.stderr)
+        return 130
+    print(summary.render())
+    return EXIT_OK
+
+
+def _print_run_help() -> int:
+    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+    from pipelines.options import NewsdedupOptions
+
+    parser = _BeamArgumentParser(prog="newsdedup run", add_help=False)
+    option_classes: list[type[PipelineOptions]] = [NewsdedupOptions]
+    option_classes += [c for c in PipelineOptions.__subclasses__() if c is not NewsdedupOptions]
+    for cls in option_classes:
+        cls._add_argparse_args(parser)
+    parser.print_help()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

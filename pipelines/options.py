@@ -1,0 +1,60 @@
+"""Command-line options of newsdedup, as Beam PipelineOptions."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.core.config import DedupConfig
+
+DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+class NewsdedupOptions(PipelineOptions):
+    """Inputs, output and every clustering parameter (defaults from DedupConfig)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--input",
+            dest="inputs",
+            action="append",
+            help="a file, a directory or a glob; repeatable. Formats by extension: "
+            ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog)",
+        )
+        parser.add_argument("--output", help="output folder (articles/, stories/, rejects/)")
+        parser.add_argument(
+            "--max-record-bytes",
+            type=int,
+            default=DEFAULT_MAX_RECORD_BYTES,
+            help="records (JSON lines, text files) larger than this are rejected as too_large",
+        )
+        parser.add_argument(
+            "--output-shards",
+            type=int,
+            default=1,
+            help="Parquet files per date partition of articles/ (more for parallel writes)",
+        )
+        defaults = DedupConfig()
+        for f in fields(DedupConfig):
+            parser.add_argument(
+                _flag(f.name),
+                dest=f.name,
+                type=type(getattr(defaults, f.name)),
+                default=getattr(defaults, f.name),
+                help=f"{f.metadata['help']} (default: {getattr(defaults, f.name)})",
+            )
+
+
+def dedup_config(options: PipelineOptions) -> DedupConfig:
+    """The validated DedupConfig of the parsed options (ValueError if out of range)."""
+    view = options.view_as(NewsdedupOptions)
+    config = DedupConfig(**{f.name: getattr(view, f.name) for f in fields(DedupConfig)})
+    config.validate()
+    return config

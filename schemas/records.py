@@ -1,0 +1,104 @@
+"""Typed records that flow between the steps of the pipeline.
+
+They are plain frozen dataclasses so that the pure core functions can build and
+test them without Beam, and Beam can pickle them between workers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class RejectReason(enum.StrEnum):
+    """Stable codes for input records that cannot become articles."""
+
+    MALFORMED_JSON = "malformed_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_ID = "missing_id"
+    MISSING_TEXT = "missing_text"
+    EMPTY_TEXT = "empty_text"
+    WRONG_TYPE = "wrong_type"
+    INVALID_UTF8 = "invalid_utf8"
+    BINARY_FILE = "binary_file"
+    EMPTY_FILE = "empty_file"
+    TOO_LARGE = "too_large"
+    ID_CONFLICT = "id_conflict"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    UNREADABLE_FILE = "unreadable_file"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input record that could not become an article, and why."""
+
+    source_file: str
+    line: int | None
+    reason: RejectReason
+    detail: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputArticle:
+    """One article as parsed from input, before any analysis.
+
+    `text` is the readable body (Unicode NFC, whitespace tidied, paragraphs kept
+    as blank-line separated blocks). `published_at` is timezone-aware UTC.
+    """
+
+    article_id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    language_hint: str | None = None
+    parent_id: str | None = None
+    source_file: str = ""
+    line: int | None = None
+    timestamp_invalid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSketch:
+    """What clustering needs of an article: ids, times and signatures, no text.
+
+    `article_key` is a 63-bit hash of `article_id`, used as a compact
+    deterministic key in shuffles. `fingerprints` are the passage fingerprints
+    (see transforms.core.fingerprints): sorted little-endian uint64 values.
+    """
+
+    article_key: int
+    article_id: str
+    published_ts: float | None
+    language: str
+    content_hash: str
+    text_length: int
+    signature: bytes
+    fingerprints: bytes
+    source_key: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedArticle:
+    """An article with everything computed from its own text."""
+
+    article: InputArticle
+    article_key: int
+    language: str
+    language_probability: float | None
+    content_hash: str
+    sketch: ArticleSketch
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAssignment:
+    """The clustering result for one article."""
+
+    article_id: str
+    dup_group_id: str
+    story_id: str
+    is_canonical: bool
+    exact_duplicate_of: str | None

@@ -1,0 +1,215 @@
+"""Near-duplicate groups and stories as Beam transforms.
+
+Only ids, times, hashes and signatures travel here; article text never does.
+
+1. Candidates: every article's LSH band keys (near-duplicates) and passage
+   fingerprints (stories) are sharded by key; each shard is an inverted index
+   that yields the pairs sharing keys, with counts.
+2. Verification: each candidate pair is joined with both articles' facts
+   (signature, fingerprint count, time) and kept if it passes.
+3. Clustering: verified links and all nodes meet on one key, where union-find
+   gives groups and ids (a few small tuples per article).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from schemas.records import ArticleAssignment, ArticleSketch
+from transforms.core.candidates import candidate_pairs, split_by_shard
+from transforms.core.clustering import (
+    ClusterNode,
+    PairFacts,
+    cluster,
+    is_story_link,
+    near_duplicate_score,
+    story_score,
+)
+from transforms.core.config import DedupConfig
+from transforms.core.signatures import LshBands, band_keys, signature_from_bytes
+
+DUP_LEVEL = "dup"
+STORY_LEVEL = "story"
+PairKey = tuple[int, int]
+PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
+
+
+class ShardKeysFn(beam.DoFn):
+    """A batch of sketches -> per (level, shard): key and owner arrays."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self._config = config
+        self._bands = LshBands.for_threshold(
+            config.dup_threshold, config.num_perm, config.lsh_bands
+        )
+
+    def process(
+        self, batch: Sequence[ArticleSketch]
+    ) -> Iterator[tuple[tuple[str, int], tuple[np.ndarray, np.ndarray]]]:
+        levels = {
+            DUP_LEVEL: [band_keys(signature_from_bytes(s.signature), self._bands) for s in batch],
+            STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in batch],
+        }
+        for level, per_article in levels.items():
+            keys = np.concatenate(per_article).astype(np.uint64)
+            owners = np.repeat(
+                np.array([s.article_key for s in batch], dtype=np.int64),
+                [len(k) for k in per_article],
+            )
+            for shard, entries in split_by_shard(
+                keys, owners, self._config.candidate_shards
+            ).items():
+                yield (level, shard), entries
+
+
+class PairsFromShardFn(beam.DoFn):
+    """One shard's inverted index -> candidate pairs with shared-key counts."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self._max_owners = {
+            DUP_LEVEL: config.max_band_articles,
+            STORY_LEVEL: config.max_key_articles,
+        }
+        self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
+
+    def process(
+        self, element: tuple[tuple[str, int], Iterable[tuple[np.ndarray, np.ndarray]]]
+    ) -> Iterator[tuple[PairKey, PairCounts]]:
+        (level, _shard), parts = element
+        chunks = list(parts)
+        keys = np.concatenate([k for k, _ in chunks])
+        owners = np.concatenate([o for _, o in chunks])
+        pairs = candidate_pairs(keys, owners, self._max_owners[level])
+        if level == STORY_LEVEL:
+            self._skipped.inc(pairs.skipped_keys)
+        for left, right, shared in zip(
+            pairs.left.tolist(), pairs.right.tolist(), pairs.shared.tolist(), strict=True
+        ):
+            yield (left, right), (shared, 0) if level == DUP_LEVEL else (0, shared)
+
+
+def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
+    dup, story = 0, 0
+    for d, s in counts:
+        dup += d
+        story += s
+    return dup, story
+
+
+def _facts_of(sketch: ArticleSketch) -> tuple[int, PairFacts]:
+    return sketch.article_key, PairFacts(
+        sketch.published_ts, len(sketch.fingerprints) // 8, sketch.signature
+    )
+
+
+def _attach_left(element: tuple[int, dict[str, list[Any]]]) -> Iterator[tuple[int, Any]]:
+    left, joined = element
+    if not joined["facts"]:
+        return
+    facts = joined["facts"][0]
+    for right, counts in joined["pairs"]:
+        yield right, (left, counts, facts)
+
+
+class VerifyPairsFn(beam.DoFn):
+    """Candidate pair with both articles' facts -> verified links."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self._config = config
+        self._links = {
+            level: Metrics.counter("newsdedup", f"{level}_links")
+            for level in (DUP_LEVEL, STORY_LEVEL)
+        }
+
+    def process(
+        self, element: tuple[int, dict[str, list[Any]]]
+    ) -> Iterator[tuple[str, int, int, float]]:
+        right, joined = element
+        if not joined["facts"]:
+            return
+        right_facts = joined["facts"][0]
+        for left, (_, shared), left_facts in joined["pairs"]:
+            # Any candidate, from band keys or fingerprints, may be a near-duplicate.
+            similarity = near_duplicate_score(left_facts, right_facts)
+            if similarity >= self._config.dup_threshold:
+                self._links[DUP_LEVEL].inc()
+                yield DUP_LEVEL, left, right, similarity
+            elif shared and is_story_link(shared, left_facts, right_facts, self._config):
+                self._links[STORY_LEVEL].inc()
+                yield STORY_LEVEL, left, right, story_score(shared, left_facts, right_facts)
+
+
+class ClusterFn(beam.DoFn):
+    """All nodes and links of the run -> one assignment per article."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self._config = config
+        self._dup_groups = Metrics.counter("newsdedup", "dup_groups")
+        self._stories = Metrics.counter("newsdedup", "stories")
+
+    def process(
+        self, element: tuple[int, dict[str, list[Any]]]
+    ) -> Iterator[tuple[int, ArticleAssignment]]:
+        _, joined = element
+        links = joined["links"]
+        result = cluster(
+            joined["nodes"],
+            dup_links=[(a, b) for level, a, b, _ in links if level == DUP_LEVEL],
+            story_links=[(a, b, score) for level, a, b, score in links if level == STORY_LEVEL],
+            min_link_density=self._config.story_link_density,
+        )
+        self._dup_groups.inc(result.dup_group_count)
+        self._stories.inc(result.story_count)
+        yield from sorted(result.assignments.items())
+
+
+class ClusterArticles(beam.PTransform):
+    """ArticleSketch -> (article_key, ArticleAssignment)."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, sketches: beam.PCollection) -> beam.PCollection:
+        config = self._config
+        candidates = (
+            sketches
+            | "BatchSketches" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+            | "ShardKeys" >> beam.ParDo(ShardKeysFn(config))
+            | "GroupShards" >> beam.GroupByKey()
+            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config))
+            | "AddPairCounts" >> beam.CombinePerKey(add_counts)
+        )
+        facts = sketches | "FactsByArticle" >> beam.Map(_facts_of)
+        links = (
+            {
+                "pairs": candidates
+                | "KeyByLeft" >> beam.Map(lambda kv: (kv[0][0], (kv[0][1], kv[1]))),
+                "facts": facts,
+            }
+            | "JoinLeftFacts" >> beam.CoGroupByKey()
+            | "AttachLeftFacts" >> beam.FlatMap(_attach_left)
+        )
+        verified = (
+            {"pairs": links, "facts": facts}
+            | "JoinRightFacts" >> beam.CoGroupByKey()
+            | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
+        )
+        nodes = sketches | "Nodes" >> beam.Map(
+            lambda s: ClusterNode(
+                s.article_key, s.article_id, s.published_ts, s.text_length, s.content_hash
+            )
+        )
+        return (
+            {
+                "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
+                "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
+            }
+            | "GatherGraph" >> beam.CoGroupByKey()
+            | "Cluster" >> beam.ParDo(ClusterFn(config))
+        )

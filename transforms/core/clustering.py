@@ -1,0 +1,175 @@
+"""Near-duplicate groups and stories from verified pairs.
+
+Pure functions over small records (ids, times, lengths, hashes): the Beam
+transforms feed them whatever they gathered, in any order, and get the same
+groups and ids back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from schemas.records import ArticleAssignment
+from transforms.core.config import DedupConfig
+from transforms.core.signatures import estimated_jaccard, signature_from_bytes
+from transforms.core.unionfind import UnionFind
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterNode:
+    """What clustering needs of one article."""
+
+    article_key: int
+    article_id: str
+    published_ts: float | None
+    text_length: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairFacts:
+    """What verifying a candidate pair needs of one of its articles."""
+
+    published_ts: float | None
+    fingerprint_count: int
+    signature: bytes
+
+
+def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
+    return estimated_jaccard(
+        signature_from_bytes(left.signature), signature_from_bytes(right.signature)
+    )
+
+
+def within_window(left: float | None, right: float | None, window_hours: float) -> bool:
+    """Unknown publication times never rule a pair out."""
+    if left is None or right is None:
+        return True
+    return abs(left - right) <= window_hours * 3600.0
+
+
+def story_score(shared: int, left: PairFacts, right: PairFacts) -> float:
+    """Share of the shorter article's passage fingerprints that the other one has too."""
+    smaller = min(left.fingerprint_count, right.fingerprint_count)
+    return shared / smaller if smaller else 0.0
+
+
+def is_story_link(shared: int, left: PairFacts, right: PairFacts, config: DedupConfig) -> bool:
+    return (
+        shared >= config.story_min_shared
+        and story_score(shared, left, right) >= config.story_threshold
+        and within_window(left.published_ts, right.published_ts, config.story_window_hours)
+    )
+
+
+def stable_id(prefix: str, member_id: str) -> str:
+    digest = hashlib.blake2b(member_id.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{prefix}_{digest}"
+
+
+def canonical_order(node: ClusterNode) -> tuple[bool, float, int, str]:
+    """The representative of a group sorts first: the earliest published (the
+    original wire copy, typically), then the longest, then the smallest id."""
+    unknown_time = node.published_ts is None
+    return (unknown_time, node.published_ts or 0.0, -node.text_length, node.article_id)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    assignments: dict[int, ArticleAssignment]
+    dup_group_count: int
+    story_count: int
+
+
+def merge_stories(
+    units: list[int], unit_links: dict[tuple[int, int], float], min_link_density: float
+) -> UnionFind[int]:
+    """Stories from near-duplicate groups ("units") and scored links between them.
+
+    Links are taken strongest first. Two partial stories merge only if at least
+    `min_link_density` of the unit pairs between them are linked: a single
+    shared background paragraph or footer is one link between two dense
+    stories and cannot chain them, while a short report linked to most of a
+    story joins it. Ties are broken by unit key, so the result does not depend
+    on input order.
+    """
+    stories: UnionFind[int] = UnionFind(units)
+    size = dict.fromkeys(units, 1)
+    # Linked unit pairs between each pair of current stories, kept up to date on merges.
+    between: dict[int, dict[int, int]] = {unit: {} for unit in units}
+    for left, right in unit_links:
+        between[left][right] = between[left].get(right, 0) + 1
+        between[right][left] = between[right].get(left, 0) + 1
+    for (left, right), _ in sorted(unit_links.items(), key=lambda item: (-item[1], item[0])):
+        a, b = stories.find(left), stories.find(right)
+        if a == b:
+            continue
+        if between[a].get(b, 0) < min_link_density * size[a] * size[b]:
+            continue
+        root = stories.union(a, b)
+        other = b if root == a else a
+        size[root] = size[a] + size[b]
+        for neighbour, count in between.pop(other).items():
+            del between[neighbour][other]
+            if neighbour != root:
+                between[root][neighbour] = between[root].get(neighbour, 0) + count
+                between[neighbour][root] = between[neighbour].get(root, 0) + count
+        between[root].pop(root, None)
+    return stories
+
+
+def cluster(
+    nodes: Iterable[ClusterNode],
+    dup_links: Iterable[tuple[int, int]],
+    story_links: Iterable[tuple[int, int, float]],
+    min_link_density: float,
+) -> Clustering:
+    """Near-duplicate groups from dup links and equal content; stories from scored
+    story links between groups. Ids derive from the smallest article id in the
+    group or story."""
+    by_key = {node.article_key: node for node in nodes}
+    dup_sets: UnionFind[int] = UnionFind(sorted(by_key))
+    first_with_content: dict[str, int] = {}
+    for key in sorted(by_key):
+        content = by_key[key].content_hash
+        dup_sets.union(first_with_content.setdefault(content, key), key)
+    for left, right in dup_links:
+        if left in by_key and right in by_key:
+            dup_sets.union(left, right)
+
+    dup_groups = dup_sets.groups()
+    group_of_unit = {min(group): group for group in dup_groups}
+    unit_of = {key: unit for unit, group in group_of_unit.items() for key in group}
+    unit_links: dict[tuple[int, int], float] = {}
+    for left, right, score in story_links:
+        if left not in by_key or right not in by_key:
+            continue
+        u, v = sorted((unit_of[left], unit_of[right]))
+        if u != v:
+            unit_links[u, v] = max(score, unit_links.get((u, v), 0.0))
+    story_sets = merge_stories(sorted(group_of_unit), unit_links, min_link_density)
+    stories = story_sets.groups()
+    story_of: dict[int, str] = {}
+    for story in stories:
+        story_members = [key for unit in story for key in group_of_unit[unit]]
+        story_id = stable_id("st", min(by_key[k].article_id for k in story_members))
+        for key in story_members:
+            story_of[key] = story_id
+
+    assignments: dict[int, ArticleAssignment] = {}
+    for group in dup_groups:
+        members = sorted((by_key[k] for k in group), key=canonical_order)
+        group_id = stable_id("dg", min(m.article_id for m in members))
+        first_of_content: dict[str, str] = {}
+        for rank, node in enumerate(members):
+            original = first_of_content.setdefault(node.content_hash, node.article_id)
+            assignments[node.article_key] = ArticleAssignment(
+                article_id=node.article_id,
+                dup_group_id=group_id,
+                story_id=story_of[node.article_key],
+                is_canonical=rank == 0,
+                exact_duplicate_of=None if original == node.article_id else original,
+            )
+    return Clustering(assignments, len(dup_groups), len(stories))

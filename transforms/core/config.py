@@ -1,0 +1,106 @@
+"""Parameters of the analysis and clustering steps, with their defaults.
+
+One frozen dataclass shared by the pure core, the Beam transforms and the CLI
+(pipelines.options derives its flags from the field metadata), so a default is
+written down exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+MINHASH_SCHEME = "affine32"
+
+
+def _param(
+    default: Any, help_text: str, *, lo: float | None = None, hi: float | None = None
+) -> Any:
+    return field(default=default, metadata={"help": help_text, "lo": lo, "hi": hi})
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Everything that decides which articles end up together."""
+
+    word_shingle_size: int = _param(5, "words per shingle", lo=1, hi=32)
+    char_shingle_size: int = _param(
+        3, "characters per shingle for languages written without spaces (zh, ja, th)", lo=1, hi=32
+    )
+    num_perm: int = _param(128, "MinHash permutations per signature", lo=16, hi=1024)
+    minhash_seed: int = _param(1, "seed of the MinHash permutations", lo=0)
+    dup_threshold: float = _param(
+        0.6,
+        "estimated Jaccard similarity at or above which two texts are near-duplicates",
+        lo=0.0,
+        hi=1.0,
+    )
+    lsh_bands: int = _param(
+        0, "LSH bands for near-duplicate candidates (0: derived from dup_threshold)", lo=0
+    )
+    anchor_window: int = _param(
+        4,
+        "shingles per winnowing window; a shared run of window+shingle_size-1 words always "
+        "yields a shared passage fingerprint",
+        lo=1,
+        hi=256,
+    )
+    story_min_shared: int = _param(
+        3, "shared passage fingerprints needed before two articles can be one story", lo=1
+    )
+    story_threshold: float = _param(
+        0.15,
+        "share of the shorter article's passage fingerprints found in the other one "
+        "for the two to be one story",
+        lo=0.0,
+        hi=1.0,
+    )
+    story_link_density: float = _param(
+        0.5,
+        "two partial stories merge only if at least this share of their near-duplicate "
+        "group pairs are linked, so one shared paragraph cannot chain two stories",
+        lo=0.0,
+        hi=1.0,
+    )
+    story_window_hours: float = _param(
+        72.0, "largest gap in publication time between two reports linked into a story", lo=0.0
+    )
+    max_key_articles: int = _param(
+        50,
+        "fingerprints or band keys shared by more articles than this are boilerplate "
+        "(site navigation, footers) and are ignored",
+        lo=2,
+    )
+    max_band_articles: int = _param(
+        1000,
+        "LSH band keys shared by more articles than this are skipped, bounding the pairs "
+        "one bucket can create (equal texts are grouped by content hash regardless)",
+        lo=2,
+    )
+    language_sample_chars: int = _param(
+        2000, "characters of title and text given to language detection", lo=100
+    )
+    language_min_letters: int = _param(
+        20, "letters needed to decide a language; fewer give 'und'", lo=0
+    )
+    language_seed: int = _param(0, "seed of langdetect's sampling", lo=0)
+    candidate_shards: int = _param(
+        16, "shards of the fingerprint index built to find candidate pairs", lo=1
+    )
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first parameter outside its allowed range."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+            if lo is not None and value < lo:
+                raise ValueError(f"{f.name} must be >= {lo}, got {value}")
+            if hi is not None and value > hi:
+                raise ValueError(f"{f.name} must be <= {hi}, got {value}")
+        if self.lsh_bands and self.num_perm < self.lsh_bands:
+            raise ValueError(
+                f"lsh_bands ({self.lsh_bands}) cannot exceed num_perm ({self.num_perm})"
+            )
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,69 @@
+"""Text normalisation for matching and content hashing.
+
+Matching must not care about quote style, case, Unicode composition or
+whitespace: wire copy re-run by an outlet differs in exactly these ways. The
+stored text stays readable; only the matching form is folded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Typographic variants that outlets swap freely; folded for matching only.
+_MATCHING_TRANSLATION = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u200b": "",
+        "\u00ad": "",
+    }
+)
+
+# \w is linear-time here: one character class, no nesting, so no backtracking.
+_WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def normalize_for_matching(text: str) -> str:
+    """NFC, folded quotes and dashes, case-folded, whitespace collapsed."""
+    folded = unicodedata.normalize("NFC", text).translate(_MATCHING_TRANSLATION).casefold()
+    return " ".join(folded.split())
+
+
+def words(matching_text: str) -> list[str]:
+    """Word tokens of an already normalised text; punctuation is dropped."""
+    return _WORD.findall(matching_text)
+
+
+def letter_count(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def content_hash(text: str) -> str:
+    """Hash of the exact content: equal for texts that differ only in whitespace
+    or Unicode composition, different for any visible edit."""
+    canonical = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()

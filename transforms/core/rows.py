@@ -1,0 +1,148 @@
+"""Output rows (plain dicts matching schemas.parquet) built from records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from schemas.parquet import UNKNOWN_DATE_PARTITION
+from schemas.records import AnalyzedArticle, ArticleAssignment, Reject
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    ingested_at: datetime
+    pipeline_version: str
+    minhash_scheme: str
+
+
+def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: RunContext) -> Row:
+    article = analyzed.article
+    return {
+        "article_id": article.article_id,
+        "parent_id": article.parent_id,
+        "source": article.source,
+        "url": article.url,
+        "title": article.title,
+        "text": article.text,
+        "published_at": article.published_at,
+        "published_at_invalid": article.timestamp_invalid,
+        "language": analyzed.language,
+        "language_probability": analyzed.language_probability,
+        "content_hash": analyzed.content_hash,
+        "dup_group_id": assignment.dup_group_id,
+        "story_id": assignment.story_id,
+        "is_canonical": assignment.is_canonical,
+        "exact_duplicate_of": assignment.exact_duplicate_of,
+        "minhash_signature": analyzed.sketch.signature,
+        "minhash_scheme": run.minhash_scheme,
+        "source_file": article.source_file,
+        "ingested_at": run.ingested_at,
+        "pipeline_version": run.pipeline_version,
+    }
+
+
+def reject_row(reject: Reject, run: RunContext) -> Row:
+    return {
+        "source_file": reject.source_file,
+        "line": reject.line,
+        "reason": reject.reason.value,
+        "detail": reject.detail,
+        "excerpt": reject.excerpt,
+        "ingested_at": run.ingested_at,
+        "pipeline_version": run.pipeline_version,
+    }
+
+
+def date_partition(published_at: datetime | None) -> str:
+    if published_at is None:
+        return UNKNOWN_DATE_PARTITION
+    return published_at.astimezone(UTC).date().isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """What a story row needs of one of its articles."""
+
+    story_id: str
+    article_id: str
+    title: str | None
+    source: str | None
+    language: str
+    published_at: datetime | None
+    dup_group_id: str
+    is_canonical: bool
+    text_length: int
+
+
+def story_member(row: Mapping[str, Any]) -> StoryMember:
+    return StoryMember(
+        story_id=row["story_id"],
+        article_id=row["article_id"],
+        title=row["title"],
+        source=row["source"],
+        language=row["language"],
+        published_at=row["published_at"],
+        dup_group_id=row["dup_group_id"],
+        is_canonical=row["is_canonical"],
+        text_length=len(row["text"]),
+    )
+
+
+def _headline_order(member: StoryMember, group_sizes: Mapping[str, int]) -> tuple[Any, ...]:
+    # The story's face: the original of its most re-published text.
+    return (
+        not member.is_canonical,
+        -group_sizes[member.dup_group_id],
+        member.published_at is None,
+        member.published_at or datetime.min.replace(tzinfo=UTC),
+        -member.text_length,
+        member.article_id,
+    )
+
+
+def story_row(story_id: str, members: Iterable[StoryMember], run: RunContext) -> Row:
+    members = sorted(members, key=lambda m: m.article_id)
+    group_sizes: dict[str, int] = {}
+    for member in members:
+        group_sizes[member.dup_group_id] = group_sizes.get(member.dup_group_id, 0) + 1
+    face = min(members, key=lambda m: _headline_order(m, group_sizes))
+    times = [m.published_at for m in members if m.published_at is not None]
+    return {
+        "story_id": story_id,
+        "headline": face.title or None,
+        "canonical_article_id": face.article_id,
+        "article_count": len(members),
+        "dup_group_count": len(group_sizes),
+        "languages": sorted({m.language for m in members}),
+        "sources": sorted({m.source for m in members if m.source}),
+        "first_published_at": min(times) if times else None,
+        "last_published_at": max(times) if times else None,
+        "article_ids": [m.article_id for m in members],
+        "ingested_at": run.ingested_at,
+        "pipeline_version": run.pipeline_version,
+    }
+
+
+def partition_date(value: str) -> date | None:
+    return None if value == UNKNOWN_DATE_PARTITION else date.fromisoformat(value)
+
+
+def article_sort_key(row: Row) -> str:
+    return str(row["article_id"])
+
+
+def story_sort_key(row: Row) -> str:
+    return str(row["story_id"])
+
+
+def reject_sort_key(row: Row) -> tuple[str, int, str, str]:
+    return (row["source_file"], row["line"] or 0, row["reason"], row["excerpt"])
+
+
+def article_partition(row: Row) -> str:
+    return date_partition(row["published_at"])

@@ -1,0 +1,68 @@
+"""Shingling: text to a sequence of 64-bit shingle hashes.
+
+Tokens are hashed once each; k-token shingle hashes are combined from them with
+vectorised numpy arithmetic, so no Python loop runs per shingle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from transforms.core.normalize import words
+
+# langdetect codes of languages written without spaces between words.
+CHARACTER_SHINGLE_LANGUAGES = frozenset({"zh-cn", "zh-tw", "ja", "th"})
+
+_MIX_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63],
+    dtype=np.uint64,
+)
+
+HashArray = npt.NDArray[np.uint64]
+
+
+def tokens_for(matching_text: str, language: str) -> list[str]:
+    """Words, or single characters (spaces and punctuation dropped) for languages
+    written without spaces."""
+    if language in CHARACTER_SHINGLE_LANGUAGES:
+        return [ch for ch in matching_text if ch.isalnum()]
+    return words(matching_text)
+
+
+def shingle_size_for(language: str, word_size: int, char_size: int) -> int:
+    return char_size if language in CHARACTER_SHINGLE_LANGUAGES else word_size
+
+
+def _splitmix(values: HashArray) -> HashArray:
+    # The splitmix64 finaliser: an avalanching bijection on 64-bit integers.
+    z = values ^ (values >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def shingle_hashes(tokens: list[str], size: int) -> HashArray:
+    """Hashes of every run of `size` consecutive tokens, in text order.
+
+    A text shorter than one shingle yields one hash for all its tokens, so
+    short texts still have a signature; an empty token list yields none.
+    """
+    if not tokens:
+        return np.empty(0, dtype=np.uint64)
+    token_hashes = np.fromiter(
+        (xxhash.xxh3_64_intdigest(t.encode("utf-8")) for t in tokens),
+        dtype=np.uint64,
+        count=len(tokens),
+    )
+    size = min(size, len(token_hashes))
+    count = len(token_hashes) - size + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            # Position-dependent mixing, so "a b" and "b a" differ.
+            multiplier = _MIX_MULTIPLIERS[offset % len(_MIX_MULTIPLIERS)] + np.uint64(2 * offset)
+            combined = _splitmix(combined ^ (token_hashes[offset : offset + count] * multiplier))
+    return combined

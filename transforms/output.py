@@ -1,0 +1,69 @@
+"""The output folder: a staging area per run, and the commit that publishes it.
+
+A run writes all its files under OUT/_staging/<run>/ and only moves them into
+OUT/articles, OUT/stories and OUT/rejects after the pipeline has succeeded, so
+readers never see a half-written run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.parquet import DATASET_SCHEMAS
+from transforms.errors import UsageError
+
+STAGING_FOLDER = "_staging"
+
+
+def prepare_staging(output: str) -> Path:
+    """A fresh, empty staging folder for this run under OUT (created if absent)."""
+    root = Path(output)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"--output {output!r} is a file: give a folder path")
+    staging = root / STAGING_FOLDER / uuid.uuid4().hex
+    try:
+        staging.mkdir(parents=True)
+    except OSError as error:
+        raise UsageError(f"cannot write to --output {output!r}: {error.strerror}") from error
+    return staging
+
+
+def _ensure_files(staging: Path, schemas: Mapping[str, pa.Schema]) -> None:
+    # Readers glob each dataset's folder; an empty run still leaves a readable file.
+    for name, schema in schemas.items():
+        folder = staging / name
+        if not any(folder.rglob("*.parquet")):
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+
+
+def commit(staging: Path, output: str, schemas: Mapping[str, pa.Schema] = DATASET_SCHEMAS) -> None:
+    """Move the staged datasets into OUT, replacing those of an earlier run."""
+    _ensure_files(staging, schemas)
+    root = Path(output)
+    replaced = staging / "replaced"
+    replaced.mkdir()
+    for name in schemas:
+        target = root / name
+        if target.exists():
+            target.rename(replaced / name)
+        (staging / name).rename(target)
+    shutil.rmtree(staging)
+    _remove_if_empty(staging.parent)
+
+
+def abandon(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_if_empty(staging.parent)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()

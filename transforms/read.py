@@ -1,0 +1,157 @@
+"""Reading input files into articles, with a dead-letter output for bad records."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from schemas.records import InputArticle, Reject, RejectReason
+from transforms.core.jsonl import excerpt, parse_jsonl_record
+from transforms.core.textdocs import parse_text_document
+
+REJECTS_TAG = "rejects"
+JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
+TEXT_EXTENSIONS = frozenset({".txt", ".text"})
+SUPPORTED_EXTENSIONS = JSONL_EXTENSIONS | TEXT_EXTENSIONS
+_UTF8_BOM = b"\xef\xbb\xbf"
+# How much of a text file is inspected for NUL bytes, the mark of a binary file.
+_BINARY_SNIFF_BYTES = 8192
+
+
+def extension_of(path: str) -> str:
+    return posixpath.splitext(path)[1].lower()
+
+
+def _reject(
+    path: str, line: int | None, reason: RejectReason, detail: str, raw: bytes = b""
+) -> Reject:
+    return Reject(path, line, reason, detail, excerpt(raw))
+
+
+def parse_jsonl_stream(
+    lines: Iterable[bytes], path: str, max_record_bytes: int
+) -> Iterator[InputArticle | Reject]:
+    """Articles and rejects of a JSON Lines byte stream; blank lines are skipped."""
+    seen_any = False
+    for number, raw_line in enumerate(lines, start=1):
+        raw = raw_line.removeprefix(_UTF8_BOM) if number == 1 else raw_line
+        raw = raw.rstrip(b"\r\n")
+        seen_any = seen_any or bool(raw_line)
+        if not raw.strip():
+            continue
+        if len(raw) > max_record_bytes:
+            yield _reject(
+                path,
+                number,
+                RejectReason.TOO_LARGE,
+                f"record of {len(raw)} bytes exceeds the limit of {max_record_bytes}",
+                raw,
+            )
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield _reject(
+                path, number, RejectReason.INVALID_UTF8, f"invalid UTF-8 at byte {error.start}", raw
+            )
+            continue
+        yield parse_jsonl_record(line, path, number)
+    if not seen_any:
+        yield _reject(path, None, RejectReason.EMPTY_FILE, "the file is empty")
+
+
+def parse_text_bytes(data: bytes, path: str, max_record_bytes: int) -> list[InputArticle | Reject]:
+    """Articles of one plain text document (several for a newsblog), or a reject."""
+    if not data.strip():
+        return [_reject(path, None, RejectReason.EMPTY_FILE, "the file is empty", data)]
+    if len(data) > max_record_bytes:
+        return [
+            _reject(
+                path,
+                None,
+                RejectReason.TOO_LARGE,
+                f"document larger than the limit of {max_record_bytes} bytes",
+                data[:256],
+            )
+        ]
+    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+        return [
+            _reject(path, None, RejectReason.BINARY_FILE, "NUL bytes: not a text file", data[:64])
+        ]
+    try:
+        text = data.removeprefix(_UTF8_BOM).decode("utf-8")
+    except UnicodeDecodeError as error:
+        return [
+            _reject(
+                path, None, RejectReason.INVALID_UTF8, f"invalid UTF-8 at byte {error.start}", data
+            )
+        ]
+    doc_id = posixpath.splitext(posixpath.basename(path))[0]
+    articles = parse_text_document(text, doc_id, path)
+    if not articles:
+        return [_reject(path, None, RejectReason.EMPTY_TEXT, "no text after the title line", data)]
+    return list(articles)
+
+
+class ParseFileFn(beam.DoFn):
+    """One input file to articles; bad records go to the `rejects` output."""
+
+    def __init__(self, max_record_bytes: int) -> None:
+        self._max_record_bytes = max_record_bytes
+        self._articles = Metrics.counter("newsdedup", "articles_read")
+
+    def process(self, path: str) -> Iterator[InputArticle | TaggedOutput]:
+        try:
+            for result in self._parse(path):
+                yield self._route(result)
+        except OSError as error:
+            yield self._route(
+                _reject(path, None, RejectReason.UNREADABLE_FILE, f"cannot read: {error}")
+            )
+
+    def _parse(self, path: str) -> Iterator[InputArticle | Reject]:
+        extension = extension_of(path)
+        if extension in JSONL_EXTENSIONS:
+            with FileSystems.open(path) as stream:
+                # Line by line, so that a large file is never held in memory whole.
+                yield from parse_jsonl_stream(stream, path, self._max_record_bytes)
+        elif extension in TEXT_EXTENSIONS:
+            with FileSystems.open(path) as stream:
+                data = stream.read(self._max_record_bytes + 1)
+            yield from parse_text_bytes(data, path, self._max_record_bytes)
+        else:
+            detail = f"unsupported file extension {extension or '(none)'!r}"
+            yield _reject(path, None, RejectReason.UNSUPPORTED_FORMAT, detail)
+
+    def _route(self, result: InputArticle | Reject) -> InputArticle | TaggedOutput:
+        if isinstance(result, Reject):
+            Metrics.counter("newsdedup", f"rejected_{result.reason.value}").inc()
+            return TaggedOutput(REJECTS_TAG, result)
+        self._articles.inc()
+        return result
+
+
+class ReadArticles(beam.PTransform):
+    """Paths of input files -> articles (main output) and rejects (`rejects`)."""
+
+    def __init__(self, paths: list[str], max_record_bytes: int) -> None:
+        super().__init__()
+        self._paths = sorted(set(paths))
+        self._max_record_bytes = max_record_bytes
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
+        return (
+            pbegin
+            | "InputFiles" >> beam.Create(self._paths)
+            # Spread files over workers before the expensive parse.
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ParseFiles"
+            >> beam.ParDo(ParseFileFn(self._max_record_bytes)).with_outputs(
+                REJECTS_TAG, main="articles"
+            )
+        )
