@@ -88,12 +88,14 @@ def merge_stories(
 ) -> UnionFind[int]:
     """Stories from near-duplicate groups ("units") and scored links between them.
 
-    Links are taken strongest first. Two partial stories merge only if at least
-    `min_link_density` of the unit pairs between them are linked: a single
-    shared background paragraph or footer is one link between two dense
-    stories and cannot chain them, while a short report linked to most of a
-    story joins it. Ties are broken by unit key, so the result does not depend
-    on input order.
+    Links are taken strongest first. Two partial stories merge only if the links
+    between them number at least `min_link_density` times the units of the
+    smaller one. A lone report joins a story through one link (coverage that
+    reuses agency copy links to the original, not to every other report), but
+    two established stories need links from most units of the smaller one: one
+    shared background paragraph or footer is a single link and cannot chain
+    them. Ties are broken by unit key, so the result does not depend on input
+    order.
     """
     stories: UnionFind[int] = UnionFind(units)
     size = dict.fromkeys(units, 1)
@@ -106,7 +108,7 @@ def merge_stories(
         a, b = stories.find(left), stories.find(right)
         if a == b:
             continue
-        if between[a].get(b, 0) < min_link_density * size[a] * size[b]:
+        if between[a].get(b, 0) < min_link_density * min(size[a], size[b]):
             continue
         root = stories.union(a, b)
         other = b if root == a else a

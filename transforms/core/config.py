@@ -56,9 +56,9 @@ class DedupConfig:
         hi=1.0,
     )
     story_link_density: float = _param(
-        0.5,
-        "two partial stories merge only if at least this share of their near-duplicate "
-        "group pairs are linked, so one shared paragraph cannot chain two stories",
+        0.6,
+        "two partial stories merge only if their links number at least this times the "
+        "near-duplicate groups of the smaller one, so one shared paragraph cannot chain them",
         lo=0.0,
         hi=1.0,
     )
