@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsdedup: unknown command {command!r}; try 'newsdedup --help'", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Beam warns on import that Google Cloud clients are missing; they are optional here.
+    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
     if "-h" in rest or "--help" in rest:
         return _print_run_help()
     from pipelines.batch import run
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsdedup: interrupted; the output folder is unchanged", file=sys.stderr)
         return 130
+    except Exception as error:  # the runner has logged the details
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"newsdedup: the pipeline failed, output unchanged: {first_line}", file=sys.stderr)
+        return EXIT_FAILED
     print(summary.render())
     return EXIT_OK
 

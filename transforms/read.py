@@ -41,9 +41,9 @@ def parse_jsonl_stream(
     for number, raw_line in enumerate(lines, start=1):
         raw = raw_line.removeprefix(_UTF8_BOM) if number == 1 else raw_line
         raw = raw.rstrip(b"\r\n")
-        seen_any = seen_any or bool(raw_line)
         if not raw.strip():
             continue
+        seen_any = True
         if len(raw) > max_record_bytes:
             yield _reject(
                 path,
@@ -62,7 +62,7 @@ def parse_jsonl_stream(
             continue
         yield parse_jsonl_record(line, path, number)
     if not seen_any:
-        yield _reject(path, None, RejectReason.EMPTY_FILE, "the file is empty")
+        yield _reject(path, None, RejectReason.EMPTY_FILE, "the file holds no record")
 
 
 def parse_text_bytes(data: bytes, path: str, max_record_bytes: int) -> list[InputArticle | Reject]:

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from schemas.records import ArticleAssignment
 from transforms.core.config import DedupConfig
-from transforms.core.signatures import estimated_jaccard, signature_from_bytes
+from transforms.core.signatures import (
+    estimated_jaccard,
+    is_empty_signature,
+    signature_from_bytes,
+)
 from transforms.core.unionfind import UnionFind
 
 
@@ -38,9 +42,12 @@ class PairFacts:
 
 
 def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
-    return estimated_jaccard(
-        signature_from_bytes(left.signature), signature_from_bytes(right.signature)
-    )
+    """Estimated Jaccard similarity; 0 if either text has no shingle at all (two
+    emoji-only posts are not near-duplicates; equal texts still meet by hash)."""
+    a, b = signature_from_bytes(left.signature), signature_from_bytes(right.signature)
+    if is_empty_signature(a) or is_empty_signature(b):
+        return 0.0
+    return estimated_jaccard(a, b)
 
 
 def within_window(left: float | None, right: float | None, window_hours: float) -> bool:
@@ -83,20 +90,89 @@ class Clustering:
     story_count: int
 
 
+def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Links whose removal splits their story into two parts of two or more units each.
+
+    Such a link is the only thing joining two otherwise separate stories (one
+    shared background paragraph between two reports): it must not merge them.
+    A link to a single report is no weak bridge: a follow-up that reuses agency
+    copy often links to the original alone. Found with Tarjan's bridge
+    algorithm (iterative, linear time) on the whole link graph at once, so the
+    result does not depend on the order of links.
+    """
+    neighbours: dict[int, list[int]] = {unit: [] for unit in units}
+    for left, right in links:
+        neighbours[left].append(right)
+        neighbours[right].append(left)
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    size: dict[int, int] = {}
+    found: set[tuple[int, int]] = set()
+    for root in sorted(neighbours):
+        if root in order:
+            continue
+        component: list[int] = []
+        stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # (unit, parent, next neighbour)
+        order[root] = low[root] = len(order)
+        size[root] = 1
+        tree_edges: list[tuple[int, int]] = []
+        while stack:
+            unit, parent, index = stack[-1]
+            if index < len(neighbours[unit]):
+                stack[-1] = (unit, parent, index + 1)
+                nxt = neighbours[unit][index]
+                if nxt not in order:
+                    order[nxt] = low[nxt] = len(order)
+                    size[nxt] = 1
+                    stack.append((nxt, unit, 0))
+                elif nxt != parent:
+                    low[unit] = min(low[unit], order[nxt])
+                continue
+            stack.pop()
+            component.append(unit)
+            if parent != -1:
+                low[parent] = min(low[parent], low[unit])
+                size[parent] += size[unit]
+                tree_edges.append((parent, unit))
+        total = len(component)
+        for parent, child in tree_edges:
+            below = size[child]
+            if low[child] > order[parent] and below >= 2 and total - below >= 2:
+                found.add((min(parent, child), max(parent, child)))
+    return found
+
+
 def merge_stories(
     units: list[int], unit_links: dict[tuple[int, int], float], min_link_density: float
 ) -> UnionFind[int]:
     """Stories from near-duplicate groups ("units") and scored links between them.
 
-    Links are taken strongest first. Two partial stories merge only if the links
-    between them number at least `min_link_density` times the units of the
-    smaller one. A lone report joins a story through one link (coverage that
-    reuses agency copy links to the original, not to every other report), but
-    two established stories need links from most units of the smaller one: one
-    shared background paragraph or footer is a single link and cannot chain
-    them. Ties are broken by unit key, so the result does not depend on input
-    order.
+    First, links are taken strongest first, and two partial stories merge only
+    if the links between them number at least `min_link_density` times the
+    units of the smaller one. A lone report joins a story through one link
+    (coverage that reuses agency copy links to the original, not to every other
+    report), but two established stories need links from most units of the
+    smaller one. Then each story is split at its weak bridges (see
+    `weak_bridges`): a strong link that joined two reports before each grew
+    into its own story cannot hold them together. Ties are broken by unit key,
+    so the result does not depend on input order. A density of 0 turns both
+    protections off (plain single-link clustering).
     """
+    stories = _merge_strongest_first(units, unit_links, min_link_density)
+    if min_link_density <= 0:
+        return stories
+    internal = [pair for pair in unit_links if stories.find(pair[0]) == stories.find(pair[1])]
+    bridges = weak_bridges(units, internal)
+    split: UnionFind[int] = UnionFind(units)
+    for left, right in internal:
+        if (left, right) not in bridges:
+            split.union(left, right)
+    return split
+
+
+def _merge_strongest_first(
+    units: list[int], unit_links: dict[tuple[int, int], float], min_link_density: float
+) -> UnionFind[int]:
     stories: UnionFind[int] = UnionFind(units)
     size = dict.fromkeys(units, 1)
     # Linked unit pairs between each pair of current stories, kept up to date on merges.

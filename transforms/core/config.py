@@ -7,6 +7,7 @@ written down exactly once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -93,6 +94,8 @@ class DedupConfig:
         for f in fields(self):
             value = getattr(self, f.name)
             lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{f.name} must be a finite number, got {value}")
             if lo is not None and value < lo:
                 raise ValueError(f"{f.name} must be >= {lo}, got {value}")
             if hi is not None and value > hi:

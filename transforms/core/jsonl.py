@@ -27,11 +27,11 @@ def parse_timestamp(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
+    # Checked before conversion too: year 1 or 9999 would overflow on conversion.
     if not _EARLIEST_YEAR <= parsed.year <= _LATEST_YEAR:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    in_utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return in_utc if _EARLIEST_YEAR <= in_utc.year <= _LATEST_YEAR else None
 
 
 def parse_jsonl_record(line: str, source_file: str, line_number: int) -> InputArticle | Reject:

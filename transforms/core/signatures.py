@@ -80,6 +80,11 @@ def band_keys(signature: SignatureArray, bands: LshBands) -> npt.NDArray[np.uint
     return keys
 
 
+def is_empty_signature(signature: SignatureArray) -> bool:
+    """True for the signature of a text without a single shingle."""
+    return bool(np.all(signature == _EMPTY_VALUE))
+
+
 def estimated_jaccard(left: SignatureArray, right: SignatureArray) -> float:
     if len(left) != len(right):
         raise ValueError("signatures of different lengths cannot be compared")

@@ -1,0 +1,28 @@
+"""Shared fixtures: where the workplace's shared data lives, and pinned runners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SAMPLE_DIR = REPO_ROOT / "examples" / "sample"
+EXPECTED_SAMPLE_GROUPS = REPO_ROOT / "examples" / "expected.json"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def pipeline() -> Iterator[TestPipeline]:
+    # Pinned: the default DirectRunner would first try to download Prism.
+    with TestPipeline(runner="FnApiRunner") as test_pipeline:
+        yield test_pipeline

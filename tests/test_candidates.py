@@ -1,0 +1,205 @@
+"""Tests for transforms.core.candidates: pairs from an inverted key index, and sharding."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from transforms.core.candidates import (
+    KeyArray,
+    OwnerArray,
+    PairCounts,
+    candidate_pairs,
+    shard_of,
+    split_by_shard,
+)
+
+
+def keys_of(*values: int) -> KeyArray:
+    return np.array(values, dtype=np.uint64)
+
+
+def owners_of(*values: int) -> OwnerArray:
+    return np.array(values, dtype=np.int64)
+
+
+def as_dict(pairs: PairCounts) -> dict[tuple[int, int], int]:
+    result = {
+        (int(left), int(right)): int(shared)
+        for left, right, shared in zip(pairs.left, pairs.right, pairs.shared, strict=True)
+    }
+    assert len(result) == len(pairs)
+    return result
+
+
+def brute_force(
+    keys: list[int], owners: list[int], max_owners: int
+) -> tuple[dict[tuple[int, int], int], int]:
+    by_key: dict[int, set[int]] = defaultdict(set)
+    for key, owner in zip(keys, owners, strict=True):
+        by_key[key].add(owner)
+    counts: Counter[tuple[int, int]] = Counter()
+    skipped = 0
+    for members in by_key.values():
+        if len(members) > max_owners:
+            skipped += 1
+            continue
+        for pair in combinations(sorted(members), 2):
+            counts[pair] += 1
+    return dict(counts), skipped
+
+
+# --- candidate_pairs -----------------------------------------------------------------------------
+
+
+def test_each_unordered_pair_once_with_left_smaller() -> None:
+    pairs = candidate_pairs(keys_of(10, 10, 10), owners_of(3, 1, 2), max_owners=10)
+    assert list(zip(pairs.left.tolist(), pairs.right.tolist(), strict=True)) == [
+        (1, 2),
+        (1, 3),
+        (2, 3),
+    ]
+    assert np.all(pairs.left < pairs.right)
+    assert pairs.shared.tolist() == [1, 1, 1]
+    assert pairs.skipped_keys == 0
+
+
+def test_shared_key_count() -> None:
+    keys = keys_of(1, 1, 2, 2, 3, 3, 4)
+    owners = owners_of(5, 9, 9, 5, 5, 9, 5)
+    assert as_dict(candidate_pairs(keys, owners, max_owners=10)) == {(5, 9): 3}
+
+
+def test_keys_with_too_many_owners_are_skipped_and_reported() -> None:
+    keys = keys_of(1, 1, 1, 2, 2, 3, 3, 3, 3)
+    owners = owners_of(1, 2, 3, 1, 2, 4, 5, 6, 7)
+    pairs = candidate_pairs(keys, owners, max_owners=2)
+    assert as_dict(pairs) == {(1, 2): 1}
+    assert pairs.skipped_keys == 2
+
+
+def test_key_with_exactly_max_owners_is_kept() -> None:
+    pairs = candidate_pairs(keys_of(1, 1, 1), owners_of(1, 2, 3), max_owners=3)
+    assert len(pairs) == 3
+    assert pairs.skipped_keys == 0
+
+
+def test_repeated_key_owner_entries_count_once() -> None:
+    keys = keys_of(7, 7, 7, 7, 7)
+    owners = owners_of(1, 1, 2, 2, 1)
+    pairs = candidate_pairs(keys, owners, max_owners=2)
+    assert as_dict(pairs) == {(1, 2): 1}
+    assert pairs.skipped_keys == 0
+
+
+def test_single_owner_keys_give_no_pairs_and_are_not_skipped() -> None:
+    pairs = candidate_pairs(keys_of(1, 2, 3, 3), owners_of(1, 2, 3, 3), max_owners=1)
+    assert len(pairs) == 0
+    assert pairs.skipped_keys == 0
+
+
+def test_empty_input() -> None:
+    pairs = candidate_pairs(keys_of(), owners_of(), max_owners=5)
+    assert len(pairs) == 0
+    assert pairs.skipped_keys == 0
+    assert pairs.left.dtype == pairs.right.dtype == pairs.shared.dtype == np.int64
+
+
+def test_keys_with_the_high_bit_set_are_distinct_keys() -> None:
+    high = 2**64 - 1
+    keys = np.array([high, high, 2**63, 2**63, 1, 1], dtype=np.uint64)
+    owners = owners_of(1, 2, 1, 3, 2, 3)
+    assert as_dict(candidate_pairs(keys, owners, max_owners=5)) == {(1, 2): 1, (1, 3): 1, (2, 3): 1}
+
+
+def test_result_dtypes() -> None:
+    pairs = candidate_pairs(keys_of(1, 1), owners_of(4, 2), max_owners=5)
+    assert pairs.left.dtype == np.int64
+    assert pairs.right.dtype == np.int64
+    assert pairs.shared.dtype == np.int64
+    assert (pairs.left.tolist(), pairs.right.tolist()) == ([2], [4])
+
+
+def test_large_owner_ids_survive() -> None:
+    big = 2**62 + 12345
+    pairs = candidate_pairs(keys_of(3, 3), owners_of(big, 1), max_owners=5)
+    assert as_dict(pairs) == {(1, big): 1}
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_matches_brute_force_on_random_input(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(0, 400))
+    key_space = int(rng.integers(1, 80))
+    owner_space = int(rng.integers(1, 40))
+    max_owners = int(rng.integers(1, 12))
+    keys = rng.integers(0, key_space, size=size).astype(np.uint64)
+    if seed % 2:
+        keys = keys * np.uint64(0x9E3779B97F4A7C15)  # spread over the full 64-bit range
+    owners = rng.integers(0, owner_space, size=size).astype(np.int64)
+    pairs = candidate_pairs(keys, owners, max_owners)
+    expected, skipped = brute_force(keys.tolist(), owners.tolist(), max_owners)
+    assert as_dict(pairs) == expected
+    assert pairs.skipped_keys == skipped
+    assert np.all(pairs.left < pairs.right)
+    ordered = list(zip(pairs.left.tolist(), pairs.right.tolist(), strict=True))
+    assert ordered == sorted(ordered)
+
+
+def test_input_order_does_not_matter() -> None:
+    rng = np.random.default_rng(99)
+    keys = rng.integers(0, 30, size=300).astype(np.uint64)
+    owners = rng.integers(0, 25, size=300).astype(np.int64)
+    reference = as_dict(candidate_pairs(keys, owners, 8))
+    for _ in range(5):
+        order = rng.permutation(len(keys))
+        assert as_dict(candidate_pairs(keys[order], owners[order], 8)) == reference
+
+
+# --- sharding ------------------------------------------------------------------------------------
+
+
+def test_shard_of_is_key_modulo_shards() -> None:
+    keys = np.array([0, 1, 15, 16, 2**64 - 1], dtype=np.uint64)
+    assert shard_of(keys, 16).tolist() == [0, 1, 15, 0, (2**64 - 1) % 16]
+
+
+@pytest.mark.parametrize("shards", [1, 3, 16])
+def test_split_by_shard_keeps_every_entry_and_each_key_in_one_shard(shards: int) -> None:
+    rng = np.random.default_rng(shards)
+    keys = rng.integers(0, 2**64, size=500, dtype=np.uint64)
+    keys = np.concatenate([keys, keys[:100]])  # repeated keys with other owners
+    owners = rng.integers(0, 50, size=len(keys)).astype(np.int64)
+    parts = split_by_shard(keys, owners, shards)
+    assert set(parts) <= set(range(shards))
+    shard_of_key: dict[int, int] = {}
+    entries: list[tuple[int, int]] = []
+    for shard, (shard_keys, shard_owners) in parts.items():
+        assert len(shard_keys) == len(shard_owners)
+        for key, owner in zip(shard_keys.tolist(), shard_owners.tolist(), strict=True):
+            assert shard_of_key.setdefault(key, shard) == shard
+            entries.append((key, owner))
+    expected = list(zip(keys.tolist(), owners.tolist(), strict=True))
+    assert sorted(entries) == sorted(expected)
+
+
+def test_sharded_pairs_equal_unsharded_pairs() -> None:
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 200, size=600).astype(np.uint64)
+    owners = rng.integers(0, 40, size=600).astype(np.int64)
+    whole = as_dict(candidate_pairs(keys, owners, 6))
+    combined: Counter[tuple[int, int]] = Counter()
+    skipped = 0
+    for shard_keys, shard_owners in split_by_shard(keys, owners, 7).values():
+        pairs = candidate_pairs(shard_keys, shard_owners, 6)
+        combined.update(as_dict(pairs))
+        skipped += pairs.skipped_keys
+    assert dict(combined) == whole
+    assert skipped == candidate_pairs(keys, owners, 6).skipped_keys
+
+
+def test_split_of_empty_input_is_empty() -> None:
+    assert split_by_shard(keys_of(), owners_of(), 4) == {}

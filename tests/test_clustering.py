@@ -1,0 +1,517 @@
+"""Tests for transforms.core.clustering: near-duplicate groups, stories, links and ids."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from transforms.core.clustering import (
+    Clustering,
+    ClusterNode,
+    PairFacts,
+    canonical_order,
+    cluster,
+    is_story_link,
+    merge_stories,
+    near_duplicate_score,
+    stable_id,
+    story_score,
+    within_window,
+)
+from transforms.core.config import DedupConfig
+from transforms.core.normalize import normalize_for_matching
+from transforms.core.shingles import shingle_hashes, tokens_for
+from transforms.core.signatures import SignatureBuilder, signature_to_bytes
+
+HOUR = 3600.0
+DENSITY = 0.6
+
+
+def node(
+    key: int,
+    published: float | None = None,
+    length: int = 100,
+    content: str | None = None,
+    article_id: str | None = None,
+) -> ClusterNode:
+    return ClusterNode(
+        article_key=key,
+        article_id=article_id if article_id is not None else f"a{key:03d}",
+        published_ts=published,
+        text_length=length,
+        content_hash=content if content is not None else f"hash-{key}",
+    )
+
+
+def groups_of(result: Clustering) -> list[list[int]]:
+    by_group: dict[str, list[int]] = {}
+    for key, assignment in result.assignments.items():
+        by_group.setdefault(assignment.dup_group_id, []).append(key)
+    return sorted(sorted(keys) for keys in by_group.values())
+
+
+def stories_of(result: Clustering) -> list[list[int]]:
+    by_story: dict[str, list[int]] = {}
+    for key, assignment in result.assignments.items():
+        by_story.setdefault(assignment.story_id, []).append(key)
+    return sorted(sorted(keys) for keys in by_story.values())
+
+
+def story_sets_at(
+    units: list[int], links: dict[tuple[int, int], float], density: float
+) -> list[list[int]]:
+    return sorted(sorted(group) for group in merge_stories(units, links, density).groups())
+
+
+def story_sets(units: list[int], links: dict[tuple[int, int], float]) -> list[list[int]]:
+    return story_sets_at(units, links, DENSITY)
+
+
+# --- near-duplicate groups -----------------------------------------------------------------------
+
+
+def test_exact_content_duplicates_are_grouped_without_links() -> None:
+    nodes = [node(1, content="same"), node(2, content="same"), node(3, content="other")]
+    result = cluster(nodes, [], [], DENSITY)
+    assert groups_of(result) == [[1, 2], [3]]
+    assert result.dup_group_count == 2
+    assert result.story_count == 2
+
+
+def test_dup_links_group_articles_transitively() -> None:
+    nodes = [node(k) for k in range(1, 6)]
+    result = cluster(nodes, [(1, 2), (3, 2), (4, 4)], [], DENSITY)
+    assert groups_of(result) == [[1, 2, 3], [4], [5]]
+    assert result.dup_group_count == 3
+    assert stories_of(result) == [[1, 2, 3], [4], [5]]
+
+
+def test_links_to_unknown_articles_are_ignored() -> None:
+    nodes = [node(1), node(2)]
+    result = cluster(nodes, [(1, 99), (99, 2)], [(1, 98, 1.0), (98, 2, 1.0)], DENSITY)
+    assert groups_of(result) == [[1], [2]]
+    assert stories_of(result) == [[1], [2]]
+    assert set(result.assignments) == {1, 2}
+
+
+def test_group_and_story_ids_derive_from_smallest_article_id() -> None:
+    nodes = [node(1, article_id="zeta"), node(2, article_id="alpha"), node(3, article_id="mid")]
+    result = cluster(nodes, [(1, 2)], [(2, 3, 0.5)], DENSITY)
+    assert result.assignments[1].dup_group_id == stable_id("dg", "alpha")
+    assert result.assignments[2].dup_group_id == stable_id("dg", "alpha")
+    assert result.assignments[3].dup_group_id == stable_id("dg", "mid")
+    assert {a.story_id for a in result.assignments.values()} == {stable_id("st", "alpha")}
+    assert result.story_count == 1
+    assert result.dup_group_count == 2
+
+
+def test_stable_id_format() -> None:
+    ident = stable_id("dg", "a001")
+    assert ident.startswith("dg_")
+    assert len(ident) == 3 + 16
+    int(ident[3:], 16)
+    assert stable_id("dg", "a001") == ident
+    assert stable_id("dg", "a002") != ident
+    assert stable_id("st", "a001")[3:] == ident[3:]
+
+
+def test_assignment_fields() -> None:
+    nodes = [node(1, published=10.0, article_id="x"), node(2, published=20.0, article_id="y")]
+    result = cluster(nodes, [(1, 2)], [], DENSITY)
+    first, second = result.assignments[1], result.assignments[2]
+    assert (first.article_id, second.article_id) == ("x", "y")
+    assert first.is_canonical is True
+    assert second.is_canonical is False
+    assert first.exact_duplicate_of is None
+    assert second.exact_duplicate_of is None
+
+
+def build_random_case(
+    rng: random.Random,
+) -> tuple[list[ClusterNode], list[tuple[int, int]], list[tuple[int, int, float]]]:
+    nodes = [
+        node(
+            key,
+            published=rng.choice([None, float(rng.randrange(0, 5)) * HOUR]),
+            length=rng.choice([50, 100, 200]),
+            content=f"c{rng.randrange(25)}",
+        )
+        for key in range(40)
+    ]
+    dup_links = [(rng.randrange(40), rng.randrange(40)) for _ in range(15)]
+    story_links = [
+        (rng.randrange(40), rng.randrange(40), rng.choice([0.2, 0.4, 0.6, 0.8])) for _ in range(40)
+    ]
+    return nodes, dup_links, story_links
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_result_does_not_depend_on_input_order(seed: int) -> None:
+    rng = random.Random(seed)
+    nodes, dup_links, story_links = build_random_case(rng)
+    reference = cluster(nodes, dup_links, story_links, DENSITY)
+    assert reference.dup_group_count < 40  # the case is not trivial
+    assert reference.story_count < reference.dup_group_count
+    for _ in range(6):
+        shuffled_nodes = rng.sample(nodes, len(nodes))
+        shuffled_dups = [
+            (r, left) if rng.random() < 0.5 else (left, r)
+            for left, r in rng.sample(dup_links, len(dup_links))
+        ]
+        shuffled_story = [
+            (r, left, s) if rng.random() < 0.5 else (left, r, s)
+            for left, r, s in rng.sample(story_links, len(story_links))
+        ]
+        again = cluster(shuffled_nodes, shuffled_dups, shuffled_story, DENSITY)
+        assert again == reference
+
+
+# --- canonical member ----------------------------------------------------------------------------
+
+
+def canonical_key(result: Clustering) -> list[int]:
+    return sorted(k for k, a in result.assignments.items() if a.is_canonical)
+
+
+def test_canonical_is_earliest_published() -> None:
+    nodes = [node(1, published=30.0, length=900), node(2, published=10.0), node(3, published=20.0)]
+    result = cluster(nodes, [(1, 2), (2, 3)], [], DENSITY)
+    assert canonical_key(result) == [2]
+
+
+def test_unknown_time_sorts_last() -> None:
+    nodes = [node(1, published=None, length=900), node(2, published=50.0, length=10)]
+    result = cluster(nodes, [(1, 2)], [], DENSITY)
+    assert canonical_key(result) == [2]
+
+
+def test_time_zero_is_a_known_time() -> None:
+    nodes = [node(1, published=None), node(2, published=0.0)]
+    assert canonical_key(cluster(nodes, [(1, 2)], [], DENSITY)) == [2]
+
+
+def test_equal_times_prefer_the_longest_text() -> None:
+    nodes = [node(1, published=5.0, length=100), node(2, published=5.0, length=300)]
+    assert canonical_key(cluster(nodes, [(1, 2)], [], DENSITY)) == [2]
+
+
+def test_all_unknown_times_prefer_the_longest_text() -> None:
+    nodes = [node(1, length=100), node(2, length=300), node(3, length=200)]
+    assert canonical_key(cluster(nodes, [(1, 2), (2, 3)], [], DENSITY)) == [2]
+
+
+def test_full_tie_prefers_the_smallest_id() -> None:
+    nodes = [
+        node(1, 5.0, article_id="b"),
+        node(2, 5.0, article_id="a"),
+        node(3, 5.0, article_id="c"),
+    ]
+    assert canonical_key(cluster(nodes, [(1, 2), (2, 3)], [], DENSITY)) == [2]
+
+
+def test_one_canonical_per_group() -> None:
+    rng = random.Random(11)
+    nodes, dup_links, story_links = build_random_case(rng)
+    result = cluster(nodes, dup_links, story_links, DENSITY)
+    per_group: dict[str, int] = {}
+    for assignment in result.assignments.values():
+        per_group[assignment.dup_group_id] = per_group.get(assignment.dup_group_id, 0) + int(
+            assignment.is_canonical
+        )
+    assert set(per_group.values()) == {1}
+    assert len(per_group) == result.dup_group_count
+
+
+def test_canonical_order_key() -> None:
+    known = node(1, published=5.0, length=10, article_id="b")
+    unknown = node(2, published=None, length=10_000, article_id="a")
+    assert canonical_order(known) < canonical_order(unknown)
+    longer = replace(known, text_length=20)
+    assert canonical_order(longer) < canonical_order(known)
+    smaller_id = replace(known, article_id="a")
+    assert canonical_order(smaller_id) < canonical_order(known)
+
+
+# --- exact duplicates ----------------------------------------------------------------------------
+
+
+def test_exact_duplicate_of_marks_only_later_copies() -> None:
+    nodes = [
+        node(1, published=10.0, content="wire", article_id="orig"),
+        node(2, published=20.0, content="wire", article_id="copy1"),
+        node(3, published=30.0, content="edited", article_id="edit"),
+        node(4, published=40.0, content="edited", article_id="edit-copy"),
+        node(5, published=None, content="wire", article_id="copy2"),
+    ]
+    result = cluster(nodes, [(1, 3)], [], DENSITY)
+    assert groups_of(result) == [[1, 2, 3, 4, 5]]
+    duplicate_of = {k: a.exact_duplicate_of for k, a in result.assignments.items()}
+    assert duplicate_of == {1: None, 2: "orig", 3: None, 4: "edit", 5: "orig"}
+
+
+def test_earlier_copy_is_the_original_regardless_of_key_order() -> None:
+    nodes = [
+        node(1, published=20.0, content="same", article_id="late"),
+        node(2, published=10.0, content="same", article_id="early"),
+    ]
+    result = cluster(nodes, [], [], DENSITY)
+    assert result.assignments[2].exact_duplicate_of is None
+    assert result.assignments[2].is_canonical
+    assert result.assignments[1].exact_duplicate_of == "early"
+
+
+def test_near_duplicates_are_not_exact_duplicates() -> None:
+    result = cluster([node(1, 1.0), node(2, 2.0)], [(1, 2)], [], DENSITY)
+    assert [a.exact_duplicate_of for a in result.assignments.values()] == [None, None]
+
+
+# --- stories -------------------------------------------------------------------------------------
+
+
+def test_story_links_join_whole_groups() -> None:
+    nodes = [node(1, content="x"), node(2, content="x"), node(3), node(4)]
+    result = cluster(nodes, [(3, 4)], [(2, 4, 0.5)], DENSITY)
+    assert groups_of(result) == [[1, 2], [3, 4]]
+    assert stories_of(result) == [[1, 2, 3, 4]]
+    assert result.story_count == 1
+
+
+def test_story_link_inside_one_group_changes_nothing() -> None:
+    result = cluster([node(1), node(2)], [(1, 2)], [(1, 2, 0.9)], DENSITY)
+    assert result.story_count == 1
+    assert result.dup_group_count == 1
+
+
+def test_two_dense_stories_are_not_chained_by_one_weak_link_through_cluster() -> None:
+    nodes = [node(k) for k in range(1, 7)]
+    strong = [(a, b, 0.9) for a, b in [(1, 2), (2, 3), (1, 3), (4, 5), (5, 6), (4, 6)]]
+    result = cluster(nodes, [], [*strong, (3, 4, 0.3)], DENSITY)
+    assert stories_of(result) == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_merge_stories_keeps_two_dense_stories_apart() -> None:
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
+    links[(3, 4)] = 0.3
+    assert story_sets([1, 2, 3, 4, 5, 6], links) == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_merge_stories_chain_of_weak_links_does_not_merge_stories() -> None:
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
+    # 3 - 7 - 4: a lone report bridging the two stories with one link each.
+    links[(3, 7)] = 0.3
+    links[(4, 7)] = 0.3
+    stories = story_sets([1, 2, 3, 4, 5, 6, 7], links)
+    assert [1, 2, 3] in stories or [1, 2, 3, 7] in stories
+    assert [4, 5, 6] in stories or [4, 5, 6, 7] in stories
+    assert len(stories) == 2
+
+
+def test_merge_stories_merges_when_enough_links_join_them() -> None:
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
+    links.update({(1, 4): 0.3, (2, 5): 0.3})  # 2 links, 2 >= 0.6 * 3
+    assert story_sets([1, 2, 3, 4, 5, 6], links) == [[1, 2, 3, 4, 5, 6]]
+
+
+def test_merge_stories_density_threshold_is_inclusive() -> None:
+    # Two 5-unit stories: 3 links meet 0.6 * 5 = 3 exactly.
+    links: dict[tuple[int, int], float] = {}
+    for group in ([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]):
+        for a in group:
+            for b in group:
+                if a < b:
+                    links[a, b] = 0.9
+    two_links = {**links, (1, 6): 0.2, (2, 7): 0.2}
+    three_links = {**two_links, (3, 8): 0.2}
+    assert len(story_sets(list(range(1, 11)), two_links)) == 2
+    assert story_sets(list(range(1, 11)), three_links) == [list(range(1, 11))]
+
+
+def test_lone_report_joins_a_story_through_one_link() -> None:
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (3, 4): 0.2}
+    assert story_sets([1, 2, 3, 4], links) == [[1, 2, 3, 4]]
+
+
+def test_star_shaped_story_is_one_story() -> None:
+    links = {(1, leaf): 0.5 for leaf in range(2, 8)}
+    assert story_sets(list(range(1, 8)), links) == [list(range(1, 8))]
+
+
+def test_star_shaped_story_through_cluster() -> None:
+    nodes = [node(k) for k in range(1, 6)]
+    result = cluster(nodes, [], [(1, k, 0.4) for k in range(2, 6)], DENSITY)
+    assert stories_of(result) == [[1, 2, 3, 4, 5]]
+
+
+def test_links_are_taken_strongest_first() -> None:
+    # Unit 7 is linked to both stories; its stronger link decides where it goes, and
+    # afterwards a single link cannot pull it (and its story) into the other one.
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
+    towards_second = {**links, (1, 7): 0.3, (4, 7): 0.8}
+    assert story_sets(list(range(1, 8)), towards_second) == [[1, 2, 3], [4, 5, 6, 7]]
+    towards_first = {**links, (1, 7): 0.8, (4, 7): 0.3}
+    assert story_sets(list(range(1, 8)), towards_first) == [[1, 2, 3, 7], [4, 5, 6]]
+
+
+def test_cluster_uses_the_strongest_score_of_parallel_links() -> None:
+    # Articles 1 and 2 form one unit; its best link to 7 must be used, not the last one seen.
+    nodes = [node(k) for k in (1, 2, 3, 4, 5, 6, 7)]
+    dense = [(a, b, 0.9) for a, b in [(1, 3), (3, 4), (1, 4), (5, 6)]]
+    links = [*dense, (2, 7, 0.8), (1, 7, 0.1), (5, 7, 0.5)]
+    result = cluster(nodes, [(1, 2)], links, DENSITY)
+    assert stories_of(result) == [[1, 2, 3, 4, 7], [5, 6]]
+    reverse = cluster(nodes, [(1, 2)], list(reversed(links)), DENSITY)
+    assert reverse == result
+
+
+def test_merge_stories_with_no_links_keeps_singletons() -> None:
+    assert story_sets([3, 1, 2], {}) == [[1], [2], [3]]
+
+
+def test_merge_stories_zero_density_merges_any_link() -> None:
+    links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
+    links[(3, 4)] = 0.1
+    stories = merge_stories([1, 2, 3, 4, 5, 6], links, 0.0)
+    assert len(stories.groups()) == 1
+
+
+# --- link predicates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "hours", "expected"),
+    [
+        (None, None, 1.0, True),
+        (None, 1e12, 1.0, True),
+        (0.0, None, 0.0, True),
+        (0.0, 72 * HOUR, 72.0, True),
+        (72 * HOUR, 0.0, 72.0, True),
+        (0.0, 72 * HOUR + 1, 72.0, False),
+        (100.0, 100.0, 0.0, True),
+        (100.0, 101.0, 0.0, False),
+    ],
+)
+def test_within_window(
+    left: float | None, right: float | None, hours: float, expected: bool
+) -> None:
+    assert within_window(left, right, hours) is expected
+
+
+def facts(count: int, published: float | None = 0.0, signature: bytes = b"") -> PairFacts:
+    return PairFacts(published_ts=published, fingerprint_count=count, signature=signature)
+
+
+def test_story_score_uses_the_smaller_fingerprint_count() -> None:
+    assert story_score(5, facts(10), facts(100)) == 0.5
+    assert story_score(5, facts(100), facts(10)) == 0.5
+    assert story_score(3, facts(0), facts(10)) == 0.0
+
+
+CONFIG = DedupConfig(story_min_shared=3, story_threshold=0.15, story_window_hours=72.0)
+
+
+def test_is_story_link_accepts_a_link_meeting_every_threshold() -> None:
+    assert is_story_link(3, facts(20), facts(20), CONFIG)  # 3 / 20 = 0.15 exactly
+
+
+def test_is_story_link_needs_min_shared() -> None:
+    assert not is_story_link(2, facts(4), facts(4), CONFIG)  # ratio 0.5 but only 2 shared
+
+
+def test_is_story_link_needs_ratio() -> None:
+    assert not is_story_link(3, facts(21), facts(100), CONFIG)  # 3 / 21 < 0.15
+
+
+def test_is_story_link_needs_time_window() -> None:
+    late = 72 * HOUR + 60
+    assert not is_story_link(10, facts(20, 0.0), facts(20, late), CONFIG)
+    assert is_story_link(10, facts(20, 0.0), facts(20, 72 * HOUR), CONFIG)
+    assert is_story_link(10, facts(20, None), facts(20, late), CONFIG)
+
+
+def test_near_duplicate_score_compares_signatures() -> None:
+    left = signature_to_bytes(np.array([1, 2, 3, 4], dtype=np.uint32))
+    right = signature_to_bytes(np.array([1, 2, 9, 9], dtype=np.uint32))
+    assert near_duplicate_score(facts(1, signature=left), facts(1, signature=right)) == 0.5
+    assert near_duplicate_score(facts(1, signature=left), facts(1, signature=left)) == 1.0
+
+
+def test_one_strong_bridge_link_does_not_chain_two_dense_stories() -> None:
+    links = {(1, 2): 0.5, (2, 3): 0.5, (1, 3): 0.5, (4, 5): 0.5, (5, 6): 0.5, (4, 6): 0.5}
+    links[(3, 4)] = 0.9  # one shared background paragraph in two short reports
+    assert story_sets([1, 2, 3, 4, 5, 6], links) == [[1, 2, 3], [4, 5, 6]]
+
+
+def naive_merge_stories(
+    units: list[int], links: dict[tuple[int, int], float], density: float
+) -> list[list[int]]:
+    """merge_stories without incremental bookkeeping: link counts recomputed at every
+    step, then weak bridges found by removing each internal link in turn."""
+    label = {unit: unit for unit in units}
+    members = {unit: {unit} for unit in units}
+    for (left, right), _ in sorted(links.items(), key=lambda item: (-item[1], item[0])):
+        a, b = label[left], label[right]
+        if a == b:
+            continue
+        count = sum(1 for x, y in links if {label[x], label[y]} == {a, b})
+        if count < density * min(len(members[a]), len(members[b])):
+            continue
+        for unit in members[b]:
+            label[unit] = a
+        members[a] |= members.pop(b)
+    if density <= 0:
+        return sorted(sorted(group) for group in members.values())
+    internal = {pair: score for pair, score in links.items() if label[pair[0]] == label[pair[1]]}
+    kept = [pair for pair in internal if not naive_is_weak_bridge(units, internal, pair)]
+    parts = {frozenset(naive_component(units, kept, unit)) for unit in units}
+    return sorted(sorted(part) for part in parts)
+
+
+def naive_component(units: list[int], links: Iterable[tuple[int, int]], start: int) -> set[int]:
+    seen, todo = {start}, [start]
+    while todo:
+        unit = todo.pop()
+        for a, b in links:
+            for x, y in ((a, b), (b, a)):
+                if x == unit and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+    return seen
+
+
+def naive_is_weak_bridge(
+    units: list[int], links: dict[tuple[int, int], float], pair: tuple[int, int]
+) -> bool:
+    rest = [link for link in links if link != pair]
+    left = naive_component(units, rest, pair[0])
+    if pair[1] in left:
+        return False
+    return len(left) >= 2 and len(naive_component(units, rest, pair[1])) >= 2
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_merge_stories_matches_naive_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    count = rng.randrange(2, 30)
+    units = rng.sample(range(1000), count)
+    links: dict[tuple[int, int], float] = {}
+    for _ in range(rng.randrange(0, 3 * count)):
+        a, b = rng.sample(units, 2)
+        links[min(a, b), max(a, b)] = rng.choice([0.2, 0.3, 0.5, 0.7, 0.9])
+    density = rng.choice([0.0, 0.3, 0.6, 1.0])
+    assert story_sets_at(units, links, density) == naive_merge_stories(units, links, density)
+
+
+def test_texts_without_tokens_are_not_near_duplicates() -> None:
+    builder = SignatureBuilder(128, 1)
+
+    def signature_of(text: str) -> bytes:
+        tokens = tokens_for(normalize_for_matching(text), "und")
+        return signature_to_bytes(builder.signature(shingle_hashes(tokens, 5)))
+
+    left, right = signature_of("\U0001f389\U0001f389"), signature_of("??? !!!")
+    score = near_duplicate_score(facts(0, signature=left), facts(0, signature=right))
+    assert score < DedupConfig().dup_threshold

@@ -1,0 +1,278 @@
+"""Tests for the pure parsing functions of transforms.read (no pipeline is run)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.records import InputArticle, Reject, RejectReason
+from transforms.core.jsonl import EXCERPT_CHARS
+from transforms.read import extension_of, parse_jsonl_stream, parse_text_bytes
+
+PATH = "in/feed.jsonl"
+LIMIT = 10_000
+
+
+def record(article_id: str, text: str = "Ein Text.") -> bytes:
+    return json.dumps({"id": article_id, "text": text}).encode("utf-8")
+
+
+def stream(*lines: bytes) -> list[InputArticle | Reject]:
+    return list(parse_jsonl_stream(lines, PATH, LIMIT))
+
+
+def articles(results: list[InputArticle | Reject]) -> list[InputArticle]:
+    return [r for r in results if isinstance(r, InputArticle)]
+
+
+def rejects(results: list[InputArticle | Reject]) -> list[Reject]:
+    return [r for r in results if isinstance(r, Reject)]
+
+
+# --- parse_jsonl_stream --------------------------------------------------------------------------
+
+
+def test_lines_become_articles_with_line_numbers() -> None:
+    results = stream(record("a") + b"\n", record("b") + b"\n", record("c"))
+    assert [(a.article_id, a.line, a.source_file) for a in articles(results)] == [
+        ("a", 1, PATH),
+        ("b", 2, PATH),
+        ("c", 3, PATH),
+    ]
+    assert rejects(results) == []
+
+
+def test_byte_stream_lines_like_a_file_object() -> None:
+    data = record("a") + b"\n" + record("b") + b"\n"
+    results = list(parse_jsonl_stream(io.BytesIO(data), PATH, LIMIT))
+    assert [a.article_id for a in articles(results)] == ["a", "b"]
+
+
+def test_bom_on_the_first_line_is_removed() -> None:
+    results = stream(b"\xef\xbb\xbf" + record("a") + b"\n", record("b") + b"\n")
+    assert [a.article_id for a in articles(results)] == ["a", "b"]
+    assert rejects(results) == []
+
+
+def test_bom_on_a_later_line_is_not_removed() -> None:
+    results = stream(record("a") + b"\n", b"\xef\xbb\xbf" + record("b") + b"\n")
+    assert [a.article_id for a in articles(results)] == ["a"]
+    [bad] = rejects(results)
+    assert (bad.line, bad.reason) == (2, RejectReason.MALFORMED_JSON)
+
+
+def test_crlf_line_endings() -> None:
+    results = stream(record("a", "eins") + b"\r\n", record("b", "zwei") + b"\r\n")
+    assert [(a.article_id, a.text, a.line) for a in articles(results)] == [
+        ("a", "eins", 1),
+        ("b", "zwei", 2),
+    ]
+    assert rejects(results) == []
+
+
+def test_blank_lines_are_skipped_and_line_numbers_preserved() -> None:
+    results = stream(b"\n", record("a") + b"\n", b"   \r\n", b"\t\n", record("b") + b"\n")
+    assert [(a.article_id, a.line) for a in articles(results)] == [("a", 2), ("b", 5)]
+    assert rejects(results) == []
+
+
+def test_invalid_utf8_line_is_rejected_and_neighbours_survive() -> None:
+    bad_line = b'{"id": "x", "text": "caf\xe9"}'
+    results = stream(record("a") + b"\n", bad_line + b"\n", record("c") + b"\n")
+    assert [(a.article_id, a.line) for a in articles(results)] == [("a", 1), ("c", 3)]
+    [bad] = rejects(results)
+    assert bad.reason is RejectReason.INVALID_UTF8
+    assert bad.line == 2
+    assert bad.source_file == PATH
+    assert bad_line.index(b"\xe9") == 24
+    assert "byte 24" in bad.detail
+    assert bad.excerpt == '{"id": "x", "text": "caf\ufffd"}'
+
+
+def test_too_large_line_is_rejected_and_neighbours_survive() -> None:
+    big = record("big", "x" * LIMIT)
+    results = stream(record("a") + b"\n", big + b"\n", record("c"))
+    assert [a.article_id for a in articles(results)] == ["a", "c"]
+    [bad] = rejects(results)
+    assert bad.reason is RejectReason.TOO_LARGE
+    assert bad.line == 2
+    assert str(LIMIT) in bad.detail
+    assert len(bad.excerpt) <= EXCERPT_CHARS
+    assert bad.excerpt.startswith('{"id": "big"')
+
+
+def test_record_of_exactly_the_limit_is_accepted() -> None:
+    line = record("a", "x" * 100)
+    results = list(parse_jsonl_stream([line + b"\r\n"], PATH, len(line)))
+    assert [a.article_id for a in articles(results)] == ["a"]
+    over = list(parse_jsonl_stream([line + b"\n"], PATH, len(line) - 1))
+    assert [r.reason for r in rejects(over)] == [RejectReason.TOO_LARGE]
+
+
+def test_record_rejects_keep_their_line_number() -> None:
+    results = stream(record("a") + b"\n", b"[1, 2]\n", b'{"id": 3, "text": "t"}\n')
+    assert [(r.line, r.reason) for r in rejects(results)] == [
+        (2, RejectReason.NOT_AN_OBJECT),
+        (3, RejectReason.WRONG_TYPE),
+    ]
+
+
+@pytest.mark.parametrize("lines", [[], [b""]])
+def test_empty_file_gives_one_empty_file_reject(lines: list[bytes]) -> None:
+    results = list(parse_jsonl_stream(lines, PATH, LIMIT))
+    assert len(results) == 1
+    [only] = results
+    assert isinstance(only, Reject)
+    assert only.reason is RejectReason.EMPTY_FILE
+    assert only.line is None
+    assert only.source_file == PATH
+
+
+def test_file_with_records_has_no_empty_file_reject() -> None:
+    results = stream(b"not json\n")
+    assert [r.reason for r in rejects(results)] == [RejectReason.MALFORMED_JSON]
+
+
+def test_stream_is_lazy() -> None:
+    def lines() -> Iterator[bytes]:
+        yield record("a") + b"\n"
+        raise AssertionError("read past the first record")
+
+    iterator = parse_jsonl_stream(lines(), PATH, LIMIT)
+    first = next(iterator)
+    assert isinstance(first, InputArticle)
+    assert first.article_id == "a"
+
+
+# --- parse_text_bytes ----------------------------------------------------------------------------
+
+
+TEXT_PATH = "gs://bucket/in/2024/doc_42.txt"
+
+
+def test_normal_text_document() -> None:
+    data = b"date 2024-03-14 Wirtschaft Preise steigen\n\nBrot wird teurer.\n"
+    [article] = parse_text_bytes(data, TEXT_PATH, LIMIT)
+    assert isinstance(article, InputArticle)
+    assert article.article_id == "doc_42"
+    assert article.source_file == TEXT_PATH
+    assert article.title == "Wirtschaft Preise steigen"
+    assert article.text == "Brot wird teurer."
+    assert article.published_at == datetime(2024, 3, 14, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("path", "doc_id"),
+    [
+        ("doc.txt", "doc"),
+        ("a/b/c/Report.Final.TXT", "Report.Final"),
+        ("/abs/path/x.text", "x"),
+        ("gs://bucket/dir/name with space.txt", "name with space"),
+    ],
+)
+def test_doc_id_is_the_file_stem(path: str, doc_id: str) -> None:
+    [article] = parse_text_bytes(b"Titel\n\nText.", path, LIMIT)
+    assert isinstance(article, InputArticle)
+    assert article.article_id == doc_id
+    assert article.source_file == path
+
+
+def test_bom_is_removed_from_text_document() -> None:
+    [article] = parse_text_bytes(b"\xef\xbb\xbfTitel\n\nText.", TEXT_PATH, LIMIT)
+    assert isinstance(article, InputArticle)
+    assert article.title == "Titel"
+
+
+def test_newsblog_gives_several_articles() -> None:
+    data = (
+        "Ticker\n\nMontag, 3. März\n\nErste Meldung\n\nText eins.\n\n"
+        "Sonntag, 2. März\n\nZweite Meldung\n\nText zwei.\n"
+    ).encode()
+    results = parse_text_bytes(data, "blogs/live.txt", LIMIT)
+    assert [(r.article_id, r.parent_id) for r in articles(results)] == [
+        ("live#1", "live"),
+        ("live#2", "live"),
+    ]
+    assert rejects(results) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b"\n\r\n\t \n"])
+def test_empty_text_file(data: bytes) -> None:
+    [result] = parse_text_bytes(data, TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.EMPTY_FILE
+    assert result.line is None
+    assert result.source_file == TEXT_PATH
+
+
+def test_binary_file_is_rejected() -> None:
+    data = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    [result] = parse_text_bytes(data, TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.BINARY_FILE
+    assert len(result.excerpt) <= 64
+
+
+def test_utf16_file_is_binary() -> None:
+    [result] = parse_text_bytes("Titel\n\nText".encode("utf-16"), TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.BINARY_FILE
+
+
+def test_invalid_utf8_text_file() -> None:
+    [result] = parse_text_bytes(b"Titel\n\nCaf\xe9 au lait", TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.INVALID_UTF8
+    assert "byte 10" in result.detail
+    assert result.excerpt.startswith("Titel")
+    assert len(result.excerpt) <= EXCERPT_CHARS
+
+
+def test_too_large_text_file() -> None:
+    data = b"Titel\n\n" + b"x" * LIMIT
+    [result] = parse_text_bytes(data, TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.TOO_LARGE
+    assert str(LIMIT) in result.detail
+    assert len(result.excerpt) <= EXCERPT_CHARS
+
+
+def test_text_file_of_exactly_the_limit_is_accepted() -> None:
+    data = b"Titel\n\nText."
+    [article] = parse_text_bytes(data, TEXT_PATH, len(data))
+    assert isinstance(article, InputArticle)
+
+
+def test_text_file_without_text_is_empty_text() -> None:
+    [result] = parse_text_bytes(b"date 2024-05-05\n\n", TEXT_PATH, LIMIT)
+    assert isinstance(result, Reject)
+    assert result.reason is RejectReason.EMPTY_TEXT
+
+
+# --- extension_of --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "extension"),
+    [
+        ("a.jsonl", ".jsonl"),
+        ("dir/A.NDJSON", ".ndjson"),
+        ("gs://b/x.y/doc.TXT", ".txt"),
+        ("noext", ""),
+        ("dir.d/noext", ""),
+        (".hidden", ""),
+        ("archive.jsonl.gz", ".gz"),
+    ],
+)
+def test_extension_of(path: str, extension: str) -> None:
+    assert extension_of(path) == extension
+
+
+@pytest.mark.parametrize("lines", [[b"\n", b"\r\n", b"  \n"], [b"\xef\xbb\xbf"]])
+def test_blank_only_jsonl_file_is_an_empty_file(lines: list[bytes]) -> None:
+    results = list(parse_jsonl_stream(lines, PATH, LIMIT))
+    assert [r.reason for r in rejects(results)] == [RejectReason.EMPTY_FILE]

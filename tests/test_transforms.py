@@ -1,0 +1,278 @@
+"""Each composite transform in a TestPipeline, checked with assert_that."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.testing.util import assert_that, equal_to, is_not_empty
+
+from schemas.parquet import REJECTS_SCHEMA
+from schemas.records import InputArticle, RejectReason
+from tests import textgen
+from transforms.analyze import AnalyzeArticles
+from transforms.assemble import AssembleArticleRows, BuildRejectRows, BuildStoryRows
+from transforms.cluster import ClusterArticles
+from transforms.core.analysis import ArticleAnalyzer
+from transforms.core.config import DedupConfig
+from transforms.core.rows import RunContext, reject_sort_key
+from transforms.read import REJECTS_TAG, ReadArticles
+from transforms.redeliveries import DropRedeliveries
+from transforms.write import WriteParquetDataset
+
+RUN = RunContext(datetime(2026, 1, 1, tzinfo=UTC), "test", "scheme")
+
+
+def _article(article_id: str, text: str, **fields: object) -> InputArticle:
+    return InputArticle(article_id=article_id, text=text, source_file="mem", line=1, **fields)  # type: ignore[arg-type]
+
+
+def test_read_articles_splits_good_records_from_rejects(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "a1", "text": "Erster Text über den Hafen."}) + "\n"
+        "{broken\n"
+        "\n"
+        + json.dumps({"id": "a2", "text": "   "})
+        + "\n"
+        + json.dumps({"id": "a3", "text": "Second text about the port."})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "story.txt").write_text(
+        "A title\n\nThe body of a plain text story.\n", encoding="utf-8"
+    )
+    (tmp_path / "notes.csv").write_text("id,text\n", encoding="utf-8")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    paths = sorted(str(p) for p in tmp_path.iterdir())
+
+    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20)
+
+    assert_that(
+        parsed.articles | beam.Map(lambda a: a.article_id),
+        equal_to(["a1", "a3", "story"]),
+        label="ArticleIds",
+    )
+    assert_that(
+        parsed[REJECTS_TAG] | beam.Map(lambda r: (Path(r.source_file).name, r.line, r.reason)),
+        equal_to(
+            [
+                ("feed.jsonl", 2, RejectReason.MALFORMED_JSON),
+                ("feed.jsonl", 4, RejectReason.EMPTY_TEXT),
+                ("notes.csv", None, RejectReason.UNSUPPORTED_FORMAT),
+                ("empty.jsonl", None, RejectReason.EMPTY_FILE),
+            ]
+        ),
+        label="Rejects",
+    )
+
+
+def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline) -> None:
+    articles = [
+        _article("same", "identical text"),
+        InputArticle("same", "identical text", source_file="other", line=7),
+        _article("clash", "version one"),
+        _article("clash", "version two"),
+        _article("alone", "only once"),
+    ]
+    result = pipeline | beam.Create(articles) | DropRedeliveries()
+
+    assert_that(
+        result.articles | beam.Map(lambda a: a.article_id),
+        equal_to(["same", "clash", "alone"]),
+        label="OnePerId",
+    )
+    assert_that(
+        result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, r.excerpt)),
+        # The kept version is chosen by content hash, not by arrival order.
+        equal_to([(RejectReason.ID_CONFLICT, _losing_version("version one", "version two"))]),
+        label="Conflicts",
+    )
+
+
+def _losing_version(*texts: str) -> str:
+    from transforms.core.normalize import content_hash
+
+    return max(texts, key=content_hash)
+
+
+def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) -> None:
+    articles = [
+        _article("de", "Die Bundesregierung hat am Dienstag in Berlin neue Regeln beschlossen."),
+        _article("en", "The government announced new rules for the harbour on Tuesday morning."),
+        _article("tiny", "12 34"),
+    ]
+    analyzed = pipeline | beam.Create(articles) | AnalyzeArticles(DedupConfig())
+
+    assert_that(
+        analyzed | beam.Map(lambda a: (a.article.article_id, a.language)),
+        equal_to([("de", "de"), ("en", "en"), ("tiny", "und")]),
+        label="Languages",
+    )
+    assert_that(
+        analyzed | beam.Map(lambda a: len(a.sketch.signature)),
+        equal_to([128 * 4] * 3),
+        label="SignatureBytes",
+    )
+
+
+def _sketches(texts: dict[str, str]) -> list:  # type: ignore[type-arg]
+    analyzer = ArticleAnalyzer(DedupConfig())
+    return [analyzer.analyze(_article(k, v, language_hint="en")).sketch for k, v in texts.items()]
+
+
+def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipeline) -> None:
+    agency = textgen.article(seed=1, paragraphs=6)
+    texts = {
+        "agency": textgen.text(agency),
+        "rerun": textgen.text(textgen.edited(agency, seed=2)),
+        # Own lead and ending around half of the agency paragraphs.
+        "follow_up": textgen.text(textgen.article(3, 2) + agency[1:4] + textgen.article(4, 2)),
+        "unrelated": textgen.text(textgen.article(5, 6)),
+    }
+    assignments = pipeline | beam.Create(_sketches(texts)) | ClusterArticles(DedupConfig())
+
+    def partition(pairs: list) -> None:  # type: ignore[type-arg]
+        by_id = {a.article_id: a for _, a in pairs}
+        assert by_id["agency"].dup_group_id == by_id["rerun"].dup_group_id
+        assert by_id["follow_up"].dup_group_id != by_id["agency"].dup_group_id
+        assert by_id["agency"].story_id == by_id["follow_up"].story_id == by_id["rerun"].story_id
+        assert by_id["unrelated"].story_id != by_id["agency"].story_id
+        assert [a.is_canonical for a in (by_id["agency"], by_id["rerun"])].count(True) == 1
+
+    assert_that(assignments, partition)
+
+
+@pytest.mark.parametrize(("max_key_articles", "stories"), [(4, 6), (50, 1)])
+def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
+    max_key_articles: int, stories: int, pipeline: beam.Pipeline
+) -> None:
+    # Six different pages with one shared footer: a story link for every pair,
+    # unless keys shared by more than `max_key_articles` pages are ignored.
+    footer = textgen.paragraph(random.Random(99), words=40)
+    texts = {
+        f"page{i}": textgen.text([textgen.paragraph(random.Random(i), words=80), footer])
+        for i in range(6)
+    }
+    config = DedupConfig(max_key_articles=max_key_articles)
+    assignments = pipeline | beam.Create(_sketches(texts)) | ClusterArticles(config)
+
+    assert_that(
+        assignments
+        | beam.Map(lambda kv: kv[1].story_id)
+        | beam.Distinct()
+        | beam.combiners.Count.Globally(),
+        equal_to([stories]),
+    )
+
+
+def test_story_rows_summarise_members(pipeline: beam.Pipeline) -> None:
+    analyzer = ArticleAnalyzer(DedupConfig())
+    early = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    late = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    analyzed = [
+        analyzer.analyze(
+            _article(
+                "b",
+                "Zweiter Bericht über den Hafen und die Kräne in Lissabon.",
+                title="Zweiter",
+                source="Blatt",
+                published_at=late,
+            )
+        ),
+        analyzer.analyze(
+            _article(
+                "a",
+                "First report about the port and the cranes in Lisbon.",
+                title="First",
+                source="Herald",
+                published_at=early,
+            )
+        ),
+    ]
+    from schemas.records import ArticleAssignment
+    from transforms.core.analysis import article_key
+
+    assignments = [
+        (article_key(k), ArticleAssignment(k, f"dg_{k}", "st_1", True, None)) for k in ("a", "b")
+    ]
+    rows = (
+        pipeline
+        | "Analyzed" >> beam.Create(analyzed)
+        | AssembleArticleRows(pipeline | "Assignments" >> beam.Create(assignments), RUN)
+    )
+    stories = rows | BuildStoryRows(RUN)
+
+    assert_that(
+        stories
+        | beam.Map(
+            lambda s: (
+                s["story_id"],
+                s["article_ids"],
+                s["languages"],
+                s["sources"],
+                s["first_published_at"],
+                s["last_published_at"],
+                s["headline"],
+            )
+        ),
+        equal_to([("st_1", ["a", "b"], ["de", "en"], ["Blatt", "Herald"], early, late, "First")]),
+    )
+
+
+def test_write_parquet_dataset_writes_sorted_partitioned_files(tmp_path: Path) -> None:
+    from tests.conftest import TestPipeline
+
+    rows = [
+        {
+            "source_file": "f",
+            "line": n,
+            "reason": "empty_text",
+            "detail": "d",
+            "excerpt": "",
+            "ingested_at": RUN.ingested_at,
+            "pipeline_version": "test",
+        }
+        for n in (3, 1, 2)
+    ]
+    with TestPipeline(runner="FnApiRunner") as p:
+        written = (
+            p
+            | beam.Create(rows)
+            | WriteParquetDataset(
+                str(tmp_path),
+                REJECTS_SCHEMA,
+                reject_sort_key,
+                partition=lambda row: f"r{row['line'] % 2}",
+                partition_column="parity",
+            )
+        )
+        assert_that(written, is_not_empty())
+
+    odd = pq.read_table(tmp_path / "parity=r1" / "part-00000.parquet")
+    assert odd.column("line").to_pylist() == [1, 3]
+    assert odd.schema.metadata is None or b"schema_version" not in (odd.schema.metadata or {})
+    even = pq.read_table(tmp_path / "parity=r0" / "part-00000.parquet")
+    assert even.column("line").to_pylist() == [2]
+
+
+def test_reject_rows_carry_reason_codes(pipeline: beam.Pipeline) -> None:
+    from schemas.records import Reject
+
+    rejects = [Reject("f.jsonl", 4, RejectReason.MALFORMED_JSON, "invalid JSON", "{x")]
+    rows = pipeline | beam.Create(rejects) | BuildRejectRows(RUN)
+    assert_that(
+        rows | beam.Map(lambda r: (r["source_file"], r["line"], r["reason"], r["excerpt"])),
+        equal_to([("f.jsonl", 4, "malformed_json", "{x")]),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _quiet_beam_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING")
