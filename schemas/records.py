@@ -68,6 +68,8 @@ class ArticleSketch:
     `article_key` is a 63-bit hash of `article_id`, used as a compact
     deterministic key in shuffles. `fingerprints` are the passage fingerprints
     (see transforms.core.fingerprints): sorted little-endian uint64 values.
+    `site_key` identifies the publishing site (0: unknown), to tell a site's
+    boilerplate from text shared between outlets.
     """
 
     article_key: int
@@ -78,7 +80,7 @@ class ArticleSketch:
     text_length: int
     signature: bytes
     fingerprints: bytes
-    source_key: int
+    site_key: int
 
 
 @dataclass(frozen=True, slots=True)

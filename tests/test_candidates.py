@@ -13,6 +13,7 @@ from transforms.core.candidates import (
     OwnerArray,
     PairCounts,
     candidate_pairs,
+    drop_site_boilerplate,
     shard_of,
     split_by_shard,
 )
@@ -173,16 +174,19 @@ def test_split_by_shard_keeps_every_entry_and_each_key_in_one_shard(shards: int)
     keys = rng.integers(0, 2**64, size=500, dtype=np.uint64)
     keys = np.concatenate([keys, keys[:100]])  # repeated keys with other owners
     owners = rng.integers(0, 50, size=len(keys)).astype(np.int64)
-    parts = split_by_shard(keys, owners, shards)
+    sites = owners % 3
+    parts = split_by_shard(keys, owners, sites, shards)
     assert set(parts) <= set(range(shards))
     shard_of_key: dict[int, int] = {}
-    entries: list[tuple[int, int]] = []
-    for shard, (shard_keys, shard_owners) in parts.items():
-        assert len(shard_keys) == len(shard_owners)
-        for key, owner in zip(shard_keys.tolist(), shard_owners.tolist(), strict=True):
+    entries: list[tuple[int, int, int]] = []
+    for shard, (shard_keys, shard_owners, shard_sites) in parts.items():
+        assert len(shard_keys) == len(shard_owners) == len(shard_sites)
+        for key, owner, site in zip(
+            shard_keys.tolist(), shard_owners.tolist(), shard_sites.tolist(), strict=True
+        ):
             assert shard_of_key.setdefault(key, shard) == shard
-            entries.append((key, owner))
-    expected = list(zip(keys.tolist(), owners.tolist(), strict=True))
+            entries.append((key, owner, site))
+    expected = list(zip(keys.tolist(), owners.tolist(), sites.tolist(), strict=True))
     assert sorted(entries) == sorted(expected)
 
 
@@ -193,7 +197,7 @@ def test_sharded_pairs_equal_unsharded_pairs() -> None:
     whole = as_dict(candidate_pairs(keys, owners, 6))
     combined: Counter[tuple[int, int]] = Counter()
     skipped = 0
-    for shard_keys, shard_owners in split_by_shard(keys, owners, 7).values():
+    for shard_keys, shard_owners, _ in split_by_shard(keys, owners, owners * 0, 7).values():
         pairs = candidate_pairs(shard_keys, shard_owners, 6)
         combined.update(as_dict(pairs))
         skipped += pairs.skipped_keys
@@ -202,4 +206,34 @@ def test_sharded_pairs_equal_unsharded_pairs() -> None:
 
 
 def test_split_of_empty_input_is_empty() -> None:
-    assert split_by_shard(keys_of(), owners_of(), 4) == {}
+    assert split_by_shard(keys_of(), owners_of(), owners_of(), 4) == {}
+
+
+def test_site_boilerplate_is_dropped_for_its_site_only() -> None:
+    # Key 7 is in three articles of site 1 (its footer) and in one article of site 2.
+    keys = np.array([7, 7, 7, 7, 8, 8], dtype=np.uint64)
+    owners = np.array([1, 2, 3, 4, 1, 4], dtype=np.int64)
+    sites = np.array([1, 1, 1, 2, 1, 2], dtype=np.int64)
+    kept_keys, kept_owners, dropped = drop_site_boilerplate(keys, owners, sites, 2)
+    assert dropped == 1
+    assert sorted(zip(kept_keys.tolist(), kept_owners.tolist(), strict=True)) == [
+        (7, 4),
+        (8, 1),
+        (8, 4),
+    ]
+
+
+def test_unknown_site_is_never_boilerplate() -> None:
+    keys = np.array([7, 7, 7], dtype=np.uint64)
+    owners = np.array([1, 2, 3], dtype=np.int64)
+    kept_keys, _, dropped = drop_site_boilerplate(keys, owners, np.zeros(3, np.int64), 2)
+    assert dropped == 0
+    assert kept_keys.tolist() == [7, 7, 7]
+
+
+def test_site_boilerplate_counts_each_article_once() -> None:
+    keys = np.array([7, 7, 7], dtype=np.uint64)
+    owners = np.array([1, 1, 2], dtype=np.int64)  # article 1 delivered its key twice
+    _, kept_owners, dropped = drop_site_boilerplate(keys, owners, np.ones(3, np.int64), 2)
+    assert dropped == 0
+    assert sorted(kept_owners.tolist()) == [1, 2]

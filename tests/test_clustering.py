@@ -515,3 +515,12 @@ def test_texts_without_tokens_are_not_near_duplicates() -> None:
     left, right = signature_of("\U0001f389\U0001f389"), signature_of("??? !!!")
     score = near_duplicate_score(facts(0, signature=left), facts(0, signature=right))
     assert score < DedupConfig().dup_threshold
+
+
+def test_site_key_prefers_source_then_url_host() -> None:
+    from transforms.core.analysis import site_key
+
+    assert site_key(None, None) == 0
+    assert site_key("Coastal Herald", "https://a.test/x") == site_key(" coastal herald ", None)
+    assert site_key(None, "https://www.a.test/x") == site_key(None, "http://a.test/y?z=1")
+    assert site_key(None, "https://a.test/x") != site_key(None, "https://b.test/x")

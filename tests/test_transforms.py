@@ -149,6 +149,15 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipelin
     assert_that(assignments, partition)
 
 
+def count_stories(assignments: beam.PCollection) -> beam.PCollection:
+    return (
+        assignments
+        | "StoryIds" >> beam.Map(lambda kv: kv[1].story_id)
+        | "DistinctStories" >> beam.Distinct()
+        | "CountStories" >> beam.combiners.Count.Globally()
+    )
+
+
 @pytest.mark.parametrize(("max_key_articles", "stories"), [(4, 6), (50, 1)])
 def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
     max_key_articles: int, stories: int, pipeline: beam.Pipeline
@@ -163,12 +172,30 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
     config = DedupConfig(max_key_articles=max_key_articles)
     assignments = pipeline | beam.Create(_sketches(texts)) | ClusterArticles(config)
 
+    assert_that(count_stories(assignments), equal_to([stories]))
+
+
+def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
+    footer = textgen.paragraph(random.Random(99), words=40)
+    analyzer = ArticleAnalyzer(DedupConfig())
+    sketches = [
+        analyzer.analyze(
+            _article(
+                f"page{i}",
+                textgen.text([textgen.paragraph(random.Random(i), words=80), footer]),
+                url=f"https://www.example-site.test/news/{i}",
+                language_hint="en",
+            )
+        ).sketch
+        for i in range(3)
+    ]
+    assignments = pipeline | beam.Create(sketches) | ClusterArticles(DedupConfig())
     assert_that(
         assignments
         | beam.Map(lambda kv: kv[1].story_id)
         | beam.Distinct()
         | beam.combiners.Count.Globally(),
-        equal_to([stories]),
+        equal_to([3]),
     )
 
 

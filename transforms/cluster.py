@@ -21,7 +21,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import ArticleAssignment, ArticleSketch
-from transforms.core.candidates import candidate_pairs, split_by_shard
+from transforms.core.candidates import candidate_pairs, drop_site_boilerplate, split_by_shard
 from transforms.core.clustering import (
     ClusterNode,
     PairFacts,
@@ -42,6 +42,7 @@ DUP_LEVEL = "dup"
 STORY_LEVEL = "story"
 PairKey = tuple[int, int]
 PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
+ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, sites
 
 
 class ShardKeysFn(beam.DoFn):
@@ -61,20 +62,18 @@ class ShardKeysFn(beam.DoFn):
 
     def process(
         self, batch: Sequence[ArticleSketch]
-    ) -> Iterator[tuple[tuple[str, int], tuple[np.ndarray, np.ndarray]]]:
+    ) -> Iterator[tuple[tuple[str, int], ShardEntries]]:
         levels = {
             DUP_LEVEL: [self._band_keys(s) for s in batch],
             STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in batch],
         }
         for level, per_article in levels.items():
             keys = np.concatenate(per_article).astype(np.uint64)
-            owners = np.repeat(
-                np.array([s.article_key for s in batch], dtype=np.int64),
-                [len(k) for k in per_article],
-            )
-            for shard, entries in split_by_shard(
-                keys, owners, self._config.candidate_shards
-            ).items():
+            counts = [len(k) for k in per_article]
+            owners = np.repeat(np.array([s.article_key for s in batch], dtype=np.int64), counts)
+            sites = np.repeat(np.array([s.site_key for s in batch], dtype=np.int64), counts)
+            shards = split_by_shard(keys, owners, sites, self._config.candidate_shards)
+            for shard, entries in shards.items():
                 yield (level, shard), entries
 
 
@@ -86,15 +85,23 @@ class PairsFromShardFn(beam.DoFn):
             DUP_LEVEL: config.max_band_articles,
             STORY_LEVEL: config.max_key_articles,
         }
+        self._max_site_owners = config.max_site_articles
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
+        self._site_skipped = Metrics.counter("newsdedup", "site_boilerplate_keys_skipped")
 
     def process(
-        self, element: tuple[tuple[str, int], Iterable[tuple[np.ndarray, np.ndarray]]]
+        self, element: tuple[tuple[str, int], Iterable[ShardEntries]]
     ) -> Iterator[tuple[PairKey, PairCounts]]:
         (level, _shard), parts = element
         chunks = list(parts)
-        keys = np.concatenate([k for k, _ in chunks])
-        owners = np.concatenate([o for _, o in chunks])
+        keys = np.concatenate([k for k, _, _ in chunks])
+        owners = np.concatenate([o for _, o, _ in chunks])
+        if level == STORY_LEVEL:
+            sites = np.concatenate([s for _, _, s in chunks])
+            keys, owners, dropped = drop_site_boilerplate(
+                keys, owners, sites, self._max_site_owners
+            )
+            self._site_skipped.inc(dropped)
         pairs = candidate_pairs(keys, owners, self._max_owners[level])
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)

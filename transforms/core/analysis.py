@@ -3,6 +3,8 @@ shingles, MinHash signature and passage fingerprints."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import xxhash
 
 from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle
@@ -17,6 +19,15 @@ from transforms.core.signatures import SignatureBuilder, signature_to_bytes
 def article_key(article_id: str) -> int:
     """A 63-bit key for an article id: compact in shuffles, positive as int64."""
     return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) >> 1
+
+
+def site_key(source: str | None, url: str | None) -> int:
+    """A key for the publishing site: the source if given, else the URL's host;
+    0 when neither is known."""
+    site = (source or "").strip().casefold()
+    if not site and url:
+        site = (urlsplit(url).hostname or "").removeprefix("www.")
+    return xxhash.xxh3_64_intdigest(site.encode("utf-8")) >> 1 if site else 0
 
 
 class ArticleAnalyzer:
@@ -53,7 +64,7 @@ class ArticleAnalyzer:
             text_length=len(article.text),
             signature=signature_to_bytes(self.signatures.signature(hashes)),
             fingerprints=fingerprints.astype("<u8").tobytes(),
-            source_key=xxhash.xxh3_64_intdigest((article.source or "").encode("utf-8")) >> 1,
+            site_key=site_key(article.source, article.url),
         )
         return AnalyzedArticle(
             article=article,

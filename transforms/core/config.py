@@ -72,6 +72,12 @@ class DedupConfig:
         "(site navigation, footers) and are ignored",
         lo=2,
     )
+    max_site_articles: int = _param(
+        2,
+        "fingerprints found in more articles than this from one site (source, else URL host) "
+        "are that site's boilerplate (navigation, newsletter box, footer) and are ignored",
+        lo=1,
+    )
     max_band_articles: int = _param(
         1000,
         "LSH band keys shared by more articles than this are skipped, bounding the pairs "
