@@ -23,12 +23,12 @@ from apache_beam.metrics import Metrics
 from schemas.records import ArticleAssignment, ArticleSketch
 from transforms.core.candidates import candidate_pairs, drop_site_boilerplate, split_by_shard
 from transforms.core.clustering import (
+    DUP_LINK,
+    STORY_LINK,
     ClusterNode,
     PairFacts,
+    classify_pair,
     cluster,
-    is_story_link,
-    near_duplicate_score,
-    story_score,
 )
 from transforms.core.config import DedupConfig
 from transforms.core.signatures import (
@@ -38,8 +38,8 @@ from transforms.core.signatures import (
     signature_from_bytes,
 )
 
-DUP_LEVEL = "dup"
-STORY_LEVEL = "story"
+DUP_LEVEL = DUP_LINK
+STORY_LEVEL = STORY_LINK
 PairKey = tuple[int, int]
 PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, sites
@@ -153,13 +153,11 @@ class VerifyPairsFn(beam.DoFn):
         right_facts = joined["facts"][0]
         for left, (_, shared), left_facts in joined["pairs"]:
             # Any candidate, from band keys or fingerprints, may be a near-duplicate.
-            similarity = near_duplicate_score(left_facts, right_facts)
-            if similarity >= self._config.dup_threshold:
-                self._links[DUP_LEVEL].inc()
-                yield DUP_LEVEL, left, right, similarity
-            elif shared and is_story_link(shared, left_facts, right_facts, self._config):
-                self._links[STORY_LEVEL].inc()
-                yield STORY_LEVEL, left, right, story_score(shared, left_facts, right_facts)
+            link = classify_pair(shared, left_facts, right_facts, self._config)
+            if link is not None:
+                kind, score = link
+                self._links[kind].inc()
+                yield kind, left, right, score
 
 
 class ClusterFn(beam.DoFn):

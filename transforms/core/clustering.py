@@ -71,6 +71,25 @@ def is_story_link(shared: int, left: PairFacts, right: PairFacts, config: DedupC
     )
 
 
+DUP_LINK = "dup"
+STORY_LINK = "story"
+
+
+def classify_pair(
+    shared: int, left: PairFacts, right: PairFacts, config: DedupConfig
+) -> tuple[str, float] | None:
+    """The link between two candidate articles, with its score, or None.
+
+    `shared` is the number of passage fingerprints they have in common.
+    """
+    similarity = near_duplicate_score(left, right)
+    if similarity >= config.dup_threshold:
+        return DUP_LINK, similarity
+    if shared and is_story_link(shared, left, right, config):
+        return STORY_LINK, story_score(shared, left, right)
+    return None
+
+
 def stable_id(prefix: str, member_id: str) -> str:
     digest = hashlib.blake2b(member_id.encode("utf-8"), digest_size=8).hexdigest()
     return f"{prefix}_{digest}"

@@ -24,3 +24,10 @@ def passage_fingerprints(shingle_hashes: HashArray, window: int) -> HashArray:
         return np.unique(shingle_hashes.min(keepdims=True))
     minima = sliding_window_view(shingle_hashes, window).min(axis=1)
     return np.unique(minima)
+
+
+def shared_count(left: bytes, right: bytes) -> int:
+    """How many fingerprints two articles share (both as stored in ArticleSketch)."""
+    a = np.frombuffer(left, dtype="<u8")
+    b = np.frombuffer(right, dtype="<u8")
+    return len(np.intersect1d(a, b, assume_unique=True))
