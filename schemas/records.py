@@ -84,6 +84,26 @@ class ArticleSketch:
 
 
 @dataclass(frozen=True, slots=True)
+class ShingledArticle:
+    """An article after language detection and shingling, before signing.
+
+    `shingle_hashes` holds the shingle hashes in text order and
+    `raw_fingerprints` the passage fingerprints of the whole text, site
+    boilerplate included (both little-endian uint64). Signing removes the
+    site's boilerplate first.
+    """
+
+    article: InputArticle
+    article_key: int
+    language: str
+    language_probability: float | None
+    content_hash: str
+    site_key: int
+    shingle_hashes: bytes
+    raw_fingerprints: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class AnalyzedArticle:
     """An article with everything computed from its own text."""
 

@@ -13,8 +13,8 @@ from transforms.core.candidates import (
     OwnerArray,
     PairCounts,
     candidate_pairs,
-    drop_site_boilerplate,
     shard_of,
+    site_boilerplate,
     split_by_shard,
 )
 
@@ -175,7 +175,7 @@ def test_split_by_shard_keeps_every_entry_and_each_key_in_one_shard(shards: int)
     keys = np.concatenate([keys, keys[:100]])  # repeated keys with other owners
     owners = rng.integers(0, 50, size=len(keys)).astype(np.int64)
     sites = owners % 3
-    parts = split_by_shard(keys, owners, sites, shards)
+    parts = split_by_shard(keys, shards, owners, sites)
     assert set(parts) <= set(range(shards))
     shard_of_key: dict[int, int] = {}
     entries: list[tuple[int, int, int]] = []
@@ -197,7 +197,7 @@ def test_sharded_pairs_equal_unsharded_pairs() -> None:
     whole = as_dict(candidate_pairs(keys, owners, 6))
     combined: Counter[tuple[int, int]] = Counter()
     skipped = 0
-    for shard_keys, shard_owners, _ in split_by_shard(keys, owners, owners * 0, 7).values():
+    for shard_keys, shard_owners in split_by_shard(keys, 7, owners).values():
         pairs = candidate_pairs(shard_keys, shard_owners, 6)
         combined.update(as_dict(pairs))
         skipped += pairs.skipped_keys
@@ -206,34 +206,28 @@ def test_sharded_pairs_equal_unsharded_pairs() -> None:
 
 
 def test_split_of_empty_input_is_empty() -> None:
-    assert split_by_shard(keys_of(), owners_of(), owners_of(), 4) == {}
+    assert split_by_shard(keys_of(), 4, owners_of()) == {}
 
 
-def test_site_boilerplate_is_dropped_for_its_site_only() -> None:
+def test_site_boilerplate_is_a_key_in_many_articles_of_one_site() -> None:
     # Key 7 is in three articles of site 1 (its footer) and in one article of site 2.
     keys = np.array([7, 7, 7, 7, 8, 8], dtype=np.uint64)
     owners = np.array([1, 2, 3, 4, 1, 4], dtype=np.int64)
     sites = np.array([1, 1, 1, 2, 1, 2], dtype=np.int64)
-    kept_keys, kept_owners, dropped = drop_site_boilerplate(keys, owners, sites, 2)
-    assert dropped == 1
-    assert sorted(zip(kept_keys.tolist(), kept_owners.tolist(), strict=True)) == [
-        (7, 4),
-        (8, 1),
-        (8, 4),
-    ]
+    found_sites, found_keys = site_boilerplate(keys, owners, sites, 2)
+    assert list(zip(found_sites.tolist(), found_keys.tolist(), strict=True)) == [(1, 7)]
 
 
-def test_unknown_site_is_never_boilerplate() -> None:
+def test_unknown_site_has_no_boilerplate() -> None:
     keys = np.array([7, 7, 7], dtype=np.uint64)
     owners = np.array([1, 2, 3], dtype=np.int64)
-    kept_keys, _, dropped = drop_site_boilerplate(keys, owners, np.zeros(3, np.int64), 2)
-    assert dropped == 0
-    assert kept_keys.tolist() == [7, 7, 7]
+    found_sites, _ = site_boilerplate(keys, owners, np.zeros(3, np.int64), 2)
+    assert len(found_sites) == 0
 
 
 def test_site_boilerplate_counts_each_article_once() -> None:
-    keys = np.array([7, 7, 7], dtype=np.uint64)
-    owners = np.array([1, 1, 2], dtype=np.int64)  # article 1 delivered its key twice
-    _, kept_owners, dropped = drop_site_boilerplate(keys, owners, np.ones(3, np.int64), 2)
-    assert dropped == 0
-    assert sorted(kept_owners.tolist()) == [1, 2]
+    keys = np.array([7, 7, 7, 2**64 - 1, 2**64 - 1, 2**64 - 1], dtype=np.uint64)
+    owners = np.array([1, 1, 2, 1, 2, 3], dtype=np.int64)  # article 1 has key 7 twice
+    found_sites, found_keys = site_boilerplate(keys, owners, np.ones(6, np.int64), 2)
+    assert found_keys.tolist() == [2**64 - 1]
+    assert found_sites.tolist() == [1]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.core.fingerprints import passage_fingerprints
+from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.shingles import HashArray, shingle_hashes
 
 
@@ -122,3 +122,26 @@ def test_unrelated_texts_share_no_fingerprint() -> None:
     left = random_tokens(rng, 200, 10**6)
     right = random_tokens(rng, 200, 10**6)
     assert not fingerprints_of(left, 5, 4) & fingerprints_of(right, 5, 4)
+
+
+def test_without_boilerplate_removes_the_sites_passages_only() -> None:
+    rng = np.random.default_rng(5)
+    content = rng.integers(0, 2**63, size=60, dtype=np.uint64)
+    footer = rng.integers(0, 2**63, size=30, dtype=np.uint64)
+    page = np.concatenate([content, footer])
+    boilerplate = passage_fingerprints(footer, 4)
+
+    kept, fingerprints = without_boilerplate(page, 4, boilerplate)
+
+    assert not np.isin(footer, kept).any()
+    # At most window - 1 content shingles are lost at the boundary.
+    assert len(content) - 3 <= np.isin(content, kept).sum() <= len(content)
+    assert not np.isin(fingerprints, boilerplate).any()
+    assert set(passage_fingerprints(content[:-3], 4).tolist()) <= set(fingerprints.tolist())
+
+
+def test_without_boilerplate_keeps_everything_when_none_is_known() -> None:
+    hashes = np.arange(20, dtype=np.uint64) * np.uint64(7919)
+    kept, fingerprints = without_boilerplate(hashes, 4, np.empty(0, dtype=np.uint64))
+    assert kept.tolist() == hashes.tolist()
+    assert fingerprints.tolist() == passage_fingerprints(hashes, 4).tolist()

@@ -175,28 +175,48 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
     assert_that(count_stories(assignments), equal_to([stories]))
 
 
-def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
+def _footer_pages(count: int) -> list[InputArticle]:
     footer = textgen.paragraph(random.Random(99), words=40)
-    analyzer = ArticleAnalyzer(DedupConfig())
-    sketches = [
-        analyzer.analyze(
-            _article(
-                f"page{i}",
-                textgen.text([textgen.paragraph(random.Random(i), words=80), footer]),
-                url=f"https://www.example-site.test/news/{i}",
-                language_hint="en",
-            )
-        ).sketch
-        for i in range(3)
+    return [
+        _article(
+            f"page{i}",
+            textgen.text([textgen.paragraph(random.Random(i), words=80), footer]),
+            url=f"https://www.example-site.test/news/{i}",
+            language_hint="en",
+        )
+        for i in range(count)
     ]
-    assignments = pipeline | beam.Create(sketches) | ClusterArticles(DedupConfig())
-    assert_that(
-        assignments
-        | beam.Map(lambda kv: kv[1].story_id)
-        | beam.Distinct()
-        | beam.combiners.Count.Globally(),
-        equal_to([3]),
+
+
+def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> None:
+    from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn
+
+    config = DedupConfig()
+    boilerplate = (
+        pipeline
+        | beam.Create(_footer_pages(3))
+        | beam.ParDo(ShingleArticleFn(config))
+        | FindSiteBoilerplate(config)
     )
+
+    def one_site_with_footer(dicts: list[dict]) -> None:  # type: ignore[type-arg]
+        (found,) = dicts
+        (fingerprints,) = found.values()
+        # The 40-word footer yields ~15 fingerprints; page text yields none.
+        assert 5 <= len(fingerprints) <= 40
+
+    assert_that(boilerplate, one_site_with_footer)
+
+
+def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
+    assignments = (
+        pipeline
+        | beam.Create(_footer_pages(3))
+        | AnalyzeArticles(DedupConfig())
+        | beam.Map(lambda a: a.sketch)
+        | ClusterArticles(DedupConfig())
+    )
+    assert_that(count_stories(assignments), equal_to([3]))
 
 
 def test_story_rows_summarise_members(pipeline: beam.Pipeline) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import ArticleAssignment, ArticleSketch
-from transforms.core.candidates import candidate_pairs, drop_site_boilerplate, split_by_shard
+from transforms.core.candidates import candidate_pairs, split_by_shard
 from transforms.core.clustering import (
     DUP_LINK,
     STORY_LINK,
@@ -42,7 +42,7 @@ DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
 PairKey = tuple[int, int]
 PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
-ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, sites
+ShardEntries = tuple[np.ndarray, np.ndarray]  # keys, owners
 
 
 class ShardKeysFn(beam.DoFn):
@@ -71,10 +71,9 @@ class ShardKeysFn(beam.DoFn):
             keys = np.concatenate(per_article).astype(np.uint64)
             counts = [len(k) for k in per_article]
             owners = np.repeat(np.array([s.article_key for s in batch], dtype=np.int64), counts)
-            sites = np.repeat(np.array([s.site_key for s in batch], dtype=np.int64), counts)
-            shards = split_by_shard(keys, owners, sites, self._config.candidate_shards)
-            for shard, entries in shards.items():
-                yield (level, shard), entries
+            shards = split_by_shard(keys, self._config.candidate_shards, owners)
+            for shard, (shard_keys, shard_owners) in shards.items():
+                yield (level, shard), (shard_keys, shard_owners)
 
 
 class PairsFromShardFn(beam.DoFn):
@@ -85,23 +84,15 @@ class PairsFromShardFn(beam.DoFn):
             DUP_LEVEL: config.max_band_articles,
             STORY_LEVEL: config.max_key_articles,
         }
-        self._max_site_owners = config.max_site_articles
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
-        self._site_skipped = Metrics.counter("newsdedup", "site_boilerplate_keys_skipped")
 
     def process(
         self, element: tuple[tuple[str, int], Iterable[ShardEntries]]
     ) -> Iterator[tuple[PairKey, PairCounts]]:
         (level, _shard), parts = element
         chunks = list(parts)
-        keys = np.concatenate([k for k, _, _ in chunks])
-        owners = np.concatenate([o for _, o, _ in chunks])
-        if level == STORY_LEVEL:
-            sites = np.concatenate([s for _, _, s in chunks])
-            keys, owners, dropped = drop_site_boilerplate(
-                keys, owners, sites, self._max_site_owners
-            )
-            self._site_skipped.inc(dropped)
+        keys = np.concatenate([k for k, _ in chunks])
+        owners = np.concatenate([o for _, o in chunks])
         pairs = candidate_pairs(keys, owners, self._max_owners[level])
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)

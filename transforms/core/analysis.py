@@ -1,19 +1,23 @@
-"""Everything computed from one article's own text: language, content hash,
-shingles, MinHash signature and passage fingerprints."""
+"""Everything computed from one article's text: language, content hash,
+shingles, and (once the site's boilerplate is known) the MinHash signature and
+passage fingerprints."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import numpy as np
 import xxhash
 
-from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle
+from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from transforms.core.config import DedupConfig
-from transforms.core.fingerprints import passage_fingerprints
+from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
-from transforms.core.shingles import shingle_hashes, shingle_size_for, tokens_for
+from transforms.core.shingles import HashArray, shingle_hashes, shingle_size_for, tokens_for
 from transforms.core.signatures import SignatureBuilder, signature_to_bytes
+
+NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 
 
 def article_key(article_id: str) -> int:
@@ -40,37 +44,59 @@ class ArticleAnalyzer:
         )
         self.signatures = SignatureBuilder(config.num_perm, config.minhash_seed)
 
-    def analyze(self, article: InputArticle) -> AnalyzedArticle:
+    def shingle(self, article: InputArticle) -> ShingledArticle:
+        """Language, content hash and shingles: all that needs the article alone."""
         config = self.config
         detection_text = f"{article.title}\n{article.text}" if article.title else article.text
         guess = self.detector.detect(detection_text)
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
-            language = article.language_hint
+            language, probability = article.language_hint, None
         tokens = tokens_for(normalize_for_matching(article.text), language)
         shingle_size = shingle_size_for(
             language, config.word_shingle_size, config.char_shingle_size
         )
         hashes = shingle_hashes(tokens, shingle_size)
-        fingerprints = passage_fingerprints(hashes, config.anchor_window)
-        key = article_key(article.article_id)
-        digest = content_hash(article.text)
+        return ShingledArticle(
+            article=article,
+            article_key=article_key(article.article_id),
+            language=language,
+            language_probability=probability,
+            content_hash=content_hash(article.text),
+            site_key=site_key(article.source, article.url),
+            shingle_hashes=hashes.astype("<u8").tobytes(),
+            raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
+            .astype("<u8")
+            .tobytes(),
+        )
+
+    def sign(
+        self, shingled: ShingledArticle, boilerplate: HashArray = NO_BOILERPLATE
+    ) -> AnalyzedArticle:
+        """Signature and fingerprints of the article without its site's boilerplate."""
+        article = shingled.article
+        hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
+        content, fingerprints = without_boilerplate(hashes, self.config.anchor_window, boilerplate)
         sketch = ArticleSketch(
-            article_key=key,
+            article_key=shingled.article_key,
             article_id=article.article_id,
             published_ts=article.published_at.timestamp() if article.published_at else None,
-            language=language,
-            content_hash=digest,
+            language=shingled.language,
+            content_hash=shingled.content_hash,
             text_length=len(article.text),
-            signature=signature_to_bytes(self.signatures.signature(hashes)),
+            signature=signature_to_bytes(self.signatures.signature(content)),
             fingerprints=fingerprints.astype("<u8").tobytes(),
-            site_key=site_key(article.source, article.url),
+            site_key=shingled.site_key,
         )
         return AnalyzedArticle(
             article=article,
-            article_key=key,
-            language=language,
-            language_probability=probability if language == guess.language else None,
-            content_hash=digest,
+            article_key=shingled.article_key,
+            language=shingled.language,
+            language_probability=shingled.language_probability,
+            content_hash=shingled.content_hash,
             sketch=sketch,
         )
+
+    def analyze(self, article: InputArticle) -> AnalyzedArticle:
+        """Shingle and sign one article on its own (no site boilerplate known)."""
+        return self.sign(self.shingle(article))

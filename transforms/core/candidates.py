@@ -9,6 +9,7 @@ Everything here is vectorised; no Python loop runs per key or per pair.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,35 +36,28 @@ def shard_of(keys: KeyArray, shards: int) -> npt.NDArray[np.int64]:
 
 
 def split_by_shard(
-    keys: KeyArray, owners: OwnerArray, sites: OwnerArray, shards: int
-) -> dict[int, tuple[KeyArray, OwnerArray, OwnerArray]]:
-    """Partition (key, owner, site) entries so that every key lands in exactly one shard."""
+    keys: KeyArray, shards: int, *columns: OwnerArray
+) -> dict[int, tuple[npt.NDArray[Any], ...]]:
+    """Partition entries (keys and parallel columns) so that every key lands in
+    exactly one shard; each shard gets (keys, *columns)."""
     shard_ids = shard_of(keys, shards)
-    result: dict[int, tuple[KeyArray, OwnerArray, OwnerArray]] = {}
+    result: dict[int, tuple[npt.NDArray[Any], ...]] = {}
     for shard in np.unique(shard_ids):
         mask = shard_ids == shard
-        result[int(shard)] = (keys[mask], owners[mask], sites[mask])
+        result[int(shard)] = (keys[mask], *(column[mask] for column in columns))
     return result
 
 
-def drop_site_boilerplate(
+def site_boilerplate(
     keys: KeyArray, owners: OwnerArray, sites: OwnerArray, max_site_owners: int
-) -> tuple[KeyArray, OwnerArray, int]:
-    """Drop (key, owner) entries whose key appears in more than `max_site_owners`
-    articles of the owner's site: that site's navigation, newsletter box or footer.
-    Site 0 means unknown and is never filtered. Returns the kept entries and the
-    number of (key, site) combinations dropped."""
+) -> tuple[OwnerArray, KeyArray]:
+    """(site, key) pairs where the key appears in more than `max_site_owners`
+    articles of that site: the site's navigation, newsletter box or footer.
+    Site 0 means unknown and has no boilerplate."""
     entries = np.unique(np.stack([keys.astype(np.uint64).view(np.int64), owners, sites]), axis=1)
-    key_site, index, counts = np.unique(
-        entries[[0, 2]], axis=1, return_inverse=True, return_counts=True
-    )
+    key_site, counts = np.unique(entries[[0, 2]], axis=1, return_counts=True)
     boilerplate = (counts > max_site_owners) & (key_site[1] != 0)
-    keep = ~boilerplate[index.reshape(-1)]
-    return (
-        entries[0][keep].view(np.uint64),
-        entries[1][keep],
-        int(np.count_nonzero(boilerplate)),
-    )
+    return key_site[1][boilerplate], key_site[0][boilerplate].view(np.uint64)
 
 
 def candidate_pairs(keys: KeyArray, owners: OwnerArray, max_owners: int) -> PairCounts:

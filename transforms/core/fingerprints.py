@@ -16,14 +16,41 @@ from numpy.lib.stride_tricks import sliding_window_view
 from transforms.core.shingles import HashArray
 
 
-def passage_fingerprints(shingle_hashes: HashArray, window: int) -> HashArray:
-    """Sorted distinct window minima of the shingle hash sequence."""
+def window_minima(shingle_hashes: HashArray, window: int) -> HashArray:
+    """The minimum hash of every window of `window` consecutive shingles (one
+    window for a text shorter than that, none for an empty one)."""
     if len(shingle_hashes) == 0:
         return np.empty(0, dtype=np.uint64)
     if len(shingle_hashes) <= window:
-        return np.unique(shingle_hashes.min(keepdims=True))
-    minima = sliding_window_view(shingle_hashes, window).min(axis=1)
-    return np.unique(minima)
+        return shingle_hashes.min(keepdims=True)
+    return sliding_window_view(shingle_hashes, window).min(axis=1)
+
+
+def passage_fingerprints(shingle_hashes: HashArray, window: int) -> HashArray:
+    """Sorted distinct window minima of the shingle hash sequence."""
+    return np.unique(window_minima(shingle_hashes, window))
+
+
+def without_boilerplate(
+    shingle_hashes: HashArray, window: int, boilerplate: HashArray
+) -> tuple[HashArray, HashArray]:
+    """The shingles and fingerprints of a text with its site's boilerplate removed.
+
+    `boilerplate` holds the site's boilerplate fingerprints (sorted). Every
+    window whose fingerprint is boilerplate is dropped with its shingles; at a
+    boundary this also drops up to window - 1 shingles of content, a few words.
+    """
+    minima = window_minima(shingle_hashes, window)
+    flagged = np.isin(minima, boilerplate, assume_unique=False)
+    if not flagged.any():
+        return shingle_hashes, np.unique(minima)
+    # Shingle i is covered by the flagged windows starting in [i - window + 1, i].
+    starts = np.zeros(len(shingle_hashes) + 1, dtype=np.int64)
+    flagged_starts = np.flatnonzero(flagged)
+    np.add.at(starts, flagged_starts, 1)
+    np.add.at(starts, np.minimum(flagged_starts + window, len(shingle_hashes)), -1)
+    covered = np.cumsum(starts[:-1]) > 0
+    return shingle_hashes[~covered], np.unique(minima[~flagged])
 
 
 def shared_count(left: bytes, right: bytes) -> int:
