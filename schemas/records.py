@@ -69,7 +69,8 @@ class ArticleSketch:
     deterministic key in shuffles. `fingerprints` are the passage fingerprints
     (see transforms.core.fingerprints): sorted little-endian uint64 values.
     `site_key` identifies the publishing site (0: unknown), to tell a site's
-    boilerplate from text shared between outlets.
+    boilerplate from text shared between outlets. `entities` are the hashes of
+    the lead's names and numbers (see transforms.core.entities), sorted uint64.
     """
 
     article_key: int
@@ -81,6 +82,7 @@ class ArticleSketch:
     signature: bytes
     fingerprints: bytes
     site_key: int
+    entities: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ class ShingledArticle:
     site_key: int
     shingle_hashes: bytes
     raw_fingerprints: bytes
+    entities: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def same_story(analyzer: ArticleAnalyzer, row: dict[str, str]) -> bool:
     shared = shared_count(left.sketch.fingerprints, right.sketch.fingerprints)
 
     def facts(sketch: Any) -> PairFacts:
-        return PairFacts(None, len(sketch.fingerprints) // 8, sketch.signature)
+        return PairFacts(None, len(sketch.fingerprints) // 8, sketch.signature, sketch.entities)
 
     return (
         classify_pair(shared, facts(left.sketch), facts(right.sketch), analyzer.config) is not None

@@ -118,7 +118,7 @@ class FindSiteBoilerplate(beam.PTransform):
             shingled
             | "KnownSites" >> beam.Filter(lambda s: s.site_key != 0)
             | "SiteFingerprints"
-            >> beam.Map(lambda s: (s.site_key, s.article_key, s.raw_fingerprints))
+            >> beam.Map(lambda s: (s.site_key, s.article_key, s.raw_fingerprints + s.entities))
             | "BatchSiteFingerprints" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "ShardSiteFingerprints"
             >> beam.ParDo(_ShardSiteFingerprintsFn(self._config.candidate_shards))

@@ -24,6 +24,7 @@ from schemas.records import ArticleAssignment, ArticleSketch
 from transforms.core.candidates import candidate_pairs, split_by_shard
 from transforms.core.clustering import (
     DUP_LINK,
+    ENTITY_LINK,
     STORY_LINK,
     ClusterNode,
     PairFacts,
@@ -40,6 +41,7 @@ from transforms.core.signatures import (
 
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
+ENTITY_LEVEL = ENTITY_LINK
 PairKey = tuple[int, int]
 PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
 ShardEntries = tuple[np.ndarray, np.ndarray]  # keys, owners
@@ -67,6 +69,8 @@ class ShardKeysFn(beam.DoFn):
             DUP_LEVEL: [self._band_keys(s) for s in batch],
             STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in batch],
         }
+        if self._config.entity_threshold < 1.0:
+            levels[ENTITY_LEVEL] = [np.frombuffer(s.entities, dtype="<u8") for s in batch]
         for level, per_article in levels.items():
             keys = np.concatenate(per_article).astype(np.uint64)
             counts = [len(k) for k in per_article]
@@ -83,6 +87,7 @@ class PairsFromShardFn(beam.DoFn):
         self._max_owners = {
             DUP_LEVEL: config.max_band_articles,
             STORY_LEVEL: config.max_key_articles,
+            ENTITY_LEVEL: config.max_key_articles,
         }
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
 
@@ -99,7 +104,9 @@ class PairsFromShardFn(beam.DoFn):
         for left, right, shared in zip(
             pairs.left.tolist(), pairs.right.tolist(), pairs.shared.tolist(), strict=True
         ):
-            yield (left, right), (shared, 0) if level == DUP_LEVEL else (0, shared)
+            # Entity keys only make candidates; the verification compares the sets.
+            counts = {DUP_LEVEL: (shared, 0), STORY_LEVEL: (0, shared)}.get(level, (0, 0))
+            yield (left, right), counts
 
 
 def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
@@ -112,7 +119,7 @@ def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
 
 def _facts_of(sketch: ArticleSketch) -> tuple[int, PairFacts]:
     return sketch.article_key, PairFacts(
-        sketch.published_ts, len(sketch.fingerprints) // 8, sketch.signature
+        sketch.published_ts, len(sketch.fingerprints) // 8, sketch.signature, sketch.entities
     )
 
 
@@ -132,7 +139,7 @@ class VerifyPairsFn(beam.DoFn):
         self._config = config
         self._links = {
             level: Metrics.counter("newsdedup", f"{level}_links")
-            for level in (DUP_LEVEL, STORY_LEVEL)
+            for level in (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)
         }
 
     def process(
@@ -167,7 +174,7 @@ class ClusterFn(beam.DoFn):
         result = cluster(
             joined["nodes"],
             dup_links=[(a, b) for level, a, b, _ in links if level == DUP_LEVEL],
-            story_links=[(a, b, score) for level, a, b, score in links if level == STORY_LEVEL],
+            story_links=[(a, b, score) for level, a, b, score in links if level != DUP_LEVEL],
             min_link_density=self._config.story_link_density,
         )
         self._dup_groups.inc(result.dup_group_count)

@@ -11,6 +11,7 @@ import xxhash
 
 from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from transforms.core.config import DedupConfig
+from transforms.core.entities import entity_hashes, lead_entities
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
@@ -18,6 +19,11 @@ from transforms.core.shingles import HashArray, shingle_hashes, shingle_size_for
 from transforms.core.signatures import SignatureBuilder, signature_to_bytes
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
+
+
+def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
+    values = np.frombuffer(hashes, dtype="<u8")
+    return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
 
 
 def article_key(article_id: str) -> int:
@@ -68,6 +74,9 @@ class ArticleAnalyzer:
             raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
             .astype("<u8")
             .tobytes(),
+            entities=entity_hashes(lead_entities(detection_text, config.entity_lead_words))
+            .astype("<u8")
+            .tobytes(),
         )
 
     def sign(
@@ -87,6 +96,7 @@ class ArticleAnalyzer:
             signature=signature_to_bytes(self.signatures.signature(content)),
             fingerprints=fingerprints.astype("<u8").tobytes(),
             site_key=shingled.site_key,
+            entities=_without(shingled.entities, boilerplate),
         )
         return AnalyzedArticle(
             article=article,

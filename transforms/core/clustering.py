@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from schemas.records import ArticleAssignment
 from transforms.core.config import DedupConfig
+from transforms.core.entities import entity_overlap
 from transforms.core.signatures import (
     estimated_jaccard,
     is_empty_signature,
@@ -39,6 +40,7 @@ class PairFacts:
     published_ts: float | None
     fingerprint_count: int
     signature: bytes
+    entities: bytes = b""
 
 
 def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
@@ -73,6 +75,7 @@ def is_story_link(shared: int, left: PairFacts, right: PairFacts, config: DedupC
 
 DUP_LINK = "dup"
 STORY_LINK = "story"
+ENTITY_LINK = "entity"
 
 
 def classify_pair(
@@ -80,13 +83,21 @@ def classify_pair(
 ) -> tuple[str, float] | None:
     """The link between two candidate articles, with its score, or None.
 
-    `shared` is the number of passage fingerprints they have in common.
+    `shared` is the number of passage fingerprints they have in common. Entity
+    links (the same names and numbers in the lead, no shared text) are the
+    weakest evidence of a story and are taken last.
     """
     similarity = near_duplicate_score(left, right)
     if similarity >= config.dup_threshold:
         return DUP_LINK, similarity
     if shared and is_story_link(shared, left, right, config):
         return STORY_LINK, story_score(shared, left, right)
+    if config.entity_threshold < 1.0 and within_window(
+        left.published_ts, right.published_ts, config.story_window_hours
+    ):
+        shared_entities, similarity = entity_overlap(left.entities, right.entities)
+        if shared_entities >= config.entity_min_shared and similarity >= config.entity_threshold:
+            return ENTITY_LINK, similarity
     return None
 
 

@@ -63,6 +63,20 @@ class DedupConfig:
         lo=0.0,
         hi=1.0,
     )
+    entity_lead_words: int = _param(
+        80, "words of title and text whose names and numbers are compared across reports", lo=0
+    )
+    entity_min_shared: int = _param(
+        3, "lead names and numbers two reports must share to be linked by them", lo=1
+    )
+    entity_threshold: float = _param(
+        1.0,
+        "Jaccard similarity of lead names and numbers at or above which two reports are one "
+        "story even without shared text; 1.0 (the default) turns entity links off, see "
+        "docs/quality.md for what lower values gain and cost",
+        lo=0.0,
+        hi=1.0,
+    )
     story_window_hours: float = _param(
         72.0, "largest gap in publication time between two reports linked into a story", lo=0.0
     )
