@@ -16,6 +16,7 @@ import pytest
 from schemas.parquet import ARTICLES_SCHEMA, SCHEMA_VERSION, STORIES_SCHEMA
 from tests import textgen
 from tests.conftest import EXPECTED_SAMPLE_GROUPS, SAMPLE_DIR
+from transforms.core.config import DedupConfig
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +79,7 @@ def test_output_contract_types_and_metadata(tmp_path: Path) -> None:
     assert file_schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
     assert file_schema.remove_metadata().equals(ARTICLES_SCHEMA)
     parameters = json.loads(file_schema.metadata[b"newsdedup_parameters"])
-    assert parameters["dup_threshold"] == 0.6
+    assert parameters["dup_threshold"] == DedupConfig().dup_threshold
     assert "affine32" in parameters["minhash_scheme"]
     story_schema = pa.parquet.read_schema(next((out / "stories").glob("*.parquet")))
     assert story_schema.remove_metadata().equals(STORIES_SCHEMA)

@@ -37,7 +37,7 @@ def test_defaults() -> None:
     assert config.word_shingle_size == 5
     assert config.char_shingle_size == 3
     assert config.num_perm == 128
-    assert config.dup_threshold == 0.6
+    assert config.dup_threshold == 0.5
     assert config.lsh_bands == 0
     assert config.anchor_window == 4
     assert MINHASH_SCHEME == "affine32"

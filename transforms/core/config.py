@@ -31,7 +31,7 @@ class DedupConfig:
     num_perm: int = _param(128, "MinHash permutations per signature", lo=16, hi=1024)
     minhash_seed: int = _param(1, "seed of the MinHash permutations", lo=0)
     dup_threshold: float = _param(
-        0.6,
+        0.5,
         "estimated Jaccard similarity at or above which two texts are near-duplicates",
         lo=0.0,
         hi=1.0,
