@@ -68,8 +68,7 @@ class ArticleSketch:
     `article_key` is a 63-bit hash of `article_id`, used as a compact
     deterministic key in shuffles. `fingerprints` are the passage fingerprints
     (see transforms.core.fingerprints): sorted little-endian uint64 values.
-    `site_key` identifies the publishing site (0: unknown), to tell a site's
-    boilerplate from text shared between outlets. `entities` are the hashes of
+    `entities` are the hashes of
     the lead's names and numbers (see transforms.core.entities), sorted uint64.
     """
 
@@ -81,7 +80,6 @@ class ArticleSketch:
     text_length: int
     signature: bytes
     fingerprints: bytes
-    site_key: int
     entities: bytes = b""
 
 

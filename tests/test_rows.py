@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +13,6 @@ from transforms.core.rows import (
     RunContext,
     StoryMember,
     date_partition,
-    partition_date,
     reject_row,
     reject_sort_key,
     story_member,
@@ -175,13 +174,6 @@ def test_date_partition_of_unknown_time() -> None:
 )
 def test_date_partition_is_the_utc_date(moment: datetime, expected: str) -> None:
     assert date_partition(moment) == expected
-
-
-def test_partition_date_inverts_date_partition() -> None:
-    assert partition_date("unknown") is None
-    assert partition_date("2024-03-01") == date(2024, 3, 1)
-    moment = datetime(2024, 2, 29, 12, tzinfo=UTC)
-    assert partition_date(date_partition(moment)) == date(2024, 2, 29)
 
 
 # --- rejects -------------------------------------------------------------------------------------

@@ -95,7 +95,6 @@ class ArticleAnalyzer:
             text_length=len(article.text),
             signature=signature_to_bytes(self.signatures.signature(content)),
             fingerprints=fingerprints.astype("<u8").tobytes(),
-            site_key=shingled.site_key,
             entities=_without(shingled.entities, boilerplate),
         )
         return AnalyzedArticle(

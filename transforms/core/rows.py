@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from schemas.parquet import UNKNOWN_DATE_PARTITION
@@ -126,10 +126,6 @@ def story_row(story_id: str, members: Iterable[StoryMember], run: RunContext) ->
         "ingested_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,
     }
-
-
-def partition_date(value: str) -> date | None:
-    return None if value == UNKNOWN_DATE_PARTITION else date.fromisoformat(value)
 
 
 def article_sort_key(row: Row) -> str:
