@@ -5,6 +5,7 @@ Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 from datetime import UTC, datetime
@@ -14,7 +15,12 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import NewsdedupOptions, dedup_config
+from pipelines.options import (
+    NewsdedupOptions,
+    all_options_parser,
+    dedup_config,
+    unknown_options,
+)
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
     ARTICLES_SCHEMA,
@@ -59,6 +65,12 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
 def run(argv: list[str] | None = None) -> RunSummary:
     """Run the batch pipeline; raises UsageError for wrong options or inputs."""
     started = time.monotonic()
+    unknown = unknown_options(argv or [])
+    if unknown:
+        flag = unknown[0].split("=", 1)[0]
+        close = difflib.get_close_matches(flag, _known_flags(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; see `newsdedup run --help`"
+        raise UsageError(f"unknown option {flag}{hint}")
     options = pipeline_options(argv or [])
     own = options.view_as(NewsdedupOptions)
     try:
@@ -126,6 +138,10 @@ def run(argv: list[str] | None = None) -> RunSummary:
     commit(staging, own.output)
     redeliveries = _counter(result, "exact_redeliveries")
     return summarize(own.output, redeliveries, time.monotonic() - started)
+
+
+def _known_flags() -> list[str]:
+    return [flag for action in all_options_parser()._actions for flag in action.option_strings]
 
 
 def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:

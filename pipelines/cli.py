@@ -53,16 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_run_help() -> int:
-    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+    from pipelines.options import all_options_parser
 
-    from pipelines.options import NewsdedupOptions
-
-    parser = _BeamArgumentParser(prog="newsdedup run", add_help=False)
-    option_classes: list[type[PipelineOptions]] = [NewsdedupOptions]
-    option_classes += [c for c in PipelineOptions.__subclasses__() if c is not NewsdedupOptions]
-    for cls in option_classes:
-        cls._add_argparse_args(parser)
-    parser.print_help()
+    all_options_parser().print_help()
     return EXIT_OK
 
 

@@ -52,6 +52,25 @@ class NewsdedupOptions(PipelineOptions):
             )
 
 
+def all_options_parser() -> argparse.ArgumentParser:
+    """A parser that knows newsdedup's options and every registered Beam option."""
+    from apache_beam.options.pipeline_options import _BeamArgumentParser
+
+    parser = _BeamArgumentParser(prog="newsdedup run", add_help=False, allow_abbrev=False)
+    option_classes: list[type[PipelineOptions]] = [NewsdedupOptions]
+    option_classes += [c for c in PipelineOptions.__subclasses__() if c is not NewsdedupOptions]
+    for cls in option_classes:
+        cls._add_argparse_args(parser)
+    return parser
+
+
+def unknown_options(argv: list[str]) -> list[str]:
+    """Flags no option class knows; Beam would drop them silently (a typo in a
+    threshold would run with the default)."""
+    _, unknown = all_options_parser().parse_known_args(argv)
+    return [arg for arg in unknown if arg.startswith("--")]
+
+
 def dedup_config(options: PipelineOptions) -> DedupConfig:
     """The validated DedupConfig of the parsed options (ValueError if out of range)."""
     view = options.view_as(NewsdedupOptions)

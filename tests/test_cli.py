@@ -191,6 +191,7 @@ def test_rerun_replaces_output_without_leftovers(tmp_path: Path) -> None:
         (["--input", "{sample}", "--dup-threshold", "1.5"], "dup_threshold must be <= 1.0"),
         (["--input", "{sample}", "--max-key-articles", "-3"], "max_key_articles must be >= 2"),
         (["--output", "{tmp}/out"], "no input given"),
+        (["--input", "{sample}", "--dup-thresold", "0.3"], "did you mean --dup-threshold?"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
