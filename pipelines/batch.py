@@ -23,9 +23,7 @@ from pipelines.options import (
 )
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
-    ARTICLES_SCHEMA,
-    REJECTS_SCHEMA,
-    STORIES_SCHEMA,
+    DATASET_SCHEMAS,
     with_run_metadata,
 )
 from transforms.analyze import AnalyzeArticles
@@ -42,7 +40,7 @@ from transforms.core.signatures import signature_scheme
 from transforms.errors import UsageError
 from transforms.inputs import resolve_inputs
 from transforms.output import abandon, commit, prepare_staging
-from transforms.read import REJECTS_TAG, ReadArticles
+from transforms.read import RECORDS_READ_COUNTER, REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
 from transforms.summary import RunSummary, summarize
 from transforms.write import WriteParquetDataset
@@ -89,6 +87,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
         minhash_scheme=signature_scheme(config.num_perm, config.minhash_seed),
     )
     parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
+    schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
     try:
         with beam.Pipeline(options=options) as pipeline:
             parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes)
@@ -104,7 +103,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
             )
             _ = article_rows | "WriteArticles" >> WriteParquetDataset(
                 str(staging / "articles"),
-                with_run_metadata(ARTICLES_SCHEMA, parameters),
+                schemas["articles"],
                 sort_key=article_sort_key,
                 partition=article_partition,
                 partition_column=ARTICLES_PARTITION_COLUMN,
@@ -116,7 +115,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
                 | "WriteStories"
                 >> WriteParquetDataset(
                     str(staging / "stories"),
-                    with_run_metadata(STORIES_SCHEMA, parameters),
+                    schemas["stories"],
                     sort_key=story_sort_key,
                 )
             )
@@ -127,7 +126,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
                 | "WriteRejects"
                 >> WriteParquetDataset(
                     str(staging / "rejects"),
-                    with_run_metadata(REJECTS_SCHEMA, parameters),
+                    schemas["rejects"],
                     sort_key=reject_sort_key,
                 )
             )
@@ -135,9 +134,13 @@ def run(argv: list[str] | None = None) -> RunSummary:
     except BaseException:
         abandon(staging)
         raise
-    commit(staging, own.output)
-    redeliveries = _counter(result, "exact_redeliveries")
-    return summarize(own.output, redeliveries, time.monotonic() - started)
+    commit(staging, own.output, schemas)
+    return summarize(
+        own.output,
+        records_read=_counter(result, RECORDS_READ_COUNTER),
+        exact_redeliveries=_counter(result, "exact_redeliveries"),
+        wall_seconds=time.monotonic() - started,
+    )
 
 
 def _known_flags() -> list[str]:

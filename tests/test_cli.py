@@ -212,3 +212,39 @@ def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "is a file" in result.stderr
     assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_output_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = out / "stories"
+    old.mkdir(parents=True)
+    pa.parquet.write_table(
+        pa.table({"story_id": ["st_1"]}).replace_schema_metadata({"schema_version": "0"}),
+        old / "part-00000.parquet",
+    )
+    result = newsdedup("run", "--input", str(SAMPLE_DIR), "--output", str(out), check=False)
+    assert result.returncode == 2
+    assert "schema_version 0" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in old.iterdir()] == ["part-00000.parquet"]
+
+
+def test_every_record_is_accounted_for(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    good = [{"id": f"a{i}", "text": textgen.text(textgen.article(i, 3))} for i in range(4)]
+    lines = [json.dumps(r) for r in good]
+    lines += [lines[0], '{"id": "a1", "text": "other content"}', "[1, 2]", "{oops", '{"id": "x"}']
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "blob.jsonl").write_bytes(b"\x00\x01\x02binary")
+    out = tmp_path / "out"
+    result = newsdedup("run", "--input", str(tmp_path / "*.jsonl"), "--output", str(out))
+
+    articles = articles_table(out).num_rows
+    reasons = ds.dataset(out / "rejects", format="parquet").to_table().column("reason").to_pylist()
+    assert sorted(reasons) == sorted(
+        ["id_conflict", "not_an_object", "malformed_json", "missing_text", "binary_file"]
+    )
+    read = 4 + 1 + 1 + 3 + 1  # good, re-delivery, conflict, three bad lines, one binary file
+    assert f"records read          {read}" in result.stdout
+    assert read == articles + len(reasons) + 1  # + 1 exact re-delivery
+    assert "rejected              5 (" in result.stdout

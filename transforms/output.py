@@ -16,10 +16,25 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.parquet import DATASET_SCHEMAS
+from schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
 from transforms.errors import UsageError
 
 STAGING_FOLDER = "_staging"
+
+
+def check_compatible(output: str) -> None:
+    """Refuse an OUT whose datasets were written with another schema version."""
+    for name in DATASET_SCHEMAS:
+        first = next(iter(sorted((Path(output) / name).rglob("*.parquet"))), None)
+        if first is None:
+            continue
+        metadata = pq.read_schema(first).metadata or {}
+        found = metadata.get(b"schema_version", b"none").decode()
+        if found != SCHEMA_VERSION:
+            raise UsageError(
+                f"--output {output!r} holds {name} written with schema_version {found}; this "
+                f"newsdedup writes {SCHEMA_VERSION}: use another folder or remove the old one"
+            )
 
 
 def prepare_staging(output: str) -> Path:
@@ -27,6 +42,7 @@ def prepare_staging(output: str) -> Path:
     root = Path(output)
     if root.exists() and not root.is_dir():
         raise UsageError(f"--output {output!r} is a file: give a folder path")
+    check_compatible(output)
     staging = root / STAGING_FOLDER / uuid.uuid4().hex
     try:
         staging.mkdir(parents=True)
@@ -44,7 +60,7 @@ def _ensure_files(staging: Path, schemas: Mapping[str, pa.Schema]) -> None:
             pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
 
 
-def commit(staging: Path, output: str, schemas: Mapping[str, pa.Schema] = DATASET_SCHEMAS) -> None:
+def commit(staging: Path, output: str, schemas: Mapping[str, pa.Schema]) -> None:
     """Move the staged datasets into OUT, replacing those of an earlier run."""
     _ensure_files(staging, schemas)
     root = Path(output)

@@ -15,12 +15,14 @@ from transforms.core.jsonl import excerpt, parse_jsonl_record
 from transforms.core.textdocs import parse_text_document
 
 REJECTS_TAG = "rejects"
+RECORDS_READ_COUNTER = "records_read"
 JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
 TEXT_EXTENSIONS = frozenset({".txt", ".text"})
 SUPPORTED_EXTENSIONS = JSONL_EXTENSIONS | TEXT_EXTENSIONS
 _UTF8_BOM = b"\xef\xbb\xbf"
 # How much of a text file is inspected for NUL bytes, the mark of a binary file.
 _BINARY_SNIFF_BYTES = 8192
+_BINARY_DETAIL = "NUL bytes: not a text file"
 
 
 def extension_of(path: str) -> str:
@@ -39,6 +41,9 @@ def parse_jsonl_stream(
     """Articles and rejects of a JSON Lines byte stream; blank lines are skipped."""
     seen_any = False
     for number, raw_line in enumerate(lines, start=1):
+        if number == 1 and b"\x00" in raw_line[:_BINARY_SNIFF_BYTES]:
+            yield _reject(path, None, RejectReason.BINARY_FILE, _BINARY_DETAIL, raw_line[:64])
+            return
         raw = raw_line.removeprefix(_UTF8_BOM) if number == 1 else raw_line
         raw = raw.rstrip(b"\r\n")
         if not raw.strip():
@@ -80,9 +85,7 @@ def parse_text_bytes(data: bytes, path: str, max_record_bytes: int) -> list[Inpu
             )
         ]
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        return [
-            _reject(path, None, RejectReason.BINARY_FILE, "NUL bytes: not a text file", data[:64])
-        ]
+        return [_reject(path, None, RejectReason.BINARY_FILE, _BINARY_DETAIL, data[:64])]
     try:
         text = data.removeprefix(_UTF8_BOM).decode("utf-8")
     except UnicodeDecodeError as error:
@@ -103,7 +106,8 @@ class ParseFileFn(beam.DoFn):
 
     def __init__(self, max_record_bytes: int) -> None:
         self._max_record_bytes = max_record_bytes
-        self._articles = Metrics.counter("newsdedup", "articles_read")
+        # Every record parsed, article or reject: a newsblog entry is a record.
+        self._records = Metrics.counter("newsdedup", RECORDS_READ_COUNTER)
 
     def process(self, path: str) -> Iterator[InputArticle | TaggedOutput]:
         try:
@@ -129,10 +133,10 @@ class ParseFileFn(beam.DoFn):
             yield _reject(path, None, RejectReason.UNSUPPORTED_FORMAT, detail)
 
     def _route(self, result: InputArticle | Reject) -> InputArticle | TaggedOutput:
+        self._records.inc()
         if isinstance(result, Reject):
             Metrics.counter("newsdedup", f"rejected_{result.reason.value}").inc()
             return TaggedOutput(REJECTS_TAG, result)
-        self._articles.inc()
         return result
 
 
