@@ -5,7 +5,6 @@ Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
 
 from __future__ import annotations
 
-import difflib
 import logging
 import time
 from datetime import UTC, datetime
@@ -15,12 +14,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import (
-    NewsdedupOptions,
-    all_options_parser,
-    dedup_config,
-    unknown_options,
-)
+from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
     DATASET_SCHEMAS,
@@ -55,7 +49,7 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
     standard = options.view_as(StandardOptions)
     if standard.runner is None:
         standard.runner = DEFAULT_RUNNER
-    # Workers need the module's imports when DoFns are unpickled elsewhere.
+    # Everything workers unpickle lives in installed packages, not in __main__.
     options.view_as(SetupOptions).save_main_session = False
     return options
 
@@ -63,12 +57,7 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
 def run(argv: list[str] | None = None) -> RunSummary:
     """Run the batch pipeline; raises UsageError for wrong options or inputs."""
     started = time.monotonic()
-    unknown = unknown_options(argv or [])
-    if unknown:
-        flag = unknown[0].split("=", 1)[0]
-        close = difflib.get_close_matches(flag, _known_flags(), n=1)
-        hint = f"; did you mean {close[0]}?" if close else "; see `newsdedup run --help`"
-        raise UsageError(f"unknown option {flag}{hint}")
+    reject_unknown_options(argv or [])
     options = pipeline_options(argv or [])
     own = options.view_as(NewsdedupOptions)
     try:
@@ -141,10 +130,6 @@ def run(argv: list[str] | None = None) -> RunSummary:
         exact_redeliveries=_counter(result, "exact_redeliveries"),
         wall_seconds=time.monotonic() - started,
     )
-
-
-def _known_flags() -> list[str]:
-    return [flag for action in all_options_parser()._actions for flag in action.option_strings]
 
 
 def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from dataclasses import fields
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.core.config import DedupConfig
+from transforms.errors import UsageError
 
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 
@@ -64,11 +66,18 @@ def all_options_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def unknown_options(argv: list[str]) -> list[str]:
-    """Flags no option class knows; Beam would drop them silently (a typo in a
-    threshold would run with the default)."""
-    _, unknown = all_options_parser().parse_known_args(argv)
-    return [arg for arg in unknown if arg.startswith("--")]
+def reject_unknown_options(argv: list[str]) -> None:
+    """Raise UsageError for a flag no option class knows. Beam would drop it
+    silently, and a typo in a threshold would run with the default."""
+    parser = all_options_parser()
+    _, unknown = parser.parse_known_args(argv)
+    flags = [arg.split("=", 1)[0] for arg in unknown if arg.startswith("--")]
+    if not flags:
+        return
+    known = [flag for action in parser._actions for flag in action.option_strings]
+    close = difflib.get_close_matches(flags[0], known, n=1)
+    hint = f"; did you mean {close[0]}?" if close else "; see `newsdedup run --help`"
+    raise UsageError(f"unknown option {flags[0]}{hint}")
 
 
 def dedup_config(options: PipelineOptions) -> DedupConfig:
