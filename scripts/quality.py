@@ -36,6 +36,7 @@ import contextlib
 import itertools
 import json
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -241,7 +242,8 @@ def measure(
     labels: dict[str, dict[str, str]],
     extra: list[str],
 ) -> dict[str, Any]:
-    """Run one configuration on one corpus and score its output."""
+    """Run one configuration on one corpus, into an empty folder, and score its output."""
+    shutil.rmtree(out, ignore_errors=True)
     command = run_command_line(configuration, corpus, out, extra)
     seconds = run_command(command, f"{configuration.name} on {corpus.name}")
     predicted, _ = evaluate.load_output(out)
