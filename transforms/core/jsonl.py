@@ -46,6 +46,8 @@ def parse_jsonl_record(line: str, source_file: str, line_number: int) -> InputAr
         )
     except RecursionError:
         return reject(RejectReason.MALFORMED_JSON, "invalid JSON: nested too deeply")
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        return reject(RejectReason.MALFORMED_JSON, f"invalid JSON: {error}"[:200])
     if not isinstance(record, dict):
         return reject(
             RejectReason.NOT_AN_OBJECT, f"expected a JSON object, got {type(record).__name__}"
