@@ -2,11 +2,12 @@
 
 Only ids, times, hashes and signatures travel here; article text never does.
 
-1. Candidates: every article's LSH band keys (near-duplicates) and passage
-   fingerprints (stories) are sharded by key; each shard is an inverted index
-   that yields the pairs sharing keys, with counts.
+1. Candidates: every article's LSH band keys (near-duplicates), passage
+   fingerprints (stories) and, when entity links are on, lead entities are
+   sharded by key; each shard is an inverted index that yields the pairs
+   sharing keys, with counts.
 2. Verification: each candidate pair is joined with both articles' facts
-   (signature, fingerprint count, time) and kept if it passes.
+   (signature, fingerprint count, entities, time) and kept if it passes.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 """
@@ -101,12 +102,12 @@ class PairsFromShardFn(beam.DoFn):
         pairs = candidate_pairs(keys, owners, self._max_owners[level])
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)
+        # Entity keys only make candidates; the verification compares the sets.
+        counts_band, counts_fingerprints = level == DUP_LEVEL, level == STORY_LEVEL
         for left, right, shared in zip(
             pairs.left.tolist(), pairs.right.tolist(), pairs.shared.tolist(), strict=True
         ):
-            # Entity keys only make candidates; the verification compares the sets.
-            counts = {DUP_LEVEL: (shared, 0), STORY_LEVEL: (0, shared)}.get(level, (0, 0))
-            yield (left, right), counts
+            yield (left, right), (shared * counts_band, shared * counts_fingerprints)
 
 
 def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
