@@ -106,13 +106,11 @@ class ShingledArticle:
 
 @dataclass(frozen=True, slots=True)
 class AnalyzedArticle:
-    """An article with everything computed from its own text."""
+    """An article with everything computed from its text; its key, language and
+    content hash are those of its sketch."""
 
     article: InputArticle
-    article_key: int
-    language: str
     language_probability: float | None
-    content_hash: str
     sketch: ArticleSketch
 
 

@@ -114,12 +114,11 @@ def evaluate(pairs: Path, config: DedupConfig) -> dict[str, dict[str, float | in
             by_group.setdefault(group, Confusion()).add(overall <= SAME_STORY_MAX, predicted)
             if group in HEADLINE_GROUPS:
                 combined.add(overall <= SAME_STORY_MAX, predicted)
-    sizes = Counter(
-        {g: c.scores()["positives"] + c.scores()["negatives"] for g, c in by_group.items()}
-    )
-    ordered = [g for g in HEADLINE_GROUPS if g in by_group]
+    scores = {group: confusion.scores() for group, confusion in by_group.items()}
+    sizes = Counter({g: s["positives"] + s["negatives"] for g, s in scores.items()})
+    ordered = [g for g in HEADLINE_GROUPS if g in scores]
     ordered += [g for g, _ in sizes.most_common() if g not in HEADLINE_GROUPS]
-    result = {group: by_group[group].scores() for group in ordered}
+    result = {group: scores[group] for group in ordered}
     result["de+en+de-en"] = combined.scores()
     return result
 

@@ -111,7 +111,7 @@ def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) ->
     analyzed = pipeline | beam.Create(articles) | AnalyzeArticles(DedupConfig())
 
     assert_that(
-        analyzed | beam.Map(lambda a: (a.article.article_id, a.language)),
+        analyzed | beam.Map(lambda a: (a.article.article_id, a.sketch.language)),
         equal_to([("de", "de"), ("en", "en"), ("tiny", "und")]),
         label="Languages",
     )

@@ -10,9 +10,10 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
-from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer
+from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article
 from transforms.core.candidates import site_boilerplate, split_by_shard
 from transforms.core.config import DedupConfig
+from transforms.core.signatures import SignatureBuilder
 
 # Site key -> that site's boilerplate fingerprints, sorted.
 Boilerplate = dict[int, np.ndarray]
@@ -21,7 +22,7 @@ Boilerplate = dict[int, np.ndarray]
 class ShingleArticleFn(beam.DoFn):
     """Language, content hash and shingles of each article.
 
-    The language profiles and permutations are loaded in `setup()`, once per
+    The language profiles are loaded in `setup()`, once per
     worker, not pickled with the DoFn.
     """
 
@@ -130,19 +131,28 @@ class FindSiteBoilerplate(beam.PTransform):
 
 
 class SignArticleFn(beam.DoFn):
-    """Signature and fingerprints of each article, its site's boilerplate removed."""
+    """Signature and fingerprints of each article, its site's boilerplate removed.
+
+    Only the MinHash permutations are built in `setup()`; signing needs no
+    language profiles.
+    """
 
     def __init__(self, config: DedupConfig) -> None:
         self._config = config
-        self._analyzer: ArticleAnalyzer | None = None
+        self._signatures: SignatureBuilder | None = None
         self._fingerprints = Metrics.distribution("newsdedup", "fingerprints_per_article")
 
     def setup(self) -> None:
-        self._analyzer = ArticleAnalyzer(self._config)
+        self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
     def process(self, shingled: ShingledArticle, boilerplate: Any) -> Iterator[AnalyzedArticle]:
-        assert self._analyzer is not None, "setup() was not called"
-        analyzed = self._analyzer.sign(shingled, boilerplate.get(shingled.site_key, NO_BOILERPLATE))
+        assert self._signatures is not None, "setup() was not called"
+        analyzed = sign_article(
+            shingled,
+            self._signatures,
+            self._config.anchor_window,
+            boilerplate.get(shingled.site_key, NO_BOILERPLATE),
+        )
         self._fingerprints.update(len(analyzed.sketch.fingerprints) // 8)
         yield analyzed
 

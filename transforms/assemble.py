@@ -17,7 +17,7 @@ class _ArticleRowFn(beam.DoFn):
     def process(
         self, analyzed: AnalyzedArticle, assignments: dict[int, ArticleAssignment]
     ) -> Iterator[Row]:
-        yield article_row(analyzed, assignments[analyzed.article_key], self._run)
+        yield article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
 
 
 class AssembleArticleRows(beam.PTransform):

@@ -36,7 +36,6 @@ from transforms.core.config import DedupConfig
 from transforms.core.signatures import (
     LshBands,
     band_keys,
-    is_empty_signature,
     signature_from_bytes,
 )
 
@@ -57,17 +56,11 @@ class ShardKeysFn(beam.DoFn):
             config.dup_threshold, config.num_perm, config.lsh_bands
         )
 
-    def _band_keys(self, sketch: ArticleSketch) -> np.ndarray:
-        signature = signature_from_bytes(sketch.signature)
-        if is_empty_signature(signature):
-            return np.empty(0, dtype=np.uint64)
-        return band_keys(signature, self._bands)
-
     def process(
         self, batch: Sequence[ArticleSketch]
     ) -> Iterator[tuple[tuple[str, int], ShardEntries]]:
         levels = {
-            DUP_LEVEL: [self._band_keys(s) for s in batch],
+            DUP_LEVEL: [band_keys(signature_from_bytes(s.signature), self._bands) for s in batch],
             STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in batch],
         }
         if self._config.entity_threshold < 1.0:

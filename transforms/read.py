@@ -18,7 +18,6 @@ REJECTS_TAG = "rejects"
 RECORDS_READ_COUNTER = "records_read"
 JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
 TEXT_EXTENSIONS = frozenset({".txt", ".text"})
-SUPPORTED_EXTENSIONS = JSONL_EXTENSIONS | TEXT_EXTENSIONS
 _UTF8_BOM = b"\xef\xbb\xbf"
 # How much of a text file is inspected for NUL bytes, the mark of a binary file.
 _BINARY_SNIFF_BYTES = 8192

@@ -82,30 +82,32 @@ class ArticleAnalyzer:
     def sign(
         self, shingled: ShingledArticle, boilerplate: HashArray = NO_BOILERPLATE
     ) -> AnalyzedArticle:
-        """Signature and fingerprints of the article without its site's boilerplate."""
-        article = shingled.article
-        hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
-        content, fingerprints = without_boilerplate(hashes, self.config.anchor_window, boilerplate)
-        sketch = ArticleSketch(
-            article_key=shingled.article_key,
-            article_id=article.article_id,
-            published_ts=article.published_at.timestamp() if article.published_at else None,
-            language=shingled.language,
-            content_hash=shingled.content_hash,
-            text_length=len(article.text),
-            signature=signature_to_bytes(self.signatures.signature(content)),
-            fingerprints=fingerprints.astype("<u8").tobytes(),
-            entities=_without(shingled.entities, boilerplate),
-        )
-        return AnalyzedArticle(
-            article=article,
-            article_key=shingled.article_key,
-            language=shingled.language,
-            language_probability=shingled.language_probability,
-            content_hash=shingled.content_hash,
-            sketch=sketch,
-        )
+        return sign_article(shingled, self.signatures, self.config.anchor_window, boilerplate)
 
     def analyze(self, article: InputArticle) -> AnalyzedArticle:
         """Shingle and sign one article on its own (no site boilerplate known)."""
         return self.sign(self.shingle(article))
+
+
+def sign_article(
+    shingled: ShingledArticle,
+    signatures: SignatureBuilder,
+    window: int,
+    boilerplate: HashArray = NO_BOILERPLATE,
+) -> AnalyzedArticle:
+    """Signature and fingerprints of the article without its site's boilerplate."""
+    article = shingled.article
+    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
+    content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    sketch = ArticleSketch(
+        article_key=shingled.article_key,
+        article_id=article.article_id,
+        published_ts=article.published_at.timestamp() if article.published_at else None,
+        language=shingled.language,
+        content_hash=shingled.content_hash,
+        text_length=len(article.text),
+        signature=signature_to_bytes(signatures.signature(content)),
+        fingerprints=fingerprints.astype("<u8").tobytes(),
+        entities=_without(shingled.entities, boilerplate),
+    )
+    return AnalyzedArticle(article, shingled.language_probability, sketch)

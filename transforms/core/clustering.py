@@ -14,11 +14,7 @@ from dataclasses import dataclass
 from schemas.records import ArticleAssignment
 from transforms.core.config import DedupConfig
 from transforms.core.entities import entity_overlap
-from transforms.core.signatures import (
-    estimated_jaccard,
-    is_empty_signature,
-    signature_from_bytes,
-)
+from transforms.core.signatures import estimated_jaccard, signature_from_bytes
 from transforms.core.unionfind import UnionFind
 
 
@@ -44,12 +40,9 @@ class PairFacts:
 
 
 def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
-    """Estimated Jaccard similarity; 0 if either text has no shingle at all (two
-    emoji-only posts are not near-duplicates; equal texts still meet by hash)."""
-    a, b = signature_from_bytes(left.signature), signature_from_bytes(right.signature)
-    if is_empty_signature(a) or is_empty_signature(b):
-        return 0.0
-    return estimated_jaccard(a, b)
+    return estimated_jaccard(
+        signature_from_bytes(left.signature), signature_from_bytes(right.signature)
+    )
 
 
 def within_window(left: float | None, right: float | None, window_hours: float) -> bool:

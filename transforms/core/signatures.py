@@ -71,8 +71,18 @@ class SignatureBuilder:
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=MINHASH_SCHEME)
 
 
+def is_empty_signature(signature: SignatureArray) -> bool:
+    """True for the signature of a text without a single shingle."""
+    return bool(np.all(signature == _EMPTY_VALUE))
+
+
 def band_keys(signature: SignatureArray, bands: LshBands) -> npt.NDArray[np.uint64]:
-    """One 64-bit key per LSH band; equal keys mean the band's rows are equal."""
+    """One 64-bit key per LSH band; equal keys mean the band's rows are equal.
+
+    An empty text has no keys: two emoji-only posts are no candidates.
+    """
+    if is_empty_signature(signature):
+        return np.empty(0, dtype=np.uint64)
     keys = np.empty(bands.bands, dtype=np.uint64)
     for band in range(bands.bands):
         rows = signature[band * bands.rows : (band + 1) * bands.rows]
@@ -80,14 +90,13 @@ def band_keys(signature: SignatureArray, bands: LshBands) -> npt.NDArray[np.uint
     return keys
 
 
-def is_empty_signature(signature: SignatureArray) -> bool:
-    """True for the signature of a text without a single shingle."""
-    return bool(np.all(signature == _EMPTY_VALUE))
-
-
 def estimated_jaccard(left: SignatureArray, right: SignatureArray) -> float:
+    """The share of equal positions; 0 if either text has no shingle at all (an
+    empty set is similar to nothing; equal texts still meet by content hash)."""
     if len(left) != len(right):
         raise ValueError("signatures of different lengths cannot be compared")
+    if is_empty_signature(left) or is_empty_signature(right):
+        return 0.0
     return float(np.count_nonzero(left == right)) / len(left)
 
 
