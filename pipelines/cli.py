@@ -17,6 +17,8 @@ newsdedup: language, near-duplicate groups and stories for news articles.
 commands:
   run    batch run: --input FILE|FOLDER|GLOB (repeatable) --output FOLDER [options]
          `newsdedup run --help` lists every option, Beam's pipeline options included.
+  watch  streaming run: --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS] [options]
+         reads each new file once, writes continuously; stops on SIGINT/SIGTERM or idle timeout.
 """
 
 
@@ -26,14 +28,16 @@ def main(argv: list[str] | None = None) -> int:
         print(_DESCRIPTION)
         return EXIT_OK if args else EXIT_USAGE
     command, rest = args[0], args[1:]
-    if command != "run":
+    if command not in {"run", "watch"}:
         print(f"newsdedup: unknown command {command!r}; try 'newsdedup --help'", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Beam warns on import that Google Cloud clients are missing; they are optional here.
     logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
     if "-h" in rest or "--help" in rest:
-        return _print_run_help()
+        return _print_help(command)
+    if command == "watch":
+        return _watch(rest)
     from pipelines.batch import run
 
     try:
@@ -52,10 +56,28 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _print_run_help() -> int:
+def _watch(argv: list[str]) -> int:
+    from pipelines.watch import run as watch
+
+    try:
+        files = watch(argv)
+    except UsageError as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # the runner has logged the details
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"newsdedup: the streaming pipeline failed: {first_line}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"newsdedup watch stopped after reading {files} new file(s)")
+    return EXIT_OK
+
+
+def _print_help(command: str) -> int:
     from pipelines.options import all_options_parser
 
-    all_options_parser().print_help()
+    if command == "watch":
+        import pipelines.watch  # noqa: F401  registers WatchOptions with the parser
+    all_options_parser(prog=f"newsdedup {command}").print_help()
     return EXIT_OK
 
 

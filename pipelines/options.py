@@ -54,11 +54,11 @@ class NewsdedupOptions(PipelineOptions):
             )
 
 
-def all_options_parser() -> argparse.ArgumentParser:
+def all_options_parser(prog: str = "newsdedup run") -> argparse.ArgumentParser:
     """A parser that knows newsdedup's options and every registered Beam option."""
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
-    parser = _BeamArgumentParser(prog="newsdedup run", add_help=False, allow_abbrev=False)
+    parser = _BeamArgumentParser(prog=prog, add_help=False, allow_abbrev=False)
     option_classes: list[type[PipelineOptions]] = [NewsdedupOptions]
     option_classes += [c for c in PipelineOptions.__subclasses__() if c is not NewsdedupOptions]
     for cls in option_classes:

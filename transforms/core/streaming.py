@@ -1,0 +1,302 @@
+"""Incremental story assignment for the streaming pipeline (`newsdedup watch`).
+
+Pure logic, no Beam: the stateful DoFns in transforms/stream.py keep these
+records in Beam state and call these functions.
+
+Two kinds of state, both bounded by an event-time horizon:
+
+- Per candidate key (an LSH band key, a passage fingerprint or a lead entity):
+  the articles seen with that key (`KeyMembers`). A new article probes each of
+  its keys and gets back the earlier members (`KeyReport`).
+- The assignment directory: for every article still within the horizon, what
+  verifying a pair needs (`StreamArticle`) and its assignment, plus a summary
+  of every live story. An article is decided once all of its key reports are
+  in and every candidate that came before it is decided.
+
+Decisions never revise what was written: an article keeps the story id it got,
+and a new article joins the story of its strongest verified link
+(`classify_pair`, the batch pipeline's pair test), or starts its own story
+whose id derives from its own article id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from schemas.records import ArticleAssignment
+from transforms.core.clustering import DUP_LINK, PairFacts, classify_pair, stable_id
+from transforms.core.config import DedupConfig
+from transforms.core.rows import StoryMember
+
+# The order in which articles are decided: arrival time (µs), then article id.
+ArrivalOrder = tuple[int, str]
+# A candidate key: ("band" | "fp" | "entity", 64-bit key).
+CandidateKey = tuple[str, int]
+
+BAND_KEY = "band"
+FINGERPRINT_KEY = "fp"
+ENTITY_KEY = "entity"
+_LINK_STRENGTH = {DUP_LINK: 2}  # dup links beat story and entity links
+_SAME_TEXT = 3  # and equal texts beat everything
+
+
+def expiry_micros(event_micros: int, horizon_hours: float) -> int:
+    """When an article leaves the state: its event time plus the horizon."""
+    return event_micros + int(horizon_hours * 3600 * 1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMember:
+    article_id: str
+    order: ArrivalOrder
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyReport:
+    """What one candidate key knows about a new article: the other articles
+    that share it (empty when there are none or the key is boilerplate)."""
+
+    article_id: str
+    kind: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMembers:
+    """The articles of one candidate key; `saturated` once more than
+    `max_key_articles` shared it (boilerplate: the key is ignored from then on)."""
+
+    members: tuple[KeyMember, ...] = ()
+    saturated: bool = False
+
+    def earliest_expiry(self) -> int | None:
+        return min((m.expires_at for m in self.members), default=None)
+
+
+def probe_key(
+    state: KeyMembers, kind: str, newcomer: KeyMember, max_key_articles: int
+) -> tuple[KeyMembers, KeyReport]:
+    """Report the key's other members to the newcomer and add it.
+
+    A re-delivered article (already a member) is reported the others again and
+    not added twice.
+    """
+    if state.saturated:
+        return state, KeyReport(newcomer.article_id, kind, ())
+    others = tuple(
+        sorted(m.article_id for m in state.members if m.article_id != newcomer.article_id)
+    )
+    if len(others) >= max_key_articles:
+        return KeyMembers((), saturated=True), KeyReport(newcomer.article_id, kind, ())
+    if len(others) == len(state.members):
+        state = KeyMembers((*state.members, newcomer))
+    return state, KeyReport(newcomer.article_id, kind, others)
+
+
+def expire_key(state: KeyMembers, watermark_micros: int) -> KeyMembers:
+    """Drop members whose horizon the watermark has passed; a saturated key
+    forgets its saturation only when empty of members anyway."""
+    return KeyMembers(tuple(m for m in state.members if m.expires_at > watermark_micros))
+
+
+@dataclass(frozen=True, slots=True)
+class StreamArticle:
+    """What the directory needs of one article: no text."""
+
+    article_id: str
+    order: ArrivalOrder
+    expected_reports: int
+    expires_at: int
+    facts: PairFacts
+    content_hash: str
+    member: StoryMember  # story_id and dup_group_id are filled in on assignment
+
+
+@dataclass
+class _Pending:
+    article: StreamArticle | None = None
+    reports: list[KeyReport] = field(default_factory=list)
+    # Later arrivals that found this article in a key before it was decided.
+    later_candidates: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Directory:
+    """The assignment state: decided articles, pending ones and live stories."""
+
+    decided: dict[str, tuple[StreamArticle, ArticleAssignment]] = field(default_factory=dict)
+    pending: dict[str, _Pending] = field(default_factory=dict)
+    stories: dict[str, dict[str, StoryMember]] = field(default_factory=dict)
+
+    def earliest_expiry(self) -> int | None:
+        return min((a.expires_at for a, _ in self.decided.values()), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    assignment: ArticleAssignment
+    article: StreamArticle
+    story_members: tuple[StoryMember, ...]  # the story after this article joined
+
+
+def add_arrival(directory: Directory, article: StreamArticle) -> None:
+    directory.pending.setdefault(article.article_id, _Pending()).article = article
+
+
+def add_report(directory: Directory, report: KeyReport) -> None:
+    directory.pending.setdefault(report.article_id, _Pending()).reports.append(report)
+
+
+def _candidates(pending: _Pending) -> tuple[dict[str, int], set[str]]:
+    """Candidate ids with their shared passage fingerprints, and all candidate ids."""
+    shared: dict[str, int] = {}
+    every: set[str] = set(pending.later_candidates)
+    for report in pending.reports:
+        every.update(report.members)
+        if report.kind == FINGERPRINT_KEY:
+            for member in report.members:
+                shared[member] = shared.get(member, 0) + 1
+    return shared, every
+
+
+def _is_complete(pending: _Pending) -> bool:
+    return pending.article is not None and len(pending.reports) >= pending.article.expected_reports
+
+
+def decide_ready(directory: Directory, config: DedupConfig) -> list[Decision]:
+    """Decide every pending article whose reports are all in and whose earlier
+    candidates are decided, earliest arrival first (repeats until nothing moves).
+    """
+    decisions: list[Decision] = []
+    progress = True
+    while progress:
+        progress = False
+        ready = sorted(
+            (p.article.order, article_id)
+            for article_id, p in directory.pending.items()
+            if p.article is not None and _is_complete(p)
+        )
+        for _, article_id in ready:
+            decision = _try_decide(directory, directory.pending[article_id], config)
+            if decision is not None:
+                decisions.append(decision)
+                progress = True
+    return decisions
+
+
+def _try_decide(directory: Directory, pending: _Pending, config: DedupConfig) -> Decision | None:
+    article = pending.article
+    assert article is not None
+    shared, candidates = _candidates(pending)
+    candidates.discard(article.article_id)
+    for candidate in candidates:
+        if candidate in directory.decided:
+            continue
+        other = directory.pending.get(candidate)
+        if other is None:
+            continue  # expired from the directory already
+        if other.article is None or other.article.order < article.order:
+            return None  # an earlier candidate is still undecided: wait for it
+        other.later_candidates.add(article.article_id)  # it will consider us
+    del directory.pending[article.article_id]
+    links = []
+    for candidate in sorted(candidates):
+        if candidate not in directory.decided:
+            continue
+        earlier, earlier_assignment = directory.decided[candidate]
+        if earlier.content_hash == article.content_hash:
+            links.append(((_SAME_TEXT, 1.0), earlier, earlier_assignment))
+            continue
+        link = classify_pair(shared.get(candidate, 0), article.facts, earlier.facts, config)
+        if link is not None:
+            kind, score = link
+            links.append(((_LINK_STRENGTH.get(kind, 1), score), earlier, earlier_assignment))
+    return _assign(directory, article, links)
+
+
+def _assign(
+    directory: Directory,
+    article: StreamArticle,
+    links: list[tuple[tuple[int, float], StreamArticle, ArticleAssignment]],
+) -> Decision:
+    # Strongest link first; among equals the earliest arrival, then the smallest id.
+    links.sort(key=lambda link: (-link[0][0], -link[0][1], link[1].order))
+    story_id = stable_id("st", article.article_id)
+    dup_group_id = stable_id("dg", article.article_id)
+    exact_duplicate_of = None
+    if links:
+        (strength, _), other, other_assignment = links[0]
+        story_id = other_assignment.story_id
+        if strength >= _LINK_STRENGTH[DUP_LINK]:
+            dup_group_id = other_assignment.dup_group_id
+        if other.content_hash == article.content_hash:
+            exact_duplicate_of = other_assignment.exact_duplicate_of or other.article_id
+    assignment = ArticleAssignment(
+        article_id=article.article_id,
+        dup_group_id=dup_group_id,
+        story_id=story_id,
+        is_canonical=dup_group_id == stable_id("dg", article.article_id),
+        exact_duplicate_of=exact_duplicate_of,
+    )
+    member = replace(
+        article.member,
+        story_id=story_id,
+        dup_group_id=dup_group_id,
+        is_canonical=assignment.is_canonical,
+    )
+    directory.decided[article.article_id] = (replace(article, member=member), assignment)
+    story = directory.stories.setdefault(story_id, {})
+    story[article.article_id] = member
+    return Decision(assignment, article, tuple(story.values()))
+
+
+def expire_directory(directory: Directory, watermark_micros: int) -> list[str]:
+    """Forget decided articles past their horizon, and stories without live
+    members; returns the expired article ids."""
+    expired = [
+        article_id
+        for article_id, (article, _) in directory.decided.items()
+        if article.expires_at <= watermark_micros
+    ]
+    for article_id in expired:
+        _, assignment = directory.decided.pop(article_id)
+        story = directory.stories.get(assignment.story_id, {})
+        story.pop(article_id, None)
+        if not story:
+            directory.stories.pop(assignment.story_id, None)
+    return expired
+
+
+def stream_member(
+    article_id: str,
+    title: str | None,
+    source: str | None,
+    language: str,
+    published_at: datetime | None,
+    text_length: int,
+) -> StoryMember:
+    """A story member whose story and group are not known yet."""
+    return StoryMember(
+        story_id="",
+        article_id=article_id,
+        title=title,
+        source=source,
+        language=language,
+        published_at=published_at,
+        dup_group_id="",
+        is_canonical=False,
+        text_length=text_length,
+    )
+
+
+def candidate_keys(
+    band_keys: Iterable[int], fingerprints: Iterable[int], entities: Iterable[int]
+) -> list[CandidateKey]:
+    """Every distinct state key an article probes."""
+    keys = {(BAND_KEY, int(k)) for k in band_keys}
+    keys |= {(FINGERPRINT_KEY, int(k)) for k in fingerprints}
+    keys |= {(ENTITY_KEY, int(k)) for k in entities}
+    return sorted(keys)
