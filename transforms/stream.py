@@ -26,12 +26,17 @@ from typing import Any
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.coders import PickleCoder, StrUtf8Coder
+from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms import window
 from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
 from apache_beam.utils.timestamp import Timestamp
 
 from schemas.records import AnalyzedArticle, ArticleAssignment, Reject, RejectReason
@@ -46,14 +51,14 @@ from transforms.core.streaming import (
     KeyMember,
     KeyMembers,
     KeyReport,
+    ProbedArticle,
     StreamArticle,
-    add_arrival,
-    add_report,
     candidate_keys,
-    decide_ready,
+    decide,
     expire_directory,
     expire_key,
     expiry_micros,
+    gather_reports,
     probe_key,
     stream_member,
 )
@@ -96,9 +101,7 @@ class ReadArrivedFileFn(ParseFileFn):
     def setup(self) -> None:
         self._analyzer = ArticleAnalyzer(self._config)
 
-    def process(
-        self, path: str, arrived_at: Any = beam.DoFn.TimestampParam
-    ) -> Iterator[Any]:
+    def process(self, path: str, arrived_at: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
         assert self._analyzer is not None, "setup() was not called"
         for result in super().process(path):
             if isinstance(result, TaggedOutput):
@@ -184,7 +187,7 @@ class ProbeKeysFn(beam.DoFn):
         state, report = probe_key(state, kind, newcomer, self._max_key_articles)
         members.write(state)
         _set_expiry(expiry, state.earliest_expiry())
-        yield DIRECTORY_KEY, report
+        yield report.article_id, report
 
     @on_timer(EXPIRY)
     def expire(
@@ -201,6 +204,39 @@ class ProbeKeysFn(beam.DoFn):
             members.clear()
 
 
+class GatherReportsFn(beam.DoFn):
+    """(article id, directory entry | key report) -> the probed article, once
+    all of its keys have reported; runs in parallel over articles, so that the
+    directory gets one message per article."""
+
+    ARTICLE = ReadModifyWriteStateSpec("article", PickleCoder())
+    REPORTS = BagStateSpec("reports", PickleCoder())
+    COUNT = ReadModifyWriteStateSpec("count", VarIntCoder())
+
+    def process(
+        self,
+        element: tuple[str, StreamArticle | KeyReport],
+        article_state: Any = beam.DoFn.StateParam(ARTICLE),
+        reports: Any = beam.DoFn.StateParam(REPORTS),
+        count: Any = beam.DoFn.StateParam(COUNT),
+    ) -> Iterator[tuple[str, ProbedArticle]]:
+        _, message = element
+        if isinstance(message, StreamArticle):
+            article = message
+            article_state.write(article)
+        else:
+            reports.add(message)
+            count.write((count.read() or 0) + 1)
+            article = article_state.read()
+        if article is None or (count.read() or 0) < article.expected_reports:
+            return
+        gathered = gather_reports(article, list(reports.read()))
+        article_state.clear()
+        reports.clear()
+        count.clear()
+        yield DIRECTORY_KEY, gathered
+
+
 class AssignStoriesFn(beam.DoFn):
     """The directory: arrivals and key reports -> assignments and story rows."""
 
@@ -215,17 +251,13 @@ class AssignStoriesFn(beam.DoFn):
 
     def process(
         self,
-        element: tuple[str, StreamArticle | KeyReport],
+        element: tuple[str, ProbedArticle],
         directory_state: Any = beam.DoFn.StateParam(DIRECTORY),
         expiry: Any = beam.DoFn.TimerParam(EXPIRY),
     ) -> Iterator[tuple[str, ArticleAssignment] | TaggedOutput]:
-        _, message = element
+        _, probed = element
         directory = directory_state.read() or Directory()
-        if isinstance(message, StreamArticle):
-            add_arrival(directory, message)
-        else:
-            add_report(directory, message)
-        for decision in decide_ready(directory, self._config):
+        for decision in decide(directory, probed, self._config):
             joined = len(decision.story_members) > 1
             (self._joined if joined else self._new_stories).inc()
             yield decision.assignment.article_id, decision.assignment
@@ -301,7 +333,7 @@ class _KeyProbesFn(beam.DoFn):
         yield TaggedOutput(
             ARRIVALS_TAG,
             (
-                DIRECTORY_KEY,
+                sketch.article_id,
                 StreamArticle(
                     article_id=sketch.article_id,
                     order=order,
@@ -353,7 +385,8 @@ class AssignStoriesStreaming(beam.PTransform):
         )
         assigned = (
             (probes[ARRIVALS_TAG], reports)
-            | "DirectoryInput" >> beam.Flatten().with_output_types(tuple[str, Any])
+            | "ArrivalsAndReports" >> beam.Flatten().with_output_types(tuple[str, Any])
+            | "GatherReports" >> beam.ParDo(GatherReportsFn()).with_output_types(tuple[str, Any])
             | "AssignStories"
             >> beam.ParDo(AssignStoriesFn(self._config, self._run)).with_outputs(
                 STORIES_TAG, main="assignments"

@@ -61,7 +61,7 @@ class KeyReport:
 
     article_id: str
     kind: str
-    members: tuple[str, ...]
+    members: tuple[KeyMember, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +86,7 @@ def probe_key(
     """
     if state.saturated:
         return state, KeyReport(newcomer.article_id, kind, ())
-    others = tuple(
-        sorted(m.article_id for m in state.members if m.article_id != newcomer.article_id)
-    )
+    others = tuple(m for m in state.members if m.article_id != newcomer.article_id)
     if len(others) >= max_key_articles:
         return KeyMembers((), saturated=True), KeyReport(newcomer.article_id, kind, ())
     if len(others) == len(state.members):
@@ -115,21 +113,47 @@ class StreamArticle:
     member: StoryMember  # story_id and dup_group_id are filled in on assignment
 
 
-@dataclass
-class _Pending:
-    article: StreamArticle | None = None
-    reports: list[KeyReport] = field(default_factory=list)
-    # Later arrivals that found this article in a key before it was decided.
-    later_candidates: set[str] = field(default_factory=set)
+@dataclass(frozen=True, slots=True)
+class ProbedArticle:
+    """An article with everything its keys reported: its candidates and, per
+    candidate, the number of passage fingerprints they share."""
+
+    article: StreamArticle
+    candidates: tuple[KeyMember, ...]
+    shared_fingerprints: tuple[tuple[str, int], ...]
+
+
+def gather_reports(article: StreamArticle, reports: list[KeyReport]) -> ProbedArticle:
+    """One article's key reports, once all `expected_reports` are in."""
+    candidates: dict[str, KeyMember] = {}
+    shared: dict[str, int] = {}
+    for report in reports:
+        for member in report.members:
+            candidates[member.article_id] = member
+            if report.kind == FINGERPRINT_KEY:
+                shared[member.article_id] = shared.get(member.article_id, 0) + 1
+    candidates.pop(article.article_id, None)
+    return ProbedArticle(
+        article,
+        tuple(candidates[k] for k in sorted(candidates)),
+        tuple(sorted(shared.items())),
+    )
 
 
 @dataclass
 class Directory:
-    """The assignment state: decided articles, pending ones and live stories."""
+    """The assignment state: decided articles, pending ones and live stories.
+
+    `later` holds back-references: articles that found a not yet decided,
+    later-arriving article in a key, so that it considers them when decided.
+    `expired_through` is the watermark of the last expiry.
+    """
 
     decided: dict[str, tuple[StreamArticle, ArticleAssignment]] = field(default_factory=dict)
-    pending: dict[str, _Pending] = field(default_factory=dict)
+    pending: dict[str, ProbedArticle] = field(default_factory=dict)
+    later: dict[str, set[str]] = field(default_factory=dict)
     stories: dict[str, dict[str, StoryMember]] = field(default_factory=dict)
+    expired_through: int = 0
 
     def earliest_expiry(self) -> int | None:
         return min((a.expires_at for a, _ in self.decided.values()), default=None)
@@ -142,44 +166,15 @@ class Decision:
     story_members: tuple[StoryMember, ...]  # the story after this article joined
 
 
-def add_arrival(directory: Directory, article: StreamArticle) -> None:
-    directory.pending.setdefault(article.article_id, _Pending()).article = article
-
-
-def add_report(directory: Directory, report: KeyReport) -> None:
-    directory.pending.setdefault(report.article_id, _Pending()).reports.append(report)
-
-
-def _candidates(pending: _Pending) -> tuple[dict[str, int], set[str]]:
-    """Candidate ids with their shared passage fingerprints, and all candidate ids."""
-    shared: dict[str, int] = {}
-    every: set[str] = set(pending.later_candidates)
-    for report in pending.reports:
-        every.update(report.members)
-        if report.kind == FINGERPRINT_KEY:
-            for member in report.members:
-                shared[member] = shared.get(member, 0) + 1
-    return shared, every
-
-
-def _is_complete(pending: _Pending) -> bool:
-    return pending.article is not None and len(pending.reports) >= pending.article.expected_reports
-
-
-def decide_ready(directory: Directory, config: DedupConfig) -> list[Decision]:
-    """Decide every pending article whose reports are all in and whose earlier
-    candidates are decided, earliest arrival first (repeats until nothing moves).
-    """
+def decide(directory: Directory, probed: ProbedArticle, config: DedupConfig) -> list[Decision]:
+    """Add a probed article; decide every pending article whose earlier
+    candidates are all decided, earliest arrival first."""
+    directory.pending[probed.article.article_id] = probed
     decisions: list[Decision] = []
     progress = True
     while progress:
         progress = False
-        ready = sorted(
-            (p.article.order, article_id)
-            for article_id, p in directory.pending.items()
-            if p.article is not None and _is_complete(p)
-        )
-        for _, article_id in ready:
+        for _, article_id in sorted((p.article.order, i) for i, p in directory.pending.items()):
             decision = _try_decide(directory, directory.pending[article_id], config)
             if decision is not None:
                 decisions.append(decision)
@@ -187,30 +182,31 @@ def decide_ready(directory: Directory, config: DedupConfig) -> list[Decision]:
     return decisions
 
 
-def _try_decide(directory: Directory, pending: _Pending, config: DedupConfig) -> Decision | None:
-    article = pending.article
-    assert article is not None
-    shared, candidates = _candidates(pending)
-    candidates.discard(article.article_id)
-    for candidate in candidates:
-        if candidate in directory.decided:
+def _try_decide(
+    directory: Directory, probed: ProbedArticle, config: DedupConfig
+) -> Decision | None:
+    article = probed.article
+    for candidate in probed.candidates:
+        if candidate.article_id in directory.decided:
             continue
-        other = directory.pending.get(candidate)
-        if other is None:
-            continue  # expired from the directory already
-        if other.article is None or other.article.order < article.order:
-            return None  # an earlier candidate is still undecided: wait for it
-        other.later_candidates.add(article.article_id)  # it will consider us
+        if candidate.order < article.order:
+            if candidate.expires_at > directory.expired_through:
+                return None  # an earlier candidate is not decided yet: wait for it
+        else:  # the later one decides after us, and must consider us
+            directory.later.setdefault(candidate.article_id, set()).add(article.article_id)
     del directory.pending[article.article_id]
+    shared = dict(probed.shared_fingerprints)
+    candidate_ids = {c.article_id for c in probed.candidates}
+    candidate_ids |= directory.later.pop(article.article_id, set())
     links = []
-    for candidate in sorted(candidates):
-        if candidate not in directory.decided:
+    for candidate_id in sorted(candidate_ids):
+        if candidate_id not in directory.decided:
             continue
-        earlier, earlier_assignment = directory.decided[candidate]
+        earlier, earlier_assignment = directory.decided[candidate_id]
         if earlier.content_hash == article.content_hash:
             links.append(((_SAME_TEXT, 1.0), earlier, earlier_assignment))
             continue
-        link = classify_pair(shared.get(candidate, 0), article.facts, earlier.facts, config)
+        link = classify_pair(shared.get(candidate_id, 0), article.facts, earlier.facts, config)
         if link is not None:
             kind, score = link
             links.append(((_LINK_STRENGTH.get(kind, 1), score), earlier, earlier_assignment))
@@ -261,7 +257,9 @@ def expire_directory(directory: Directory, watermark_micros: int) -> list[str]:
         for article_id, (article, _) in directory.decided.items()
         if article.expires_at <= watermark_micros
     ]
+    directory.expired_through = max(directory.expired_through, watermark_micros)
     for article_id in expired:
+        directory.later.pop(article_id, None)
         _, assignment = directory.decided.pop(article_id)
         story = directory.stories.get(assignment.story_id, {})
         story.pop(article_id, None)
@@ -295,8 +293,14 @@ def stream_member(
 def candidate_keys(
     band_keys: Iterable[int], fingerprints: Iterable[int], entities: Iterable[int]
 ) -> list[CandidateKey]:
-    """Every distinct state key an article probes."""
-    keys = {(BAND_KEY, int(k)) for k in band_keys}
-    keys |= {(FINGERPRINT_KEY, int(k)) for k in fingerprints}
-    keys |= {(ENTITY_KEY, int(k)) for k in entities}
+    """Every distinct state key an article probes; the 64-bit hashes become
+    signed, as Beam's integer key coder needs."""
+    keys = {(BAND_KEY, _signed(k)) for k in band_keys}
+    keys |= {(FINGERPRINT_KEY, _signed(k)) for k in fingerprints}
+    keys |= {(ENTITY_KEY, _signed(k)) for k in entities}
     return sorted(keys)
+
+
+def _signed(key: int) -> int:
+    key = int(key)
+    return key - (1 << 64) if key >= 1 << 63 else key
