@@ -10,7 +10,7 @@ from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
-from apache_beam.testing.test_stream import EventStream as EventStream
+from apache_beam.testing.test_stream import TestStream as EventStream
 from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
@@ -183,8 +183,10 @@ def test_expire_directory_forgets_articles_and_empty_stories() -> None:
     assert decision.assignment.story_id == stable_id("st", "b")
 
 
-def test_expiry_is_event_time_plus_horizon() -> None:
-    assert expiry_micros(0, 72.0) == 72 * HOUR
+def test_expiry_is_the_horizon_after_publication_or_a_later_arrival() -> None:
+    assert expiry_micros(0, 0, 72.0) == 72 * HOUR
+    assert expiry_micros(5 * HOUR, 0, 72.0) == 77 * HOUR  # published after arrival
+    assert expiry_micros(0, 100 * HOUR, 72.0) == 172 * HOUR  # a backfill
 
 
 # --- TestStream pipelines --------------------------------------------------------------

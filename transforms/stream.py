@@ -144,7 +144,10 @@ class DropStreamRedeliveriesFn(beam.DoFn):
         known = content.read()
         if known is None:
             content.write(content_hash)
-            _set_expiry(expiry, expiry_micros(arrived.event_micros(), self._horizon_hours))
+            _set_expiry(
+                expiry,
+                expiry_micros(arrived.event_micros(), arrived.arrival_micros, self._horizon_hours),
+            )
             yield arrived
         elif known == content_hash:
             self._redeliveries.inc()
@@ -326,7 +329,9 @@ class _KeyProbesFn(beam.DoFn):
             entities.tolist() if self._config.entity_threshold < 1.0 else [],
         )
         order = (arrived.arrival_micros, sketch.article_id)
-        expires_at = expiry_micros(arrived.event_micros(), self._horizon_hours)
+        expires_at = expiry_micros(
+            arrived.event_micros(), arrived.arrival_micros, self._horizon_hours
+        )
         member = KeyMember(sketch.article_id, order, expires_at)
         for key in keys:
             yield key, member

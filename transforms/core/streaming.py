@@ -42,9 +42,14 @@ _LINK_STRENGTH = {DUP_LINK: 2}  # dup links beat story and entity links
 _SAME_TEXT = 3  # and equal texts beat everything
 
 
-def expiry_micros(event_micros: int, horizon_hours: float) -> int:
-    """When an article leaves the state: its event time plus the horizon."""
-    return event_micros + int(horizon_hours * 3600 * 1_000_000)
+def expiry_micros(event_micros: int, arrival_micros: int, horizon_hours: float) -> int:
+    """When an article leaves the state: the horizon after its event time
+    (publication), or after its arrival if that is later. The watermark follows
+    arrivals, so every article stays at most the horizon after it arrived,
+    and an article published long ago (a backfill) still stays the horizon
+    after arriving, for its re-runs in the same backfill to find it.
+    """
+    return max(event_micros, arrival_micros) + int(horizon_hours * 3600 * 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
