@@ -22,14 +22,14 @@ from transforms.core.watchdir import FolderWatch, Ledger, is_candidate_name, lis
 
 pytestmark = pytest.mark.e2e
 
+WATCH = [sys.executable, "-m", "pipelines.cli", "watch"]
 FAST = ["--poll-seconds", "0.2", "--window-seconds", "1"]
 WAIT_SECONDS = 120
 
 
 def watch(folder: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "watch", "--input-dir", str(folder)]
-        + ["--output", str(out), *FAST, *extra],
+        [*WATCH, "--input-dir", str(folder), "--output", str(out), *FAST, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -123,8 +123,7 @@ def test_watch_streams_files_stops_cleanly_and_does_not_reingest(tmp_path: Path)
 
 def test_watch_usage_errors_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "watch", "--input-dir", str(tmp_path / "none")]
-        + ["--output", str(tmp_path / "out")],
+        [*WATCH, "--input-dir", str(tmp_path / "none"), "--output", str(tmp_path / "out")],
         capture_output=True,
         text=True,
         timeout=120,

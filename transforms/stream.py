@@ -84,6 +84,9 @@ class ArrivedArticle:
         published = self.analyzed.article.published_at
         return int(published.timestamp() * 1_000_000) if published else self.arrival_micros
 
+    def expires_at(self, horizon_hours: float) -> int:
+        return expiry_micros(self.event_micros(), self.arrival_micros, horizon_hours)
+
 
 class ReadArrivedFileFn(ParseFileFn):
     """An arrived file's path -> its analysed articles, stamped with their event
@@ -144,10 +147,7 @@ class DropStreamRedeliveriesFn(beam.DoFn):
         known = content.read()
         if known is None:
             content.write(content_hash)
-            _set_expiry(
-                expiry,
-                expiry_micros(arrived.event_micros(), arrived.arrival_micros, self._horizon_hours),
-            )
+            _set_expiry(expiry, arrived.expires_at(self._horizon_hours))
             yield arrived
         elif known == content_hash:
             self._redeliveries.inc()
@@ -329,9 +329,7 @@ class _KeyProbesFn(beam.DoFn):
             entities.tolist() if self._config.entity_threshold < 1.0 else [],
         )
         order = (arrived.arrival_micros, sketch.article_id)
-        expires_at = expiry_micros(
-            arrived.event_micros(), arrived.arrival_micros, self._horizon_hours
-        )
+        expires_at = arrived.expires_at(self._horizon_hours)
         member = KeyMember(sketch.article_id, order, expires_at)
         for key in keys:
             yield key, member
