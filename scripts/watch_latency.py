@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pyarrow.dataset as ds
