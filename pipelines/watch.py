@@ -19,20 +19,26 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, 
 
 from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
 from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
-from transforms.core.rows import RunContext, reject_row
+from transforms.core.rows import RunContext
 from transforms.core.signatures import signature_scheme
 from transforms.core.watchdir import Ledger
 from transforms.errors import UsageError
-from transforms.folder_source import FolderEvents, FolderEventService
+from transforms.folder_source import FolderEvents, FolderEventService, MatchedFiles
 from transforms.output import check_compatible
 from transforms.read import REJECTS_TAG
-from transforms.stream import STORIES_TAG, AssignStoriesStreaming, ReadArrivedFileFn
+from transforms.stream import (
+    STORIES_TAG,
+    AssignStoriesStreaming,
+    ReadArrivedFileFn,
+    RejectRowFn,
+)
 from transforms.stream_write import WriteStreamingDatasets
 
 # The only local runner that executes streaming pipelines (see docs/streaming.md).
 STREAMING_RUNNER = "BundleBasedDirectRunner"
 WATCH_FOLDER = "_watch"
 LEDGER_FILE = "ingested.tsv"
+SOURCES = ("folder", "match")
 
 
 class WatchOptions(PipelineOptions):
@@ -49,6 +55,14 @@ class WatchOptions(PipelineOptions):
         )
         parser.add_argument(
             "--poll-seconds", type=float, default=1.0, help="how often the folder is listed"
+        )
+        parser.add_argument(
+            "--source",
+            choices=SOURCES,
+            default="folder",
+            help="where new files come from: 'folder' (local runner: a live TestStream fed by "
+            "a folder watcher, with a ledger of files done) or 'match' (fileio.MatchContinuously, "
+            "for runners that run splittable DoFns in streaming mode: Dataflow, Flink, Prism)",
         )
         parser.add_argument(
             "--horizon-hours",
@@ -74,7 +88,9 @@ def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, Newsdedu
     options.view_as(SetupOptions).save_main_session = False
     watch = options.view_as(WatchOptions)
     own = options.view_as(NewsdedupOptions)
-    if not watch.input_dir or not Path(watch.input_dir).is_dir():
+    if not watch.input_dir:
+        raise UsageError("no folder to watch: pass --input-dir FOLDER")
+    if watch.source == "folder" and not Path(watch.input_dir).is_dir():
         raise UsageError(f"--input-dir {watch.input_dir!r} is not a folder")
     if not own.output:
         raise UsageError("no output given: pass --output FOLDER")
@@ -123,9 +139,14 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
         FolderEventService(events) as service,
         beam.Pipeline(options=options) as pipeline,
     ):
+        new_files = (
+            service.source()
+            if watch.source == "folder"
+            else MatchedFiles(watch.input_dir, watch.poll_seconds)
+        )
         parsed = (
             pipeline
-            | "NewFiles" >> service.source()
+            | "NewFiles" >> new_files
             | "ReadArrivedFiles"
             >> beam.ParDo(ReadArrivedFileFn(own.max_record_bytes, config)).with_outputs(
                 REJECTS_TAG, main="articles"
@@ -137,7 +158,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
         rejects = (
             (parsed[REJECTS_TAG], assigned[REJECTS_TAG])
             | "AllRejects" >> beam.Flatten()
-            | "RejectRows" >> beam.ParDo(_RejectRowFn(run_context))
+            | "RejectRows" >> beam.ParDo(RejectRowFn(run_context))
         )
         _ = (
             (
@@ -149,15 +170,6 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
             | "WriteDatasets" >> WriteStreamingDatasets(own.output, schemas, watch.window_seconds)
         )
     return events.files_emitted
-
-
-class _RejectRowFn(beam.DoFn):
-    def __init__(self, run: RunContext) -> None:
-        self._run = run
-
-    def process(self, reject, arrived_at=beam.DoFn.TimestampParam):  # type: ignore[no-untyped-def]
-        ingested_at = arrived_at.to_utc_datetime(has_tz=True)
-        yield reject_row(reject, RunContext(ingested_at, self._run.pipeline_version, ""))
 
 
 class _stop_on_signals:

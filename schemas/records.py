@@ -123,3 +123,21 @@ class ArticleAssignment:
     story_id: str
     is_canonical: bool
     exact_duplicate_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedArticle:
+    """An analysed article in the streaming pipeline, and when its file arrived
+    (µs since the epoch)."""
+
+    analyzed: AnalyzedArticle
+    arrival_micros: int
+
+    @property
+    def article_id(self) -> str:
+        return self.analyzed.article.article_id
+
+    def event_micros(self) -> int:
+        """Event time: publication, else arrival."""
+        published = self.analyzed.article.published_at
+        return int(published.timestamp() * 1_000_000) if published else self.arrival_micros

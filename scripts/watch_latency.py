@@ -1,9 +1,11 @@
 """Measure `newsdedup watch`: how long from dropping a file until its articles
-are readable in the output, and how long a clean stop takes.
+are readable in the output, how long a clean stop takes, and how its groups
+compare with a batch run's.
 
 Starts `newsdedup watch` in a subprocess on an empty temporary folder, drops
 the sample files (examples/sample) one at a time, waits for each file's
-articles to appear in OUT/articles, then sends SIGTERM and times the drain.
+articles to appear in OUT/articles, sends SIGTERM and times the drain, then
+compares the groups of 2+ articles with examples/expected.json.
 
     python scripts/watch_latency.py [--window-seconds 1] [--poll-seconds 0.2]
 """
@@ -11,6 +13,7 @@ articles to appear in OUT/articles, then sends SIGTERM and times the drain.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import subprocess
@@ -24,12 +27,31 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample"
+EXPECTED = SAMPLE.parent / "expected.json"
 
 
 def article_count(out: Path) -> int:
     if not (out / "articles").exists():
         return 0
     return ds.dataset(out / "articles", format="parquet", partitioning="hive").count_rows()
+
+
+def compare_with_expected(out: Path) -> None:
+    """The groups of 2+ articles against those a batch run gives (examples/expected.json)."""
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
+    for column, key in (("dup_group_id", "dup_groups"), ("story_id", "stories")):
+        members: dict[str, list[str]] = {}
+        for article_id, group in zip(
+            table.column("article_id").to_pylist(), table.column(column).to_pylist(), strict=True
+        ):
+            members.setdefault(group, []).append(article_id)
+        found = sorted(sorted(m) for m in members.values() if len(m) > 1)
+        wanted = sorted(sorted(g) for g in expected[key])
+        same = [g for g in found if g in wanted]
+        print(f"{key:<21} {len(same)} of {len(wanted)} as in a batch run", end="")
+        missing = sorted({a for g in wanted for a in g} - {a for g in found for a in g})
+        print(f"; not grouped: {', '.join(missing)}" if missing else "")
 
 
 def _has_articles(out: Path, count: int) -> bool:
@@ -79,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         process.communicate(timeout=300)
         print(f"SIGTERM to exit       {time.monotonic() - stop:.1f} s (exit {process.returncode})")
         print(f"articles written      {article_count(out)}")
+        compare_with_expected(out)
     return 0 if process.returncode == 0 else 1
 
 

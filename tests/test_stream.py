@@ -15,7 +15,7 @@ from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
-from schemas.records import InputArticle
+from schemas.records import ArrivedArticle, InputArticle
 from tests import textgen
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.clustering import PairFacts, stable_id
@@ -39,7 +39,7 @@ from transforms.core.streaming import (
     stream_member,
 )
 from transforms.read import REJECTS_TAG
-from transforms.stream import STORIES_TAG, ArrivedArticle, AssignStoriesStreaming
+from transforms.stream import STORIES_TAG, AssignStoriesStreaming
 
 CONFIG = DedupConfig()
 HORIZON_HOURS = 72.0

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.coders import StrUtf8Coder
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.portability.api import beam_runner_api_pb2
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.test_stream_service import TestStreamServiceController
@@ -106,3 +108,26 @@ class FolderEventService:
     def source(self) -> beam.PTransform:
         """The unbounded PCollection of new file paths, read from this service."""
         return TestStream(coder=PATH_CODER, endpoint=self._controller.endpoint)
+
+
+class MatchedFiles(beam.PTransform):
+    """New files below a folder found by Beam's own polling transform
+    (`fileio.MatchContinuously`), for runners that run splittable DoFns in
+    streaming mode (Dataflow, Flink, Prism); the runner keeps what was matched."""
+
+    def __init__(self, folder: str, poll_seconds: float) -> None:
+        super().__init__()
+        self._folder = folder
+        self._poll_seconds = poll_seconds
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "MatchContinuously"
+            >> fileio.MatchContinuously(
+                FileSystems.join(self._folder, "**"),
+                interval=self._poll_seconds,
+                has_deduplication=True,
+            )
+            | "Paths" >> beam.Map(lambda metadata: metadata.path)
+        )

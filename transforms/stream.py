@@ -20,7 +20,6 @@ plus `--horizon-hours`, through an event-time timer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,12 +38,12 @@ from apache_beam.transforms.userstate import (
 )
 from apache_beam.utils.timestamp import Timestamp
 
-from schemas.records import AnalyzedArticle, ArticleAssignment, Reject, RejectReason
+from schemas.records import ArrivedArticle, ArticleAssignment, Reject, RejectReason
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.clustering import PairFacts
 from transforms.core.config import DedupConfig
 from transforms.core.jsonl import excerpt
-from transforms.core.rows import Row, RunContext, article_row, story_row
+from transforms.core.rows import Row, RunContext, article_row, reject_row, story_row
 from transforms.core.signatures import LshBands, band_keys, signature_from_bytes
 from transforms.core.streaming import (
     Directory,
@@ -69,23 +68,8 @@ ARRIVALS_TAG = "arrivals"
 DIRECTORY_KEY = "directory"
 
 
-@dataclass(frozen=True, slots=True)
-class ArrivedArticle:
-    """An analysed article and when its file arrived (µs since the epoch)."""
-
-    analyzed: AnalyzedArticle
-    arrival_micros: int
-
-    @property
-    def article_id(self) -> str:
-        return self.analyzed.article.article_id
-
-    def event_micros(self) -> int:
-        published = self.analyzed.article.published_at
-        return int(published.timestamp() * 1_000_000) if published else self.arrival_micros
-
-    def expires_at(self, horizon_hours: float) -> int:
-        return expiry_micros(self.event_micros(), self.arrival_micros, horizon_hours)
+def state_expiry(arrived: ArrivedArticle, horizon_hours: float) -> int:
+    return expiry_micros(arrived.event_micros(), arrived.arrival_micros, horizon_hours)
 
 
 class ReadArrivedFileFn(ParseFileFn):
@@ -147,7 +131,7 @@ class DropStreamRedeliveriesFn(beam.DoFn):
         known = content.read()
         if known is None:
             content.write(content_hash)
-            _set_expiry(expiry, arrived.expires_at(self._horizon_hours))
+            _set_expiry(expiry, state_expiry(arrived, self._horizon_hours))
             yield arrived
         elif known == content_hash:
             self._redeliveries.inc()
@@ -309,6 +293,16 @@ class JoinAssignmentFn(beam.DoFn):
         yield article_row(arrived.analyzed, assignment, run)
 
 
+class RejectRowFn(beam.DoFn):
+    """Rejects -> reject rows, stamped with their file's arrival (the element timestamp)."""
+
+    def __init__(self, run: RunContext) -> None:
+        self._run = run
+
+    def process(self, reject: Reject, arrived_at: Any = beam.DoFn.TimestampParam) -> Iterator[Row]:
+        yield reject_row(reject, run_context_at(arrived_at.micros, self._run))
+
+
 class _KeyProbesFn(beam.DoFn):
     """An arrived article -> its probes of every candidate key, and its directory entry."""
 
@@ -329,7 +323,7 @@ class _KeyProbesFn(beam.DoFn):
             entities.tolist() if self._config.entity_threshold < 1.0 else [],
         )
         order = (arrived.arrival_micros, sketch.article_id)
-        expires_at = arrived.expires_at(self._horizon_hours)
+        expires_at = state_expiry(arrived, self._horizon_hours)
         member = KeyMember(sketch.article_id, order, expires_at)
         for key in keys:
             yield key, member
