@@ -39,6 +39,8 @@ STREAMING_RUNNER = "BundleBasedDirectRunner"
 WATCH_FOLDER = "_watch"
 LEDGER_FILE = "ingested.tsv"
 SOURCES = ("folder", "match")
+MAX_POLL_SECONDS = 10.0
+LOCAL_RUNNERS = {"BundleBasedDirectRunner", "FnApiRunner", "SwitchingDirectRunner"}
 
 
 class WatchOptions(PipelineOptions):
@@ -90,6 +92,11 @@ def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, Newsdedu
     own = options.view_as(NewsdedupOptions)
     if not watch.input_dir:
         raise UsageError("no folder to watch: pass --input-dir FOLDER")
+    if watch.source == "match" and standard.runner in LOCAL_RUNNERS:
+        raise UsageError(
+            f"--source match needs a runner that runs splittable DoFns in streaming mode "
+            f"(Dataflow, Flink, Prism), not {standard.runner}: see docs/streaming.md"
+        )
     if watch.source == "folder" and not Path(watch.input_dir).is_dir():
         raise UsageError(f"--input-dir {watch.input_dir!r} is not a folder")
     if not own.output:
@@ -100,6 +107,9 @@ def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, Newsdedu
         raise UsageError("--idle-timeout must be positive")
     if min(watch.poll_seconds, watch.horizon_hours, watch.window_seconds) <= 0:
         raise UsageError("--poll-seconds, --horizon-hours and --window-seconds must be positive")
+    if watch.poll_seconds > MAX_POLL_SECONDS:
+        # The local runner stops a TestStream that sends nothing for 30 seconds.
+        raise UsageError(f"--poll-seconds must be at most {MAX_POLL_SECONDS}")
     if own.inputs:
         raise UsageError("watch reads --input-dir; --input belongs to `newsdedup run`")
     return options, watch, own

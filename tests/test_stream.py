@@ -168,6 +168,19 @@ def test_decide_exact_duplicate_points_to_the_original() -> None:
     assert decision.assignment.exact_duplicate_of == "a"
 
 
+def test_expired_members_stay_in_a_live_story() -> None:
+    directory = Directory()
+    first = stream_article("a", 1, SIGNATURE_A)
+    decide(directory, gather_reports(first, []), CONFIG)
+    later = replace(stream_article("b", 2, SIGNATURE_A), expires_at=first.expires_at + 10)
+    reports = [KeyReport("b", BAND_KEY, (KeyMember("a", first.order, first.expires_at),))]
+    decide(directory, gather_reports(later, reports), CONFIG)
+    assert expire_directory(directory, first.expires_at) == ["a"]
+    assert set(directory.stories[stable_id("st", "a")]) == {"a", "b"}
+    assert expire_directory(directory, later.expires_at) == ["b"]
+    assert directory.stories == {}
+
+
 def test_expire_directory_forgets_articles_and_empty_stories() -> None:
     directory = Directory()
     first = stream_article("a", 1, SIGNATURE_A)

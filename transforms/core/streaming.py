@@ -255,8 +255,12 @@ def _assign(
 
 
 def expire_directory(directory: Directory, watermark_micros: int) -> list[str]:
-    """Forget decided articles past their horizon, and stories without live
-    members; returns the expired article ids."""
+    """Forget decided articles past their horizon; returns their ids.
+
+    A story keeps its expired members in its summary until all of them have
+    expired, so that its rows only ever grow: its latest row lists every
+    article it ever had.
+    """
     expired = [
         article_id
         for article_id, (article, _) in directory.decided.items()
@@ -265,11 +269,10 @@ def expire_directory(directory: Directory, watermark_micros: int) -> list[str]:
     directory.expired_through = max(directory.expired_through, watermark_micros)
     for article_id in expired:
         directory.later.pop(article_id, None)
-        _, assignment = directory.decided.pop(article_id)
-        story = directory.stories.get(assignment.story_id, {})
-        story.pop(article_id, None)
-        if not story:
-            directory.stories.pop(assignment.story_id, None)
+        directory.decided.pop(article_id)
+    live = {assignment.story_id for _, assignment in directory.decided.values()}
+    for story_id in [s for s in directory.stories if s not in live]:
+        del directory.stories[story_id]
     return expired
 
 
