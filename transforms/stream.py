@@ -225,7 +225,7 @@ class GatherReportsFn(beam.DoFn):
 
 
 class AssignStoriesFn(beam.DoFn):
-    """The directory: arrivals and key reports -> assignments and story rows."""
+    """The directory (one key): probed articles -> assignments and story rows."""
 
     DIRECTORY = ReadModifyWriteStateSpec("directory", PickleCoder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
