@@ -10,7 +10,7 @@ import argparse
 import signal
 import threading
 import types
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from transforms.stream import (
     AssignStoriesStreaming,
     ReadArrivedFileFn,
     RejectRowFn,
+    RestoreWrittenArticles,
 )
 from transforms.stream_write import WriteStreamingDatasets
 
@@ -162,8 +163,14 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
                 REJECTS_TAG, main="articles"
             )
         )
-        assigned = parsed.articles | "AssignStories" >> AssignStoriesStreaming(
-            config, run_context, watch.horizon_hours
+        since = run_context.ingested_at - timedelta(hours=watch.horizon_hours)
+        restored = pipeline | "RestoreWrittenArticles" >> RestoreWrittenArticles(
+            Path(own.output, "articles"), config, int(since.timestamp() * 1_000_000)
+        )
+        assigned = (
+            (restored, parsed.articles)
+            | "RestoredAndNew" >> beam.Flatten()
+            | "AssignStories" >> AssignStoriesStreaming(config, run_context, watch.horizon_hours)
         )
         rejects = (
             (parsed[REJECTS_TAG], assigned[REJECTS_TAG])

@@ -128,10 +128,13 @@ class ArticleAssignment:
 @dataclass(frozen=True, slots=True)
 class ArrivedArticle:
     """An analysed article in the streaming pipeline, and when its file arrived
-    (µs since the epoch)."""
+    (µs since the epoch). A restart restores the articles written within the
+    horizon with their assignments, so that new articles can join their stories."""
 
     analyzed: AnalyzedArticle
     arrival_micros: int
+    # For an article written before a restart: its assignment, final.
+    restored: ArticleAssignment | None = None
 
     @property
     def article_id(self) -> str:

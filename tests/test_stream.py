@@ -15,7 +15,7 @@ from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
-from schemas.records import ArrivedArticle, InputArticle
+from schemas.records import ArrivedArticle, ArticleAssignment, InputArticle
 from tests import textgen
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.clustering import PairFacts, stable_id
@@ -124,6 +124,21 @@ def test_decide_new_story_then_near_duplicate_joins_it() -> None:
     assert joined.assignment.dup_group_id == stable_id("dg", "a")
     assert not joined.assignment.is_canonical
     assert {m.article_id for m in joined.story_members} == {"a", "z"}
+
+
+def test_restored_article_keeps_its_assignment_and_can_be_joined() -> None:
+    directory = Directory()
+    written = ArticleAssignment("a", "dg_written", "st_written", True, None)
+    restored = replace(stream_article("a", 1, SIGNATURE_A), restored=written)
+    assert decide(directory, gather_reports(restored, []), CONFIG) == []  # nothing to write
+    rerun = stream_article("b", 2, SIGNATURE_A)
+    reports = [KeyReport("b", BAND_KEY, (KeyMember("a", restored.order, restored.expires_at),))]
+    [decision] = decide(directory, gather_reports(rerun, reports), CONFIG)
+    assert (decision.assignment.story_id, decision.assignment.dup_group_id) == (
+        "st_written",
+        "dg_written",
+    )
+    assert {m.article_id for m in decision.story_members} == {"a", "b"}
 
 
 def test_decide_unrelated_candidate_starts_its_own_story() -> None:

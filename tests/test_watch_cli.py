@@ -113,12 +113,18 @@ def test_watch_streams_files_stops_cleanly_and_does_not_reingest(tmp_path: Path)
     assert latest["article_ids"] == ["rerun-1", "wire-1"]
     assert not list((out / "_watch" / "tmp").glob("*"))  # every temporary file was moved
 
-    # Restart on the same folders: nothing is read again; stops on the idle timeout.
-    restart = watch(folder, out, "--idle-timeout", "2")
+    # Restart on the same folders: the three files are not read again, the
+    # articles written before are restored (a new rerun joins their story, a
+    # re-delivery is recognised), and the idle timeout stops it.
+    restart = watch(folder, out, "--idle-timeout", "5")
+    another_rerun = record("rerun-2", textgen.edited(original, 6), day="2026-03-03")
+    drop(folder, "third.jsonl", [another_rerun, record("other-1", other)])
     stdout, stderr = restart.communicate(timeout=WAIT_SECONDS)
     assert restart.returncode == 0, stderr
-    assert "reading 0 new file(s)" in stdout
-    assert articles(out).num_rows == 3
+    assert "reading 1 new file(s)" in stdout
+    rows = {row["article_id"]: row for row in articles(out).to_pylist()}
+    assert sorted(rows) == ["other-1", "rerun-1", "rerun-2", "wire-1"]
+    assert rows["rerun-2"]["story_id"] == stable_id("st", "wire-1")
 
 
 def test_watch_usage_errors_exit_2(tmp_path: Path) -> None:

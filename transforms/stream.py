@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 import numpy as np
+import pyarrow.parquet as pq
 from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms import window
@@ -43,7 +46,15 @@ from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.clustering import PairFacts
 from transforms.core.config import DedupConfig
 from transforms.core.jsonl import excerpt
-from transforms.core.rows import Row, RunContext, article_row, reject_row, story_row
+from transforms.core.rows import (
+    Row,
+    RunContext,
+    article_row,
+    reject_row,
+    story_row,
+    written_article,
+    written_assignment,
+)
 from transforms.core.signatures import LshBands, band_keys, signature_from_bytes
 from transforms.core.streaming import (
     Directory,
@@ -96,6 +107,52 @@ class ReadArrivedFileFn(ParseFileFn):
                 continue
             arrived = ArrivedArticle(self._analyzer.analyze(result), arrived_at.micros)
             yield window.TimestampedValue(arrived, Timestamp(micros=arrived.event_micros()))
+
+
+class RestoreArticlesFn(beam.DoFn):
+    """A Parquet file of OUT/articles -> its articles that arrived after
+    `since_micros`, analysed again and carrying their written assignment."""
+
+    def __init__(self, config: DedupConfig, since_micros: int) -> None:
+        self._config = config
+        self._since_micros = since_micros
+        self._analyzer: ArticleAnalyzer | None = None
+        self._restored = Metrics.counter("newsdedup", "articles_restored")
+
+    def setup(self) -> None:
+        self._analyzer = ArticleAnalyzer(self._config)
+
+    def process(self, path: str) -> Iterator[Any]:
+        assert self._analyzer is not None, "setup() was not called"
+        with FileSystems.open(path) as stream:
+            rows = pq.read_table(stream).to_pylist()
+        for row in rows:
+            arrival = int(row["ingested_at"].timestamp() * 1_000_000)
+            if arrival < self._since_micros:
+                continue
+            self._restored.inc()
+            arrived = ArrivedArticle(
+                self._analyzer.analyze(written_article(row)), arrival, written_assignment(row)
+            )
+            yield window.TimestampedValue(arrived, Timestamp(micros=arrived.event_micros()))
+
+
+class RestoreWrittenArticles(beam.PTransform):
+    """The articles a previous run wrote within the horizon, so that new
+    articles can join their stories and re-deliveries of them are recognised."""
+
+    def __init__(self, articles_folder: Path, config: DedupConfig, since_micros: int) -> None:
+        super().__init__()
+        self._files = sorted(str(p) for p in articles_folder.rglob("*.parquet"))
+        self._config = config
+        self._since_micros = since_micros
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "WrittenFiles" >> beam.Create(self._files)
+            | "RestoreArticles" >> beam.ParDo(RestoreArticlesFn(self._config, self._since_micros))
+        )
 
 
 def run_context_at(arrival_micros: int, run: RunContext) -> RunContext:
@@ -244,6 +301,7 @@ class AssignStoriesFn(beam.DoFn):
     ) -> Iterator[tuple[str, ArticleAssignment] | TaggedOutput]:
         _, probed = element
         directory = directory_state.read() or Directory()
+        # A restored article (written before a restart) yields no decision.
         for decision in decide(directory, probed, self._config):
             joined = len(decision.story_members) > 1
             (self._joined if joined else self._new_stories).inc()
@@ -351,6 +409,7 @@ class _KeyProbesFn(beam.DoFn):
                         article.published_at,
                         sketch.text_length,
                     ),
+                    restored=arrived.restored,
                 ),
             ),
         )
@@ -391,7 +450,9 @@ class AssignStoriesStreaming(beam.PTransform):
         )
         article_rows = (
             (
-                unique.articles | "TextById" >> beam.Map(lambda a: (a.article_id, a)),
+                unique.articles
+                | "NewArticles" >> beam.Filter(lambda a: a.restored is None)
+                | "TextById" >> beam.Map(lambda a: (a.article_id, a)),
                 assigned.assignments,
             )
             | "ArticlesAndAssignments" >> beam.Flatten().with_output_types(tuple[str, Any])

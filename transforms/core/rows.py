@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.parquet import UNKNOWN_DATE_PARTITION
-from schemas.records import AnalyzedArticle, ArticleAssignment, Reject
+from schemas.records import AnalyzedArticle, ArticleAssignment, InputArticle, Reject
 
 Row = dict[str, Any]
 
@@ -44,6 +44,31 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "ingested_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,
     }
+
+
+def written_article(row: Mapping[str, Any]) -> InputArticle:
+    """The input article an article row was written from (for a restart)."""
+    return InputArticle(
+        article_id=row["article_id"],
+        text=row["text"],
+        title=row["title"],
+        url=row["url"],
+        source=row["source"],
+        published_at=row["published_at"],
+        parent_id=row["parent_id"],
+        source_file=row["source_file"],
+        timestamp_invalid=row["published_at_invalid"],
+    )
+
+
+def written_assignment(row: Mapping[str, Any]) -> ArticleAssignment:
+    return ArticleAssignment(
+        article_id=row["article_id"],
+        dup_group_id=row["dup_group_id"],
+        story_id=row["story_id"],
+        is_canonical=row["is_canonical"],
+        exact_duplicate_of=row["exact_duplicate_of"],
+    )
 
 
 def reject_row(reject: Reject, run: RunContext) -> Row:

@@ -116,6 +116,8 @@ class StreamArticle:
     facts: PairFacts
     content_hash: str
     member: StoryMember  # story_id and dup_group_id are filled in on assignment
+    # Set for an article written before a restart: its assignment is final.
+    restored: ArticleAssignment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +175,12 @@ class Decision:
 
 def decide(directory: Directory, probed: ProbedArticle, config: DedupConfig) -> list[Decision]:
     """Add a probed article; decide every pending article whose earlier
-    candidates are all decided, earliest arrival first."""
-    directory.pending[probed.article.article_id] = probed
+    candidates are all decided, earliest arrival first. A restored article
+    takes its written assignment back without a new decision."""
+    if probed.article.restored is not None:
+        _record(directory, probed.article, probed.article.restored)
+    else:
+        directory.pending[probed.article.article_id] = probed
     decisions: list[Decision] = []
     progress = True
     while progress:
@@ -242,16 +248,24 @@ def _assign(
         is_canonical=dup_group_id == stable_id("dg", article.article_id),
         exact_duplicate_of=exact_duplicate_of,
     )
+    story = _record(directory, article, assignment)
+    return Decision(assignment, article, story)
+
+
+def _record(
+    directory: Directory, article: StreamArticle, assignment: ArticleAssignment
+) -> tuple[StoryMember, ...]:
+    """Enter a decided article into the directory; returns its story's members."""
     member = replace(
         article.member,
-        story_id=story_id,
-        dup_group_id=dup_group_id,
+        story_id=assignment.story_id,
+        dup_group_id=assignment.dup_group_id,
         is_canonical=assignment.is_canonical,
     )
     directory.decided[article.article_id] = (replace(article, member=member), assignment)
-    story = directory.stories.setdefault(story_id, {})
+    story = directory.stories.setdefault(assignment.story_id, {})
     story[article.article_id] = member
-    return Decision(assignment, article, tuple(story.values()))
+    return tuple(story.values())
 
 
 def expire_directory(directory: Directory, watermark_micros: int) -> list[str]:
