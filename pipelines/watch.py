@@ -124,8 +124,9 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
         config = dedup_config(options)
     except ValueError as error:
         raise UsageError(f"invalid option: {error}") from error
-    check_compatible(own.output)
-    Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)
+    if watch.source == "folder":  # the ledger and the restore read a local --output
+        check_compatible(own.output)
+        Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),
