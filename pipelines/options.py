@@ -12,6 +12,7 @@ from transforms.core.config import DedupConfig
 from transforms.errors import UsageError
 
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
+DEFAULT_HORIZON_DAYS = 7
 
 
 def _flag(name: str) -> str:
@@ -30,7 +31,11 @@ class NewsdedupOptions(PipelineOptions):
             help="a file, a directory or a glob; repeatable. Formats by extension: "
             ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog)",
         )
-        parser.add_argument("--output", help="output folder (articles/, stories/, rejects/)")
+        parser.add_argument(
+            "--output",
+            help="output folder (articles/, stories/, rejects/, story_merges/); a run adds to "
+            "what earlier runs wrote there",
+        )
         parser.add_argument(
             "--max-record-bytes",
             type=int,
@@ -42,6 +47,14 @@ class NewsdedupOptions(PipelineOptions):
             type=int,
             default=1,
             help="Parquet files per date partition of articles/ (more for parallel writes)",
+        )
+        parser.add_argument(
+            "--horizon-days",
+            type=int,
+            default=DEFAULT_HORIZON_DAYS,
+            help="an incremental run compares new articles with those of earlier runs "
+            "published up to this many days before the newest one in --output "
+            f"(default: {DEFAULT_HORIZON_DAYS})",
         )
         defaults = DedupConfig()
         for f in fields(DedupConfig):

@@ -123,3 +123,14 @@ class ArticleAssignment:
     story_id: str
     is_canonical: bool
     exact_duplicate_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """An article written by an earlier run, as an incremental run reads it back:
+    its sketch and the ids it was given (`story_id` is its story's current id,
+    after any later merges)."""
+
+    sketch: ArticleSketch
+    dup_group_id: str
+    story_id: str
