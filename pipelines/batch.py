@@ -14,7 +14,12 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
+from pipelines.options import (
+    NewsdedupOptions,
+    column_mapping,
+    dedup_config,
+    reject_unknown_options,
+)
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
     DATASET_SCHEMAS,
@@ -68,6 +73,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
         raise UsageError("no output given: pass --output FOLDER")
     if own.max_record_bytes <= 0 or own.output_shards <= 0:
         raise UsageError("--max-record-bytes and --output-shards must be positive")
+    columns = column_mapping(options)
     paths = resolve_inputs(own.inputs)
     staging = prepare_staging(own.output)
     run_context = RunContext(
@@ -79,7 +85,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
     try:
         with beam.Pipeline(options=options) as pipeline:
-            parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes)
+            parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
             unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries()
             analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
             assignments = (
