@@ -35,7 +35,7 @@ def html_page(
 <meta property="og:site_name" content="Harbourview Daily">{meta}{link}
 <link rel="stylesheet" href="{REMOTE}/site.css"><script src="{REMOTE}/track.js"></script>
 </head><body>
-<nav><ul>{"".join(f'<li><a href="/{w.lower()}">{w}</a></li>' for w in NAVIGATION.split())}</ul></nav>
+<nav><ul>{"".join(f'<li><a href="/{w}">{w}</a></li>' for w in NAVIGATION.split())}</ul></nav>
 <div id="cookie-banner" class="cookie-consent"><p>{COOKIE_BANNER}</p><button>OK</button></div>
 <main><article><h1>{escape(title)}</h1>{body}
 <img src="{REMOTE}/photo.jpg" alt="photo"><iframe src="{REMOTE}/video"></iframe></article></main>

@@ -13,6 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.records import InputArticle, Reject, RejectReason
 from tests import formatgen, textgen
@@ -368,7 +370,7 @@ def parquet_stream(table: pa.Table, row_group_size: int = BATCH_ROWS) -> io.Byte
 
 
 def test_field_options() -> None:
-    assert MAPPING == ColumnMapping({"id": "article_id", "text": "body", "title": "headline"})
+    assert ColumnMapping({"id": "article_id", "text": "body", "title": "headline"}) == MAPPING
     assert MAPPING.column("url") == "url"
     assert parse_field_options([]) == ColumnMapping()
     for bad, message in [
@@ -457,13 +459,13 @@ def test_unreadable_and_empty_parquet() -> None:
 
 def test_csv_rows_as_strings_with_bad_rows_in_place() -> None:
     data = (
-        "article_id,headline,body,views\n"
-        '0042,Quay,"First line.\n\nSecond paragraph, quoted.",12\n'
-        "43,Broken,too,many,fields\n"
-        "44,Tide,Text of 44.,many\n"
-        ",No id,Text.,1\n"
-        "46,Empty,,1\n"
-    ).encode()
+        b"article_id,headline,body,views\n"
+        b'0042,Quay,"First line.\n\nSecond paragraph, quoted.",12\n'
+        b"43,Broken,too,many,fields\n"
+        b"44,Tide,Text of 44.,many\n"
+        b",No id,Text.,1\n"
+        b"46,Empty,,1\n"
+    )
     articles, rejects = split(parse_csv_stream(io.BytesIO(data), "t.csv", MAPPING, LIMIT))
     assert [(a.article_id, a.line, a.title) for a in articles] == [
         ("0042", 1, "Quay"),
@@ -503,3 +505,52 @@ def test_csv_file_level_rejects(data: bytes, reason: RejectReason) -> None:
     [reject] = parse_csv_stream(io.BytesIO(data), "t.csv", MAPPING, LIMIT)
     assert isinstance(reject, Reject)
     assert (reject.reason, reject.line) == (reason, None)
+
+
+# --- hostile input: any bytes give articles or rejects, never an exception ----------------------
+
+HOSTILE = settings(max_examples=60, deadline=None)
+# Fragments of each format, so that the fuzzer reaches past the first check.
+MARKUP = st.sampled_from(
+    ["<", ">", "</p>", "<p>", "<item>", "</item>", "<entry>", "<![CDATA[", "]]>", "&amp;", "&x;"]
+)
+
+PROLOGUE = st.sampled_from(
+    ["<!DOCTYPE x [", "<!ENTITY e SYSTEM 'http://127.0.0.1:9/'>", "<rss>", "<html>", "\x00"]
+)
+
+
+def _markup(parts: list[str]) -> bytes:
+    return "".join(parts).encode("utf-8", errors="surrogatepass")
+
+
+@HOSTILE
+@given(st.lists(MARKUP | PROLOGUE | st.text(max_size=20), max_size=40))
+def test_any_markup_is_articles_or_rejects(parts: list[str]) -> None:
+    data = _markup(parts)
+    for result in [
+        parse_html_bytes(data, "f.html", LIMIT),
+        *parse_feed_bytes(data, "f.xml", LIMIT),
+    ]:
+        assert isinstance(result, InputArticle | Reject)
+        if isinstance(result, InputArticle):
+            assert result.text.strip() and result.article_id
+
+
+@HOSTILE
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=2000))
+def test_any_bytes_in_a_warc_are_articles_or_rejects(noise: bytes, cut: int) -> None:
+    warc = formatgen.WarcBuilder(gzip=cut % 2 == 0)
+    warc.response("https://hv.example/a", formatgen.html_page("A", textgen.article(30, 2)))
+    raw = warc.buffer.getvalue()
+    for data in (noise, raw[:cut] + noise, raw + noise):
+        results = list(parse_warc_stream(io.BytesIO(data), "w.warc", LIMIT))
+        assert all(isinstance(r, InputArticle | Reject) for r in results)
+
+
+@HOSTILE
+@given(st.binary(max_size=400))
+def test_any_bytes_in_a_table_are_articles_or_rejects(data: bytes) -> None:
+    for parse in (parse_csv_stream, parse_parquet_stream):
+        results = list(parse(io.BytesIO(data), "t", MAPPING, LIMIT))
+        assert results and all(isinstance(r, InputArticle | Reject) for r in results)

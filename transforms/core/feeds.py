@@ -92,7 +92,14 @@ def _entry_article(
 
 def parse_feed(data: bytes, path: str, max_record_bytes: int) -> Iterator[InputArticle | Reject]:
     """Articles of an RSS or Atom feed; `line` is the item's 1-based number in the feed."""
-    parsed = feedparser.parse(io.BytesIO(data), resolve_relative_uris=False, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data), resolve_relative_uris=False, sanitize_html=False
+        )
+    except Exception as error:  # feedparser's fallback parser is lenient but not infallible
+        detail = f"not a readable feed: {error!r}"[:200]
+        yield Reject(path, None, RejectReason.MALFORMED_RECORD, detail, excerpt(data))
+        return
     if not parsed.entries:
         if parsed.version:
             yield Reject(path, None, RejectReason.EMPTY_FILE, "the feed has no items", "")

@@ -67,18 +67,24 @@ def parse_html_page(data: bytes, origin: PageOrigin) -> InputArticle | Reject:
             origin.source_file, origin.line, RejectReason.EMPTY_TEXT, detail, excerpt(data)
         )
 
-    tree = trafilatura.load_html(data)
-    if tree is None:
-        return reject("not an HTML page, or one without content")
-    document = trafilatura.bare_extraction(
-        tree,
-        url=origin.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        deduplicate=False,
-        date_extraction_params=_DATE_PARAMS,
-    )
+    try:
+        tree = trafilatura.load_html(data)
+        if tree is None:
+            return reject("not an HTML page, or one without content")
+        document = trafilatura.bare_extraction(
+            tree,
+            url=origin.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            deduplicate=False,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception as error:  # heuristics over arbitrary markup: one page never fails a job
+        detail = f"cannot extract the page: {error!r}"[:200]
+        return Reject(
+            origin.source_file, origin.line, RejectReason.MALFORMED_RECORD, detail, excerpt(data)
+        )
     body = _paragraphs(document.text or "") if isinstance(document, Document) else ""
     if not isinstance(document, Document) or not body:
         return reject("no main text found in the page")

@@ -10,12 +10,10 @@ records describe the crawl, not pages: they are skipped and not counted.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from schemas.records import InputArticle, Reject, RejectReason
 from transforms.core.html import PageOrigin, parse_html_page
@@ -54,8 +52,8 @@ def _page(
         return reject(RejectReason.MISSING_ID, "no WARC-Target-URI and no WARC-Record-ID")
     try:
         data = record.content_stream().read(max_record_bytes + 1)
-    except (OSError, ValueError, EOFError, zlib.error) as error:
-        return reject(RejectReason.MALFORMED_RECORD, f"cannot decode the payload: {error}")
+    except Exception as error:  # chunked or compressed payloads can be broken in many ways
+        return reject(RejectReason.MALFORMED_RECORD, f"cannot decode the payload: {error!r}")
     if len(data) > max_record_bytes:
         return reject(
             RejectReason.TOO_LARGE,
@@ -89,8 +87,8 @@ def parse_warc_stream(
             if record.rec_type in _PAGE_RECORD_TYPES:
                 yield _page(record, records.get_record_offset, path, max_record_bytes)
             next_offset = records.get_record_offset() + records.get_record_length()
-    except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error) as error:
-        detail = f"unreadable WARC record: {error}".splitlines()[0][:200]
+    except Exception as error:  # warcio fails in many ways on broken input
+        detail = f"unreadable WARC record: {error!r}".splitlines()[0][:200]
         yield Reject(path, next_offset, RejectReason.MALFORMED_RECORD, detail, "")
         return
     if not seen_any:
