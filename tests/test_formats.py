@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemas.records import InputArticle, Reject, RejectReason
 from tests import formatgen, textgen
 from transforms.core.feeds import parse_feed
-from transforms.core.html import html_fragment_text
+from transforms.core.html import MAX_PAGE_ELEMENTS, html_fragment_text
 from transforms.core.tables import (
     BATCH_ROWS,
     ColumnMapping,
@@ -128,6 +128,13 @@ def test_html_file_rejects(data: bytes, reason: RejectReason) -> None:
     reject = parse_html_bytes(data, "bad.html", 1000)
     assert isinstance(reject, Reject)
     assert reject.reason == reason
+
+
+def test_html_page_with_too_many_elements_is_too_large() -> None:
+    page = b"<html><body>" + b"<p><b><i>" * (MAX_PAGE_ELEMENTS // 3 + 1) + b"</body></html>"
+    reject = parse_html_bytes(page, "deep.html", 10 * LIMIT)
+    assert isinstance(reject, Reject)
+    assert reject.reason == RejectReason.TOO_LARGE and "elements" in reject.detail
 
 
 def test_html_entities_and_resources_are_never_loaded(

@@ -21,7 +21,12 @@ from schemas.records import InputArticle, Reject, RejectReason
 from transforms.core.jsonl import excerpt, parse_timestamp
 from transforms.core.textdocs import clean_text
 
-__all__ = ["PageOrigin", "html_fragment_text", "parse_html_page"]
+__all__ = ["MAX_PAGE_ELEMENTS", "PageOrigin", "html_fragment_text", "parse_html_page"]
+
+# News pages have a few thousand elements. Extraction time grows faster than
+# the element count on deeply nested markup (scripts/adversarial.py measures it),
+# so a page far beyond any real one is rejected before extraction.
+MAX_PAGE_ELEMENTS = 50_000
 
 # htmldate reads dates from the page's markup only (meta tags, time elements,
 # JSON-LD), never guesses from free text, and does not depend on today's date.
@@ -71,6 +76,12 @@ def parse_html_page(data: bytes, origin: PageOrigin) -> InputArticle | Reject:
         tree = trafilatura.load_html(data)
         if tree is None:
             return reject("not an HTML page, or one without content")
+        elements = sum(1 for _ in tree.iter())
+        if elements > MAX_PAGE_ELEMENTS:
+            detail = f"page of {elements} elements exceeds the limit of {MAX_PAGE_ELEMENTS}"
+            return Reject(
+                origin.source_file, origin.line, RejectReason.TOO_LARGE, detail, excerpt(data)
+            )
         document = trafilatura.bare_extraction(
             tree,
             url=origin.url,
