@@ -442,6 +442,29 @@ def test_parquet_bad_rows_are_rejected_and_neighbours_kept() -> None:
     assert '"id": null' in rejects[0].excerpt and "Text b." in rejects[0].excerpt
 
 
+def test_parquet_nanosecond_and_naive_timestamps() -> None:
+    table = pa.table(
+        {
+            "article_id": ["ns", "naive"],
+            "body": ["Text.", "Text."],
+            "published_at": [
+                pa.scalar(1_772_452_800_123_456_789, pa.timestamp("ns", tz="UTC")).cast(
+                    pa.timestamp("ns")
+                ),
+                pa.scalar(datetime(2026, 3, 2, 12), pa.timestamp("ns")),
+            ],
+        }
+    )
+    articles, rejects = split(
+        parse_parquet_stream(parquet_stream(table), "t.parquet", MAPPING, LIMIT)
+    )
+    assert rejects == []
+    assert [a.published_at for a in articles] == [
+        datetime(2026, 3, 2, 12, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 3, 2, 12, tzinfo=UTC),
+    ]
+
+
 def test_parquet_wrong_types_and_missing_columns() -> None:
     numbers = pa.table({"article_id": [1, 2], "body": ["x", "y"]})
     _, rejects = split(parse_parquet_stream(parquet_stream(numbers), "n.parquet", MAPPING, LIMIT))

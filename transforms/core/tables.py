@@ -16,7 +16,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
 
 import pyarrow as pa
@@ -64,17 +64,13 @@ def parse_field_options(values: Iterable[str]) -> ColumnMapping:
     return ColumnMapping(dict(sorted(columns.items())))
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _row_article(
     row: dict[str, Any], line: int, path: str, max_record_bytes: int
 ) -> InputArticle | Reject:
     raw = excerpt(json.dumps(row, ensure_ascii=False, default=str))
-    # A timestamp column is as good as an ISO 8601 string; naive times are UTC.
+    # A timestamp or date column is as good as an ISO 8601 string; naive times are UTC.
     published = row.get("published_at")
-    if isinstance(published, datetime):
+    if isinstance(published, date):
         row["published_at"] = published.isoformat()
     text = row.get("text")
     if isinstance(text, str) and len(text.encode("utf-8")) > max_record_bytes:
@@ -91,10 +87,18 @@ def _missing_columns(path: str, columns: dict[str, str], mapping: ColumnMapping)
     return None
 
 
+def _python_values(column: pa.Array) -> list[Any]:
+    if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
+        # Python datetimes hold microseconds; pyarrow refuses to drop nanoseconds itself.
+        column = column.cast(pa.timestamp("us", column.type.tz), safe=False)
+    values: list[Any] = column.to_pylist()
+    return values
+
+
 def _batch_rows(batch: pa.RecordBatch, columns: dict[str, str]) -> Iterator[dict[str, Any]]:
-    values = {f: batch.column(c).to_pylist() for f, c in columns.items()}
+    values = {f: _python_values(batch.column(c)) for f, c in columns.items()}
     for i in range(batch.num_rows):
-        yield {f: _jsonable(v[i]) for f, v in values.items()}
+        yield {f: v[i] for f, v in values.items()}
 
 
 def parse_parquet_stream(
@@ -113,7 +117,7 @@ def parse_parquet_stream(
             for row in _batch_rows(batch, columns):
                 line += 1
                 yield _row_article(row, line, path, max_record_bytes)
-    except (pa.ArrowException, OSError) as error:
+    except (pa.ArrowException, OSError, ValueError, OverflowError) as error:
         detail = f"unreadable Parquet: {error}".splitlines()[0][:200]
         yield Reject(path, line + 1 if line else None, RejectReason.MALFORMED_RECORD, detail, "")
         return
