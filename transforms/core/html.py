@@ -65,12 +65,11 @@ def _paragraphs(text: str) -> str:
 
 
 def parse_html_page(data: bytes, origin: PageOrigin) -> InputArticle | Reject:
-    """The article of one HTML page, or an `empty_text` reject when it has no main text."""
+    """The article of one HTML page, or a reject: `empty_text` (no main text),
+    `too_large` (more than MAX_PAGE_ELEMENTS elements), `malformed_record` (extraction failed)."""
 
-    def reject(detail: str) -> Reject:
-        return Reject(
-            origin.source_file, origin.line, RejectReason.EMPTY_TEXT, detail, excerpt(data)
-        )
+    def reject(detail: str, reason: RejectReason = RejectReason.EMPTY_TEXT) -> Reject:
+        return Reject(origin.source_file, origin.line, reason, detail, excerpt(data))
 
     try:
         tree = trafilatura.load_html(data)
@@ -79,9 +78,7 @@ def parse_html_page(data: bytes, origin: PageOrigin) -> InputArticle | Reject:
         elements = sum(1 for _ in tree.iter())
         if elements > MAX_PAGE_ELEMENTS:
             detail = f"page of {elements} elements exceeds the limit of {MAX_PAGE_ELEMENTS}"
-            return Reject(
-                origin.source_file, origin.line, RejectReason.TOO_LARGE, detail, excerpt(data)
-            )
+            return reject(detail, RejectReason.TOO_LARGE)
         document = trafilatura.bare_extraction(
             tree,
             url=origin.url,
@@ -92,10 +89,7 @@ def parse_html_page(data: bytes, origin: PageOrigin) -> InputArticle | Reject:
             date_extraction_params=_DATE_PARAMS,
         )
     except Exception as error:  # heuristics over arbitrary markup: one page never fails a job
-        detail = f"cannot extract the page: {error!r}"[:200]
-        return Reject(
-            origin.source_file, origin.line, RejectReason.MALFORMED_RECORD, detail, excerpt(data)
-        )
+        return reject(f"cannot extract the page: {error!r}"[:200], RejectReason.MALFORMED_RECORD)
     body = _paragraphs(document.text or "") if isinstance(document, Document) else ""
     if not isinstance(document, Document) or not body:
         return reject("no main text found in the page")
