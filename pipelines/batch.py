@@ -18,7 +18,12 @@ import pyarrow.parquet as pq
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
+from pipelines.options import (
+    NewsdedupOptions,
+    column_mapping,
+    dedup_config,
+    reject_unknown_options,
+)
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
     DATASET_SCHEMAS,
@@ -50,6 +55,7 @@ from transforms.core.state import (
     known_article,
     within_horizon,
 )
+from transforms.core.tables import ColumnMapping
 from transforms.errors import UsageError
 from transforms.inputs import resolve_inputs
 from transforms.output import (
@@ -99,6 +105,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
         raise UsageError("no output given: pass --output FOLDER")
     if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
         raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
+    columns = column_mapping(options)
     paths = resolve_inputs(own.inputs)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
@@ -112,7 +119,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
         try:
             _check_parameters(own.output, staging, parameters)
             with beam.Pipeline(options=options) as pipeline:
-                _build(pipeline, paths, staging, config, own, run_context, schemas)
+                _build(pipeline, paths, columns, staging, config, own, run_context, schemas)
             result = pipeline.result
             summary = summarize(
                 staging.folder,
@@ -148,6 +155,7 @@ def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any])
 def _build(
     pipeline: beam.Pipeline,
     paths: list[str],
+    columns: ColumnMapping,
     staging: Staging,
     config: DedupConfig,
     own: NewsdedupOptions,
@@ -156,7 +164,7 @@ def _build(
 ) -> None:
     earlier_articles = dataset_files(staging.previous, "articles")
     prefix = staging.file_prefix
-    parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes)
+    parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
     new_ids = (
         parsed.articles
         | "NewIds" >> beam.Map(lambda article: article.article_id)

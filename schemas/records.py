@@ -27,6 +27,10 @@ class RejectReason(enum.StrEnum):
     ID_CONFLICT = "id_conflict"
     UNSUPPORTED_FORMAT = "unsupported_format"
     UNREADABLE_FILE = "unreadable_file"
+    # A feed, WARC or table record (or whole file) its format's parser cannot read.
+    MALFORMED_RECORD = "malformed_record"
+    # A WARC response that is not an HTML page with status 2xx (redirect, error, image).
+    NOT_AN_ARTICLE = "not_an_article"
 
 
 @dataclass(frozen=True, slots=True)

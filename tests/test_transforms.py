@@ -49,7 +49,7 @@ def test_read_articles_splits_good_records_from_rejects(
     (tmp_path / "story.txt").write_text(
         "A title\n\nThe body of a plain text story.\n", encoding="utf-8"
     )
-    (tmp_path / "notes.csv").write_text("id,text\n", encoding="utf-8")
+    (tmp_path / "notes.docx").write_text("id,text\n", encoding="utf-8")
     (tmp_path / "empty.jsonl").write_bytes(b"")
     paths = sorted(str(p) for p in tmp_path.iterdir())
 
@@ -66,7 +66,7 @@ def test_read_articles_splits_good_records_from_rejects(
             [
                 ("feed.jsonl", 2, RejectReason.MALFORMED_JSON),
                 ("feed.jsonl", 4, RejectReason.EMPTY_TEXT),
-                ("notes.csv", None, RejectReason.UNSUPPORTED_FORMAT),
+                ("notes.docx", None, RejectReason.UNSUPPORTED_FORMAT),
                 ("empty.jsonl", None, RejectReason.EMPTY_FILE),
             ]
         ),
