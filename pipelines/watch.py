@@ -24,7 +24,7 @@ from transforms.core.signatures import signature_scheme
 from transforms.core.watchdir import Ledger
 from transforms.errors import UsageError
 from transforms.folder_source import FolderEvents, FolderEventService, MatchedFiles
-from transforms.output import check_compatible
+from transforms.output import check_schema_version
 from transforms.read import REJECTS_TAG
 from transforms.stream import (
     STORIES_TAG,
@@ -104,6 +104,12 @@ def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, Newsdedu
         raise UsageError("no output given: pass --output FOLDER")
     if Path(own.output).exists() and not Path(own.output).is_dir():
         raise UsageError(f"--output {own.output!r} is a file: give a folder path")
+    if any(Path(own.output, name).is_symlink() for name in DATASET_SCHEMAS):
+        # A batch run's datasets are links into immutable snapshots.
+        raise UsageError(
+            f"--output {own.output!r} holds the output of `newsdedup run`; "
+            "watch writes into a folder of its own"
+        )
     if watch.idle_timeout is not None and watch.idle_timeout <= 0:
         raise UsageError("--idle-timeout must be positive")
     if min(watch.poll_seconds, watch.horizon_hours, watch.window_seconds) <= 0:
@@ -125,7 +131,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
     except ValueError as error:
         raise UsageError(f"invalid option: {error}") from error
     if watch.source == "folder":  # the ledger and the restore read a local --output
-        check_compatible(own.output)
+        check_schema_version(own.output)
         Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),

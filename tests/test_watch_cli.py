@@ -128,15 +128,22 @@ def test_watch_streams_files_stops_cleanly_and_does_not_reingest(tmp_path: Path)
 
 
 def test_watch_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*WATCH, "--input-dir", str(tmp_path / "none"), "--output", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "--input-dir" in result.stderr
+    def usage_error(folder: Path, out: Path) -> str:
+        result = subprocess.run(
+            [*WATCH, "--input-dir", str(folder), "--output", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 2
+        return result.stderr
+
+    assert "--input-dir" in usage_error(tmp_path / "none", tmp_path / "out")
+    batch_out = tmp_path / "batch"
+    (batch_out / "_snapshots" / "000001" / "articles").mkdir(parents=True)
+    (batch_out / "articles").symlink_to(Path("_snapshots", "000001", "articles"))
+    assert "newsdedup run" in usage_error(tmp_path, batch_out)
 
 
 # --- the folder watch and its ledger (no subprocess) ----------------------------------
