@@ -5,7 +5,9 @@ Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -34,6 +36,7 @@ from transforms.core.signatures import signature_scheme
 from transforms.errors import UsageError
 from transforms.inputs import resolve_inputs
 from transforms.output import abandon, commit, prepare_staging
+from transforms.progress import CountProgress, ProgressDisplay
 from transforms.read import RECORDS_READ_COUNTER, REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
 from transforms.summary import RunSummary, summarize
@@ -52,6 +55,11 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
     # Everything workers unpickle lives in installed packages, not in __main__.
     options.view_as(SetupOptions).save_main_session = False
     return options
+
+
+def shows_progress(own: NewsdedupOptions) -> bool:
+    """Progress on a terminal, or anywhere with --verbose; never with --quiet."""
+    return not own.quiet and (own.verbose or sys.stderr.isatty())
 
 
 def run(argv: list[str] | None = None) -> RunSummary:
@@ -77,10 +85,23 @@ def run(argv: list[str] | None = None) -> RunSummary:
     )
     parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
+    progress = (staging / "_progress").resolve() if shows_progress(own) else None
+    display = (
+        ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
+        if progress
+        else contextlib.nullcontext()
+    )
     try:
-        with beam.Pipeline(options=options) as pipeline:
+        with display, beam.Pipeline(options=options) as pipeline:
             parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes)
             unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries()
+            if progress:
+                _ = parsed.articles | "CountRead" >> CountProgress(
+                    str(progress), ProgressDisplay.READ
+                )
+                _ = unique.articles | "CountAnalysed" >> CountProgress(
+                    str(progress), ProgressDisplay.ANALYSED
+                )
             analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
             assignments = (
                 analyzed
