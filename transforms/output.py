@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
 from transforms.errors import UsageError
+from transforms.write import write_parquet
 
 STAGING_FOLDER = "_staging"
 
@@ -57,7 +58,7 @@ def _ensure_files(staging: Path, schemas: Mapping[str, pa.Schema]) -> None:
         folder = staging / name
         if not any(folder.rglob("*.parquet")):
             folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+            write_parquet(str(folder / "part-00000.parquet"), [], schema)
 
 
 def commit(staging: Path, output: str, schemas: Mapping[str, pa.Schema]) -> None:
