@@ -35,9 +35,9 @@ def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The output folder of one `newsdedup run` on examples/sample, shared by the
     tests that only read it (report, inspect, readers)."""
     out = tmp_path_factory.mktemp("sample") / "out"
+    command = ["run", "--input", str(SAMPLE_DIR), "--output", str(out), "--quiet"]
     subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run", "--input", str(SAMPLE_DIR)]
-        + ["--output", str(out), "--quiet"],
+        [sys.executable, "-m", "pipelines.cli", *command],
         check=True,
         timeout=600,
     )
