@@ -28,7 +28,9 @@ th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eae
 th { background: #f6f8fa; } td.num, th.num { text-align: right; white-space: nowrap; }
 dl.overview { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.overview dt { color: #656d76; } dl.overview dd { margin: 0; font-weight: 600; }
-details summary { cursor: pointer; } details table { margin: 0.4rem 0 0.8rem; }
+details summary { cursor: pointer; color: #3b6ea5; } details table { margin: 0.2rem 0 0.6rem; }
+tr.articles td { border-bottom: 1px solid #d0d7de; padding-top: 0; }
+#top-stories tbody > tr:first-child td { border-bottom: none; }
 .canonical { font-weight: 600; } table#parameters { width: auto; }
 td.time { white-space: nowrap; } td.headline { min-width: 18rem; }
 """
@@ -73,9 +75,9 @@ def render_page(data: ReportData) -> str:
 </div>
 
 <h2>Top stories</h2>
-<p class="muted">The {len(data.top_stories)} stories with the most articles. Open a story for
-its articles; <span class="canonical">bold</span> ones are the canonical article of their
-near-duplicate group. The first one is open.</p>
+<p class="muted">The {len(data.top_stories)} stories with the most articles. Open a story's
+article list for their sources and headlines; <span class="canonical">bold</span> ones are the
+canonical article of their near-duplicate group. The first list is open.</p>
 {_top_stories_table(data.top_stories)}
 
 <h2>Duplicates per source</h2>
@@ -99,6 +101,7 @@ def _time(when: datetime | None) -> str:
 
 
 def _top_stories_table(stories: list[TopStory]) -> str:
+    """One row per story, and under it a full-width row whose <details> lists its articles."""
     rows = []
     for rank, story in enumerate(stories, start=1):
         articles = "".join(
@@ -108,22 +111,23 @@ def _top_stories_table(stories: list[TopStory]) -> str:
             for a in story.articles
         )
         rows.append(
-            f'<tr><td class="num">{rank}</td>'
-            f'<td class="headline"><details{" open" if rank == 1 else ""}>'
-            f"<summary>{escape(story.headline) or '(no headline)'}</summary>"
-            f"<table><tr><th>published (UTC)</th><th>source</th><th>lang</th>"
-            f"<th>headline</th></tr>{articles}</table>"
-            f'<span class="muted">{escape(story.story_id)}</span></details></td>'
+            f'<tbody><tr><td class="num">{rank}</td>'
+            f'<td class="headline">{escape(story.headline) or "(no headline)"}</td>'
             f'<td class="num">{story.article_count:,}</td>'
             f'<td class="num">{story.dup_group_count:,}</td>'
             f"<td>{escape(', '.join(story.languages))}</td>"
             f"<td>{escape(', '.join(story.sources))}</td>"
             f'<td class="time">{_time(story.first_published_at)}</td></tr>'
+            f'<tr class="articles"><td></td><td colspan="6">'
+            f"<details{' open' if rank == 1 else ''}><summary>{len(story.articles)} articles "
+            f'<span class="muted">({escape(story.story_id)})</span></summary>'
+            f"<table><tr><th>published (UTC)</th><th>source</th><th>lang</th>"
+            f"<th>headline</th></tr>{articles}</table></details></td></tr></tbody>"
         )
     return (
-        '<table id="top-stories"><tr><th class="num">#</th><th>headline</th>'
+        '<table id="top-stories"><thead><tr><th class="num">#</th><th>headline</th>'
         '<th class="num">articles</th><th class="num">groups</th><th>languages</th>'
-        "<th>sources</th><th>first (UTC)</th></tr>" + "".join(rows) + "</table>"
+        "<th>sources</th><th>first (UTC)</th></tr></thead>" + "".join(rows) + "</table>"
     )
 
 

@@ -9,6 +9,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipelines.config_file import config_argv, with_config_file
 from pipelines.options import NewsdedupOptions, all_options_parser
+from tests.conftest import REPO_ROOT
 from transforms.errors import UsageError
 
 
@@ -96,3 +97,12 @@ def test_unreadable_or_invalid_files_are_usage_errors(
 def test_config_flag_without_a_file_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="--config needs a file name"):
         with_config_file(["--input", "x", "--config"], all_options_parser())
+
+
+def test_the_readme_example_is_a_valid_config(tmp_path: Path) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    argv = with_config_file(["--config", write_config(tmp_path, example)], all_options_parser())
+    options = parsed(argv)
+    assert options.inputs == ["incoming/", "archive/2026-03.jsonl"]
+    assert (options.dup_threshold, options.story_window_hours, options.quiet) == (0.45, 48, True)

@@ -155,7 +155,7 @@ def test_report_is_one_self_contained_page_with_charts_and_tables(
         assert title in page
     assert EXTERNAL.search(page) is None
     # The biggest story comes first, with its sources and its articles' headlines.
-    top = page.split('<table id="top-stories">', 1)[1].split("</table></td>", 1)[0]
+    top = page.split('<table id="top-stories">', 1)[1].split("</tbody>", 1)[0]
     assert "Fahrradhersteller Radwerk Sachsen stellt Insolvenzantrag" in top
     assert "Nachrichtenagentur Elbe" in top
     assert "Radwerk Sachsen ist zahlungsunfähig – 1.400 Jobs in Gefahr" in top
