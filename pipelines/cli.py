@@ -82,7 +82,7 @@ def _run(rest: list[str]) -> int:
     try:
         summary = run(argv)
     except UsageError:
-        raise
+        raise  # main() prints it; not a pipeline failure
     except KeyboardInterrupt:
         print("newsdedup: interrupted; the output folder is unchanged", file=sys.stderr)
         return 130

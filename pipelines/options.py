@@ -67,8 +67,8 @@ class NewsdedupOptions(PipelineOptions):
         parser.add_argument(
             "--verbose",
             action="store_true",
-            help="show progress even when stderr is not a terminal (CI, logs), as one line "
-            "every few seconds; on a terminal it is shown anyway",
+            help="show progress even when stderr is not a terminal (CI, logs): a line every "
+            "10 seconds and one at the end; on a terminal it is shown anyway",
         )
         parser.add_argument(
             "--max-record-bytes",

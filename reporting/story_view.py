@@ -14,22 +14,11 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
-from reporting.tables import open_dataset, run_parameters, source_name
+from reporting.tables import ARTICLE_COLUMNS, open_dataset, run_parameters, source_name
 from transforms.core.signatures import estimated_jaccard, signature_from_bytes
 from transforms.errors import UsageError
 
-INSPECT_COLUMNS = [
-    "article_id",
-    "source",
-    "url",
-    "title",
-    "published_at",
-    "language",
-    "dup_group_id",
-    "is_canonical",
-    "minhash_signature",
-    "minhash_scheme",
-]
+INSPECT_COLUMNS = [*ARTICLE_COLUMNS, "minhash_signature", "minhash_scheme"]
 _GROUP_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SAMPLE_DIR
+from tests.test_cli import newsdedup
 from transforms.core.config import DedupConfig
 
 pytestmark = pytest.mark.e2e
-
-
-def newsdedup(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_top_level_help_names_every_command_and_the_exit_codes() -> None:
@@ -31,7 +20,7 @@ def test_top_level_help_names_every_command_and_the_exit_codes() -> None:
     assert result.returncode == 0
     for text in ["run ", "report ", "inspect ", "--config", "--quiet", "--verbose", "exit codes"]:
         assert text in result.stdout
-    assert newsdedup().returncode == 2
+    assert newsdedup(check=False).returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -77,7 +66,7 @@ def test_options_from_a_toml_file_with_flags_winning(tmp_path: Path) -> None:
 def test_an_unknown_key_in_the_config_file_exits_2_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "newsdedup.toml"
     config.write_text(f'output = "{tmp_path / "x"}"\nstory_treshold = 0.2\n', encoding="utf-8")
-    result = newsdedup("run", "--config", str(config), "--input", str(SAMPLE_DIR))
+    result = newsdedup("run", "--config", str(config), "--input", str(SAMPLE_DIR), check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"newsdedup: unknown key 'story_treshold' in {config}; did you mean story_threshold?"

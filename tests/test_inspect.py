@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from reporting.story_view import similarities, story_table
+from tests.test_cli import newsdedup
 from transforms.core.signatures import signature_to_bytes
 
 SCHEME = "datasketch-affine32/perm4/seed1/xxh3-low32"
@@ -85,16 +84,6 @@ def test_story_table_cuts_headlines_to_the_width() -> None:
     assert lines[-1].endswith("…")
 
 
-def newsdedup(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 @pytest.mark.e2e
 def test_inspect_shows_the_biggest_sample_story(sample_output: Path) -> None:
     stories = ds.dataset(sample_output / "stories").to_table()
@@ -115,7 +104,7 @@ def test_inspect_shows_the_biggest_sample_story(sample_output: Path) -> None:
 
 @pytest.mark.e2e
 def test_inspect_unknown_story_exits_2_with_one_line(sample_output: Path) -> None:
-    result = newsdedup("inspect", str(sample_output), "--story", "st_nope")
+    result = newsdedup("inspect", str(sample_output), "--story", "st_nope", check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == f"newsdedup: no story 'st_nope' in {sample_output}/stories"
     assert result.stdout == ""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,16 +18,7 @@ from reporting.tables import (
     story_size_distribution,
     top_stories,
 )
-
-
-def newsdedup(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+from tests.test_cli import newsdedup
 
 
 def test_story_sizes_fall_into_buckets_empty_ones_kept() -> None:
@@ -190,7 +179,8 @@ def test_the_external_reference_check_catches_what_it_must() -> None:
 def test_report_usage_errors_exit_2_with_one_line(
     sample_output: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = newsdedup("report", *[a.format(tmp=tmp_path, out=sample_output) for a in args])
+    filled = [a.format(tmp=tmp_path, out=sample_output) for a in args]
+    result = newsdedup("report", *filled, check=False)
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
