@@ -96,6 +96,10 @@ others republished. The {len(data.sources)} sources with the most articles.</p>
 """
 
 
+def _articles(count: int) -> str:
+    return f"{count:,} article" + ("" if count == 1 else "s")
+
+
 def _time(when: datetime | None) -> str:
     return f"{when:%Y-%m-%d %H:%M}" if when is not None else "–"
 
@@ -119,7 +123,7 @@ def _top_stories_table(stories: list[TopStory]) -> str:
             f"<td>{escape(', '.join(story.sources))}</td>"
             f'<td class="time">{_time(story.first_published_at)}</td></tr>'
             f'<tr class="articles"><td></td><td colspan="6">'
-            f"<details{' open' if rank == 1 else ''}><summary>{len(story.articles)} articles "
+            f"<details{' open' if rank == 1 else ''}><summary>{_articles(len(story.articles))} "
             f'<span class="muted">({escape(story.story_id)})</span></summary>'
             f"<table><tr><th>published (UTC)</th><th>source</th><th>lang</th>"
             f"<th>headline</th></tr>{articles}</table></details></td></tr></tbody>"
