@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsdedup: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug or an unreadable file: one line, not a traceback
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"newsdedup: {command} failed: {first_line}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _run(rest: list[str]) -> int:

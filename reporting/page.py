@@ -69,10 +69,7 @@ def render_page(data: ReportData) -> str:
 <dl class="overview">{overview}</dl>
 
 <h2>Stories and articles</h2>
-<div class="charts">
-<figure id="story-sizes">{story_size_chart(data.story_sizes)}</figure>
-<figure id="articles-per-day">{daily_languages_chart(data.daily)}</figure>
-</div>
+{_charts(data)}
 
 <h2>Top stories</h2>
 <p class="muted">The {len(data.top_stories)} stories with the most articles. Open a story's
@@ -94,6 +91,16 @@ others republished. The {len(data.sources)} sources with the most articles.</p>
 </body>
 </html>
 """
+
+
+def _charts(data: ReportData) -> str:
+    if not data.daily.days:
+        return '<p class="muted">No articles in this output.</p>'
+    return (
+        '<div class="charts">'
+        f'<figure id="story-sizes">{story_size_chart(data.story_sizes)}</figure>'
+        f'<figure id="articles-per-day">{daily_languages_chart(data.daily)}</figure></div>'
+    )
 
 
 def _articles(count: int) -> str:

@@ -1,7 +1,7 @@
 """The report's tables, computed from the output folder's Parquet with pyarrow.
 
-Pure functions of the `articles` and `stories` tables (no plotting, no HTML),
-so every figure on the report page is tested here.
+`open_dataset` and `report_data` read the folder; the rest are pure functions
+of the `articles` and `stories` tables (no plotting, no HTML), tested one by one.
 """
 
 from __future__ import annotations
@@ -173,7 +173,9 @@ def top_stories(stories: pa.Table, articles: pa.Table, top: int) -> list[TopStor
     chosen = ranked.slice(0, top).to_pylist()
     wanted = {row["story_id"] for row in chosen}
     members: dict[str, list[StoryArticle]] = defaultdict(list)
-    of_chosen = articles.filter(pc.is_in(articles.column("story_id"), pa.array(sorted(wanted))))
+    of_chosen = articles.filter(
+        pc.is_in(articles.column("story_id"), pa.array(sorted(wanted), pa.string()))
+    )
     for row in of_chosen.to_pylist():
         members[row["story_id"]].append(
             StoryArticle(
@@ -201,10 +203,11 @@ def top_stories(stories: pa.Table, articles: pa.Table, top: int) -> list[TopStor
 
 
 def _writer(stories: pa.Table) -> str:
-    versions = sorted(set(stories.column("pipeline_version").to_pylist()))
+    versions = ", ".join(sorted(set(stories.column("pipeline_version").to_pylist())))
     runs = stories.column("ingested_at").to_pylist()
+    by = f"newsdedup {versions}, " if versions else ""
     when = f", run of {max(runs):%Y-%m-%d %H:%M} UTC" if runs else ""
-    return f"newsdedup {', '.join(versions) or '?'}, schema_version {SCHEMA_VERSION}{when}"
+    return f"{by}schema_version {SCHEMA_VERSION}{when}"
 
 
 def _by_time(article: StoryArticle) -> tuple[bool, datetime | None, str]:
@@ -233,13 +236,13 @@ def report_data(out: str | Path, top: int = 20) -> ReportData:
     sizes = stories.column("article_count").to_pylist()
     groups = Counter(articles.column("dup_group_id").to_pylist())
     sources = duplicates_per_source(articles)
-    span = f"{min(dated):%Y-%m-%d} to {max(dated):%Y-%m-%d}" if dated else "no dates"
+    span = f"{min(dated):%Y-%m-%d} to {max(dated):%Y-%m-%d} (UTC)" if dated else "no dates"
     overview = [
         ("articles", f"{articles.num_rows:,}"),
         ("stories", f"{stories.num_rows:,} ({sum(1 for s in sizes if s > 1):,} with 2+ articles)"),
         ("near-duplicate groups", f"{sum(1 for n in groups.values() if n > 1):,} with 2+ articles"),
         ("sources", f"{len(sources):,}"),
-        ("published", f"{span} (UTC); {len(published) - len(dated):,} without a date"),
+        ("published", f"{span}; {len(published) - len(dated):,} without a date"),
         ("rejected records", f"{rejected:,}"),
         ("written by", _writer(stories)),
     ]

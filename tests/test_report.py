@@ -184,3 +184,28 @@ def test_report_usage_errors_exit_2_with_one_line(
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.e2e
+def test_report_of_an_output_without_articles(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "only-a-bad-record"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    newsdedup("run", "--input", str(feed), "--output", str(out), "--quiet")
+    newsdedup("report", str(out), "--output", str(tmp_path / "report.html"))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No articles in this output." in page
+    assert "<svg" not in page
+    assert "<dt>rejected records</dt><dd>1</dd>" in page
+
+
+@pytest.mark.e2e
+def test_an_unreadable_output_fails_with_one_line(tmp_path: Path) -> None:
+    for name in ["articles", "stories", "rejects"]:
+        (tmp_path / "out" / name).mkdir(parents=True)
+        (tmp_path / "out" / name / "part-00000.parquet").write_bytes(b"not parquet")
+    target = str(tmp_path / "r.html")
+    result = newsdedup("report", str(tmp_path / "out"), "--output", target, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("newsdedup: report failed: ")
+    assert len(result.stderr.strip().splitlines()) == 1
