@@ -6,25 +6,43 @@ Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sys
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
+from pipelines.options import (
+    NewsdedupOptions,
+    column_mapping,
+    dedup_config,
+    reject_unknown_options,
+)
 from schemas.parquet import (
     ARTICLES_PARTITION_COLUMN,
     DATASET_SCHEMAS,
     with_run_metadata,
 )
 from transforms.analyze import AnalyzeArticles
-from transforms.assemble import AssembleArticleRows, BuildRejectRows, BuildStoryRows
-from transforms.cluster import ClusterArticles
+from transforms.assemble import (
+    KNOWN_REJECTS_COUNTER,
+    AssembleArticleRows,
+    BuildRejectRows,
+    BuildStoryMergeRows,
+    BuildStoryRows,
+    DropKnownRejects,
+)
+from transforms.cluster import STORY_MERGES_TAG, ClusterArticles
+from transforms.core.config import DedupConfig
 from transforms.core.rows import (
     RunContext,
     article_partition,
@@ -33,12 +51,28 @@ from transforms.core.rows import (
     story_sort_key,
 )
 from transforms.core.signatures import signature_scheme
+from transforms.core.state import (
+    KNOWN_ARTICLE_COLUMNS,
+    current_story_row,
+    incompatible_parameters,
+    known_article,
+    within_horizon,
+)
+from transforms.core.tables import ColumnMapping
 from transforms.errors import UsageError
 from transforms.inputs import resolve_inputs
-from transforms.output import abandon, commit, prepare_staging
+from transforms.output import (
+    Staging,
+    abandon,
+    commit,
+    dataset_files,
+    exclusive_lock,
+    prepare_staging,
+)
 from transforms.progress import CountProgress, ProgressDisplay
 from transforms.read import RECORDS_READ_COUNTER, REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
+from transforms.state import NewDateRangeFn, ReadParquetRows
 from transforms.summary import RunSummary, summarize
 from transforms.write import WriteParquetDataset
 
@@ -63,7 +97,11 @@ def shows_progress(own: NewsdedupOptions) -> bool:
 
 
 def run(argv: list[str] | None = None) -> RunSummary:
-    """Run the batch pipeline; raises UsageError for wrong options or inputs."""
+    """Run the batch pipeline; raises UsageError for wrong options or inputs.
+
+    A run on an OUT that holds earlier runs adds to them (see transforms.output
+    and README, "Incremental runs").
+    """
     started = time.monotonic()
     reject_unknown_options(argv or [])
     options = pipeline_options(argv or [])
@@ -74,10 +112,10 @@ def run(argv: list[str] | None = None) -> RunSummary:
         raise UsageError(f"invalid option: {error}") from error
     if not own.output:
         raise UsageError("no output given: pass --output FOLDER")
-    if own.max_record_bytes <= 0 or own.output_shards <= 0:
-        raise UsageError("--max-record-bytes and --output-shards must be positive")
+    if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
+        raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
+    columns = column_mapping(options)
     paths = resolve_inputs(own.inputs)
-    staging = prepare_staging(own.output)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),
@@ -85,71 +123,167 @@ def run(argv: list[str] | None = None) -> RunSummary:
     )
     parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
-    progress = (staging / "_progress").resolve() if shows_progress(own) else None
-    display = (
-        ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
-        if progress
-        else contextlib.nullcontext()
+    with exclusive_lock(own.output):
+        staging = prepare_staging(own.output)
+        try:
+            _check_parameters(own.output, staging, parameters)
+            progress = (staging.folder / "_progress").resolve() if shows_progress(own) else None
+            display = (
+                ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
+                if progress
+                else contextlib.nullcontext()
+            )
+            with display, beam.Pipeline(options=options) as pipeline:
+                _build(
+                    pipeline, paths, columns, staging, config, own, run_context, schemas, progress
+                )
+            result = pipeline.result
+            summary = summarize(
+                staging.folder,
+                own.output,
+                records_read=_counter(result, RECORDS_READ_COUNTER),
+                exact_redeliveries=_counter(result, "exact_redeliveries"),
+                known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
+                wall_seconds=time.monotonic() - started,
+            )
+            commit(staging, schemas)
+        except BaseException:
+            abandon(staging)
+            raise
+    return summary
+
+
+def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any]) -> None:
+    files = dataset_files(staging.previous, "articles")
+    if not files:
+        return
+    metadata = pq.read_schema(files[0]).metadata or {}
+    stored = json.loads(metadata.get(b"newsdedup_parameters", b"{}"))
+    differences = incompatible_parameters(stored, parameters)
+    if differences:
+        name, before, now = differences[0]
+        raise UsageError(
+            f"--output {output!r} was built with {name}={before}, this run has {now}: "
+            "stored signatures are only comparable with equal values; use the same "
+            "parameters or another folder"
+        )
+
+
+def _build(
+    pipeline: beam.Pipeline,
+    paths: list[str],
+    columns: ColumnMapping,
+    staging: Staging,
+    config: DedupConfig,
+    own: NewsdedupOptions,
+    run_context: RunContext,
+    schemas: dict[str, pa.Schema],
+    progress: Path | None,
+) -> None:
+    earlier_articles = dataset_files(staging.previous, "articles")
+    prefix = staging.file_prefix
+    parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
+    new_ids = (
+        parsed.articles
+        | "NewIds" >> beam.Map(lambda article: article.article_id)
+        | "DistinctNewIds" >> beam.Distinct()
+        | "NewIdsAsKeys" >> beam.Map(lambda article_id: (article_id, True))
     )
-    try:
-        with display, beam.Pipeline(options=options) as pipeline:
-            parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes)
-            unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries()
-            if progress:
-                _ = parsed.articles | "CountRead" >> CountProgress(
-                    str(progress), ProgressDisplay.READ
-                )
-                _ = unique.articles | "CountAnalysed" >> CountProgress(
-                    str(progress), ProgressDisplay.ANALYSED
-                )
-            analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
-            assignments = (
-                analyzed
-                | "Sketches" >> beam.Map(lambda a: a.sketch)
-                | "ClusterArticles" >> ClusterArticles(config)
-            )
-            article_rows = analyzed | "AssembleArticleRows" >> AssembleArticleRows(
-                assignments, run_context
-            )
-            _ = article_rows | "WriteArticles" >> WriteParquetDataset(
-                str(staging / "articles"),
-                schemas["articles"],
-                sort_key=article_sort_key,
-                partition=article_partition,
-                partition_column=ARTICLES_PARTITION_COLUMN,
-                shards=own.output_shards,
-            )
-            _ = (
-                article_rows
-                | "BuildStoryRows" >> BuildStoryRows(run_context)
-                | "WriteStories"
-                >> WriteParquetDataset(
-                    str(staging / "stories"),
-                    schemas["stories"],
-                    sort_key=story_sort_key,
-                )
-            )
-            _ = (
-                (parsed[REJECTS_TAG], unique[REJECTS_TAG])
-                | "AllRejects" >> beam.Flatten()
-                | "BuildRejectRows" >> BuildRejectRows(run_context)
-                | "WriteRejects"
-                >> WriteParquetDataset(
-                    str(staging / "rejects"),
-                    schemas["rejects"],
-                    sort_key=reject_sort_key,
-                )
-            )
-        result = pipeline.result
-    except BaseException:
-        abandon(staging)
-        raise
-    commit(staging, own.output, schemas)
-    return summarize(
-        own.output,
-        records_read=_counter(result, RECORDS_READ_COUNTER),
-        exact_redeliveries=_counter(result, "exact_redeliveries"),
-        wall_seconds=time.monotonic() - started,
+    earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
+    written = (
+        earlier_article_files
+        | "ReadWrittenIds"
+        >> ReadParquetRows(["article_id", "content_hash"], only_where=("article_id", new_ids))
+        | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
+    )
+    unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(written)
+    if progress:
+        _ = parsed.articles | "CountRead" >> CountProgress(str(progress), ProgressDisplay.READ)
+        _ = unique.articles | "CountAnalysed" >> CountProgress(
+            str(progress), ProgressDisplay.ANALYSED
+        )
+    analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
+
+    earlier_stories = (
+        pipeline
+        | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
+        | "ReadEarlierStories" >> ReadParquetRows()
+        | "KeyEarlierStories" >> beam.Map(lambda row: (row["story_id"], row))
+        | "GroupEarlierStories" >> beam.GroupByKey()
+        | "CurrentEarlierStories" >> beam.MapTuple(lambda _, rows: current_story_row(rows))
+    )
+    merged_earlier = earlier_stories | "MergedEarlier" >> beam.FlatMap(
+        lambda row: [(row["story_id"], row["merged_into"])] if row["merged_into"] else []
+    )
+    new_dates = (
+        unique.articles
+        | "PublishedAt" >> beam.Map(lambda article: article.published_at)
+        | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
+    )
+    known = (
+        earlier_article_files
+        | "FilesInHorizon"
+        >> beam.Filter(
+            within_horizon,
+            new_dates=beam.pvalue.AsSingleton(new_dates),
+            horizon_days=own.horizon_days,
+        )
+        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS)
+        | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
+    )
+    clustered = (
+        analyzed
+        | "Sketches" >> beam.Map(lambda a: a.sketch)
+        | "ClusterArticles" >> ClusterArticles(config, known)
+    )
+    merges = clustered[STORY_MERGES_TAG]
+    article_rows = analyzed | "AssembleArticleRows" >> AssembleArticleRows(
+        clustered.assignments, run_context
+    )
+    _ = article_rows | "WriteArticles" >> WriteParquetDataset(
+        str(staging.dataset("articles")),
+        schemas["articles"],
+        sort_key=article_sort_key,
+        file_prefix=prefix,
+        partition=article_partition,
+        partition_column=ARTICLES_PARTITION_COLUMN,
+        shards=own.output_shards,
+    )
+    _ = (
+        article_rows
+        | "BuildStoryRows"
+        >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files)
+        | "WriteStories"
+        >> WriteParquetDataset(
+            str(staging.dataset("stories")),
+            schemas["stories"],
+            sort_key=story_sort_key,
+            file_prefix=prefix,
+        )
+    )
+    _ = (
+        merges
+        | "BuildStoryMergeRows" >> BuildStoryMergeRows(run_context)
+        | "WriteStoryMerges"
+        >> WriteParquetDataset(
+            str(staging.dataset("story_merges")),
+            schemas["story_merges"],
+            sort_key=story_sort_key,
+            file_prefix=prefix,
+        )
+    )
+    _ = (
+        (parsed[REJECTS_TAG], unique[REJECTS_TAG])
+        | "AllRejects" >> beam.Flatten()
+        | "BuildRejectRows" >> BuildRejectRows(run_context)
+        | "DropKnownRejects" >> DropKnownRejects(dataset_files(staging.previous, "rejects"))
+        | "WriteRejects"
+        >> WriteParquetDataset(
+            str(staging.dataset("rejects")),
+            schemas["rejects"],
+            sort_key=reject_sort_key,
+            file_prefix=prefix,
+        )
     )
 
 

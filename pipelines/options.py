@@ -9,13 +9,16 @@ from dataclasses import fields
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.core.config import DedupConfig
+from transforms.core.tables import ColumnMapping, parse_field_options
 from transforms.errors import UsageError
 
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
+DEFAULT_HORIZON_DAYS = 7
 
 RUN_DESCRIPTION = """\
 Read articles, detect their language, find near-duplicates and stories, and write
-OUTPUT/articles, OUTPUT/stories and OUTPUT/rejects as Parquet.
+OUTPUT/articles, OUTPUT/stories, OUTPUT/rejects and OUTPUT/story_merges as
+Parquet. A run on an OUTPUT that holds earlier runs adds to them.
 
 Options can also come from a TOML file given with --config: its keys are option
 names (dashes or underscores), e.g.
@@ -48,10 +51,23 @@ class NewsdedupOptions(PipelineOptions):
             action="append",
             metavar="PATH",
             help="a file, a directory or a glob; repeatable. Formats by extension: "
-            ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog)",
+            ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog), "
+            ".html/.htm (web page), .xml/.rss/.atom (feed), .warc/.warc.gz, .parquet, .csv",
         )
         parser.add_argument(
-            "--output", metavar="FOLDER", help="output folder (articles/, stories/, rejects/)"
+            "--field",
+            dest="field_columns",
+            action="append",
+            metavar="NAME=COLUMN",
+            help="for Parquet and CSV input: the column holding an article field (id, text, "
+            "title, url, source, published_at, language); repeatable. A field not named "
+            "is read from the column of its own name",
+        )
+        parser.add_argument(
+            "--output",
+            metavar="FOLDER",
+            help="output folder (articles/, stories/, rejects/, story_merges/); a run adds to "
+            "what earlier runs wrote there",
         )
         parser.add_argument(
             "--config",
@@ -83,6 +99,14 @@ class NewsdedupOptions(PipelineOptions):
             default=1,
             help="Parquet files per date partition of articles/ (more for parallel writes; "
             "default: 1)",
+        )
+        parser.add_argument(
+            "--horizon-days",
+            type=int,
+            default=DEFAULT_HORIZON_DAYS,
+            help="an incremental run compares new articles with those of earlier runs "
+            "published up to this many days before the newest one in --output "
+            f"(default: {DEFAULT_HORIZON_DAYS})",
         )
         defaults = DedupConfig()
         for f in fields(DedupConfig):
@@ -138,3 +162,11 @@ def dedup_config(options: PipelineOptions) -> DedupConfig:
     config = DedupConfig(**{f.name: getattr(view, f.name) for f in fields(DedupConfig)})
     config.validate()
     return config
+
+
+def column_mapping(options: PipelineOptions) -> ColumnMapping:
+    """The --field options as a ColumnMapping (UsageError if one is malformed)."""
+    try:
+        return parse_field_options(options.view_as(NewsdedupOptions).field_columns or [])
+    except ValueError as error:
+        raise UsageError(str(error)) from error

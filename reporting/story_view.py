@@ -23,18 +23,25 @@ _GROUP_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def render_story(out: str, story_id: str, width: int | None = None) -> str:
-    """The story's view, headlines cut to fit `width` columns (None: not cut);
-    UsageError if `out` is no output folder or has no such story."""
-    stories = open_dataset(out, "stories")
-    found = stories.to_table(filter=ds.field("story_id") == story_id).to_pylist()
-    if not found:
+    """The story's view, headlines cut to fit `width` columns (None: not cut).
+    The story's current row lists its articles, those of stories merged into it
+    included. UsageError if `out` is no output folder, has no such story, or the
+    story was merged into another (the message names it)."""
+    rows = open_dataset(out, "stories").to_table(filter=ds.field("story_id") == story_id)
+    if not rows.num_rows:
         raise UsageError(f"no story {story_id!r} in {out}/stories")
+    story = max(rows.to_pylist(), key=lambda row: (row["article_count"], row["ingested_at"]))
+    if story["merged_into"]:
+        raise UsageError(
+            f"story {story_id!r} was merged into {story['merged_into']!r}: "
+            f"newsdedup inspect {out} --story {story['merged_into']}"
+        )
     articles_dataset = open_dataset(out, "articles")
     articles = articles_dataset.to_table(
-        columns=INSPECT_COLUMNS, filter=ds.field("story_id") == story_id
+        columns=INSPECT_COLUMNS, filter=ds.field("article_id").isin(story["article_ids"])
     ).to_pylist()
     threshold = run_parameters(articles_dataset).get("dup_threshold")
-    return story_table(found[0], articles, width, threshold)
+    return story_table(story, articles, width, threshold)
 
 
 def similarities(articles: Sequence[Mapping[str, Any]], canonical_id: str) -> dict[str, float]:

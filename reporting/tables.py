@@ -44,6 +44,7 @@ STORY_SIZE_BUCKETS: list[tuple[str, int, int | None]] = [
     ("20–49", 20, 49),
     ("50+", 50, None),
 ]
+STORY_VERSION_COLUMNS = ["story_id", "article_count", "ingested_at"]
 UNKNOWN_DAY = "unknown"
 NO_SOURCE = "(no source)"
 OTHER_LANGUAGES = "other"
@@ -167,17 +168,32 @@ class TopStory:
     articles: list[StoryArticle]  # by publication time, undated last, then id
 
 
+def current_stories(stories: pa.Table) -> pa.Table:
+    """One row per story, the current one (most articles, then latest: a streaming
+    run appends a row each time a story grows), without the stories an incremental
+    run merged into another (`merged_into`); what remains lists all its articles."""
+    best: dict[str, tuple[tuple[int, Any], int]] = {}
+    for index, (story_id, count, at) in enumerate(
+        zip(*(stories.column(c).to_pylist() for c in STORY_VERSION_COLUMNS), strict=True)
+    ):
+        if story_id not in best or (count, at) > best[story_id][0]:
+            best[story_id] = ((count, at), index)
+    current = stories.take(pa.array(sorted(i for _, i in best.values()), pa.int64()))
+    return current.filter(pc.is_null(current.column("merged_into")))
+
+
 def top_stories(stories: pa.Table, articles: pa.Table, top: int) -> list[TopStory]:
-    """The `top` biggest stories (most articles, then story id), with their articles."""
+    """The `top` biggest current stories (most articles, then story id), with their
+    articles (found by the story's `article_ids`, which include merged stories')."""
     ranked = stories.sort_by([("article_count", "descending"), ("story_id", "ascending")])
     chosen = ranked.slice(0, top).to_pylist()
-    wanted = {row["story_id"] for row in chosen}
+    story_of = {article_id: row["story_id"] for row in chosen for article_id in row["article_ids"]}
     members: dict[str, list[StoryArticle]] = defaultdict(list)
     of_chosen = articles.filter(
-        pc.is_in(articles.column("story_id"), pa.array(sorted(wanted), pa.string()))
+        pc.is_in(articles.column("article_id"), pa.array(sorted(story_of), pa.string()))
     )
     for row in of_chosen.to_pylist():
-        members[row["story_id"]].append(
+        members[story_of[row["article_id"]]].append(
             StoryArticle(
                 article_id=row["article_id"],
                 source=source_name(row["source"], row["url"]),
@@ -229,7 +245,7 @@ def report_data(out: str | Path, top: int = 20) -> ReportData:
     """Everything the report shows, read from the output folder `out`."""
     articles_dataset = open_dataset(out, "articles")
     articles = articles_dataset.to_table(columns=ARTICLE_COLUMNS)
-    stories = open_dataset(out, "stories").to_table()
+    stories = current_stories(open_dataset(out, "stories").to_table())
     rejected = open_dataset(out, "rejects").count_rows()
     published = articles.column("published_at").to_pylist()
     dated = [when for when in published if when is not None]

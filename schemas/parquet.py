@@ -1,4 +1,4 @@
-"""Parquet schemas of the three output datasets.
+"""Parquet schemas of the output datasets.
 
 Nullability is part of the contract: readers may rely on a non-nullable column
 never holding nulls. `schema_version` goes into every file's metadata; bump it
@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 # The Hive partition column of `articles/`: it lives in the directory names only.
@@ -28,6 +28,7 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("url", pa.string()),
         pa.field("title", pa.string()),
         pa.field("text", pa.string(), nullable=False),
+        pa.field("text_length", pa.int64(), nullable=False),
         pa.field("published_at", UTC_MICROS),
         pa.field("published_at_invalid", pa.bool_(), nullable=False),
         pa.field("language", pa.string(), nullable=False),
@@ -39,6 +40,9 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("exact_duplicate_of", pa.string()),
         pa.field("minhash_signature", pa.binary(), nullable=False),
         pa.field("minhash_scheme", pa.string(), nullable=False),
+        # What a later incremental run compares new articles with (no text needed).
+        pa.field("passage_fingerprints", pa.binary(), nullable=False),
+        pa.field("lead_entities", pa.binary(), nullable=False),
         pa.field("source_file", pa.string(), nullable=False),
         pa.field("ingested_at", UTC_MICROS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
@@ -57,6 +61,8 @@ STORIES_SCHEMA = pa.schema(
         pa.field("first_published_at", UTC_MICROS),
         pa.field("last_published_at", UTC_MICROS),
         pa.field("article_ids", pa.list_(pa.string()), nullable=False),
+        # Set when a later run found this story to be part of another one.
+        pa.field("merged_into", pa.string()),
         pa.field("ingested_at", UTC_MICROS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
     ]
@@ -74,10 +80,21 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 
+# One row per merge: `story_id` was found to be part of `merged_into`.
+STORY_MERGES_SCHEMA = pa.schema(
+    [
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("merged_into", pa.string(), nullable=False),
+        pa.field("merged_at", UTC_MICROS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)
+
 DATASET_SCHEMAS: Mapping[str, pa.Schema] = {
     "articles": ARTICLES_SCHEMA,
     "stories": STORIES_SCHEMA,
     "rejects": REJECTS_SCHEMA,
+    "story_merges": STORY_MERGES_SCHEMA,
 }
 
 

@@ -27,6 +27,10 @@ class RejectReason(enum.StrEnum):
     ID_CONFLICT = "id_conflict"
     UNSUPPORTED_FORMAT = "unsupported_format"
     UNREADABLE_FILE = "unreadable_file"
+    # A feed, WARC or table record (or whole file) its format's parser cannot read.
+    MALFORMED_RECORD = "malformed_record"
+    # A WARC response that is not an HTML page with status 2xx (redirect, error, image).
+    NOT_AN_ARTICLE = "not_an_article"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +127,14 @@ class ArticleAssignment:
     story_id: str
     is_canonical: bool
     exact_duplicate_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """An article written by an earlier run, as an incremental run reads it back:
+    its sketch and the ids it was given (`story_id` is its story's current id,
+    after any later merges)."""
+
+    sketch: ArticleSketch
+    dup_group_id: str
+    story_id: str

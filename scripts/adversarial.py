@@ -2,7 +2,8 @@
 
 Builds inputs designed to trip regular expressions (long runs of spaces and
 digits, lines that almost look like newsblog day headings, deep JSON nesting,
-one giant line) and times parsing, normalisation and shingling of each. Every
+one giant line, deeply nested or very long HTML and feeds) and times parsing,
+normalisation and shingling of each. Every
 input is processed in time roughly linear in its size; the script prints the
 seconds and the throughput.
 
@@ -16,6 +17,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from transforms.core.feeds import parse_feed
+from transforms.core.html import MAX_PAGE_ELEMENTS, PageOrigin, parse_html_page
 from transforms.core.jsonl import parse_jsonl_record
 from transforms.core.normalize import normalize_for_matching, words
 from transforms.core.shingles import shingle_hashes
@@ -35,6 +38,13 @@ def hostile_inputs(size: int) -> dict[str, str]:
         "quotes and dashes": "\u201e\u2013\u201c" * (size // 3),
         "deep json": "[" * (size // 10) + "]" * (size // 10),
         "json with long text": '{"id": "x", "text": "' + "word " * (size // 5) + '"}',
+        "nested markup": "<html><body>" + "<p><b><i>" * (size // 9),
+        "nested markup at the cap": "<html><body>" + "<p><b><i>" * (MAX_PAGE_ELEMENTS // 3 - 1),
+        "many paragraphs": "<html><body>" + "<p>a few words</p>" * (size // 18),
+        "feed items": '<rss version="2.0"><channel><title>t</title>'
+        + "<item><guid>g</guid><description>a few words</description></item>" * (size // 66),
+        "nested feed markup": '<rss version="2.0"><channel><item><guid>g</guid><description>'
+        + "&lt;b&gt;" * (size // 9),
     }
 
 
@@ -44,6 +54,10 @@ def steps() -> dict[str, Callable[[str], object]]:
         "parse as JSON line": lambda s: parse_jsonl_record(s, "f.jsonl", 1),
         "clean": clean_text,
         "normalise + shingle": lambda s: shingle_hashes(words(normalize_for_matching(s)), 5),
+        "parse as HTML page": lambda s: parse_html_page(
+            s.encode(), PageOrigin("x", "x.html", None)
+        ),
+        "parse as feed": lambda s: list(parse_feed(s.encode(), "x.xml", len(s) * 4 + 1)),
     }
 
 

@@ -294,7 +294,9 @@ def label_partition(labels: Mapping[str, Mapping[str, Any]], field: str) -> dict
 def load_output(out: Path) -> tuple[dict[str, dict[str, str]], int]:
     """Predicted partitions by level ("dup", "story") from `OUT/articles/`.
 
-    Returns them with the number of repeated article ids (the first row is kept).
+    A story merged into another by a later incremental run counts as that one
+    (`merged_into` in `OUT/stories/`). Returns the partitions with the number
+    of repeated article ids (the first row is kept).
     """
     folder = out / "articles"
     if not folder.is_dir():
@@ -305,6 +307,8 @@ def load_output(out: Path) -> tuple[dict[str, dict[str, str]], int]:
         table = dataset.to_table(columns=columns).to_pydict()
     except (OSError, pa.ArrowException) as error:
         raise InputError(f"cannot read {folder}: {error}") from error
+    current = current_story_ids(out)
+    table["story_id"] = [current.get(story, story) for story in table["story_id"]]
     partitions: dict[str, dict[str, str]] = {level: {} for level, _ in LEVELS}
     seen: set[str] = set()
     repeated = 0
@@ -317,6 +321,22 @@ def load_output(out: Path) -> tuple[dict[str, dict[str, str]], int]:
             if table[column][index] is not None:
                 partitions[level][article_id] = table[column][index]
     return partitions, repeated
+
+
+def current_story_ids(out: Path) -> dict[str, str]:
+    """story_id -> the story it was merged into, for merged stories."""
+    folder = out / "stories"
+    if not folder.is_dir():
+        return {}
+    dataset = ds.dataset(folder, format="parquet")
+    if "merged_into" not in dataset.schema.names:
+        return {}
+    table = dataset.to_table(columns=["story_id", "merged_into"]).to_pydict()
+    return {
+        story: merged
+        for story, merged in zip(table["story_id"], table["merged_into"], strict=True)
+        if merged is not None
+    }
 
 
 # --- report ----------------------------------------------------------------------------

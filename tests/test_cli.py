@@ -175,15 +175,6 @@ def test_same_output_for_any_input_order_and_worker_count(tmp_path: Path) -> Non
     assert runs["ordered"][1].equals(runs["processes"][1])
 
 
-def test_rerun_replaces_output_without_leftovers(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    newsdedup("run", "--input", str(SAMPLE_DIR / "wire_en.jsonl"), "--output", str(out))
-    newsdedup("run", "--input", str(SAMPLE_DIR / "wire_de.jsonl"), "--output", str(out))
-    languages = set(articles_table(out).column("language").to_pylist())
-    assert languages == {"de"}
-    assert sorted(p.name for p in out.iterdir()) == ["articles", "rejects", "stories"]
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -524,3 +524,62 @@ def test_site_key_prefers_source_then_url_host() -> None:
     assert site_key("Coastal Herald", "https://a.test/x") == site_key(" coastal herald ", None)
     assert site_key(None, "https://www.a.test/x") == site_key(None, "http://a.test/y?z=1")
     assert site_key(None, "https://a.test/x") != site_key(None, "https://b.test/x")
+
+
+# --- incremental runs: known articles of earlier runs --------------------------------------------
+
+
+def known(key: int, group: str, story: str, content: str | None = None) -> ClusterNode:
+    return replace(node(key, content=content), dup_group_id=group, story_id=story)
+
+
+def test_known_articles_get_no_assignment_and_keep_their_ids() -> None:
+    nodes = [known(1, "dg_old", "st_old"), node(2)]
+    result = cluster(nodes, [(1, 2)], [], DENSITY)
+    assert list(result.assignments) == [2]
+    new = result.assignments[2]
+    assert (new.dup_group_id, new.story_id, new.is_canonical) == ("dg_old", "st_old", False)
+
+
+def test_new_copy_of_a_known_text_points_to_it() -> None:
+    result = cluster(
+        [known(5, "dg_old", "st_old", content="same"), node(1, content="same")], [], [], DENSITY
+    )
+    assert result.assignments[1].exact_duplicate_of == "a005"
+    assert result.assignments[1].dup_group_id == "dg_old"
+
+
+def test_known_texts_in_different_groups_are_not_joined_by_equal_content() -> None:
+    nodes = [known(1, "dg_a", "st_a", content="same"), known(2, "dg_b", "st_b", content="same")]
+    result = cluster([*nodes, node(3)], [], [], DENSITY)
+    assert result.story_merges == []
+
+
+def test_new_article_joining_two_known_stories_merges_into_the_smaller_id() -> None:
+    nodes = [known(1, "dg_a", "st_b"), known(2, "dg_b", "st_a"), node(3), node(4)]
+    links = [(3, 1, 0.5), (3, 2, 0.4), (4, 1, 0.5), (4, 2, 0.4)]
+    result = cluster(nodes, [], links, DENSITY)
+    assert result.story_merges == [("st_b", "st_a")]
+    assert {a.story_id for a in result.assignments.values()} == {"st_a"}
+
+
+def test_known_story_stays_whole_and_a_thin_link_does_not_merge() -> None:
+    # Known story {1, 2} (two groups) and a new pair {3, 4} linked to it once:
+    # too thin to merge two stories of two groups each, and the known story
+    # stays whole although no link between 1 and 2 is given.
+    nodes = [known(1, "dg_1", "st_k"), known(2, "dg_2", "st_k"), node(3), node(4)]
+    result = cluster(nodes, [], [(3, 4, 0.9), (2, 3, 0.3)], DENSITY)
+    assert stories_of(result) == [[3, 4]]
+    assert result.assignments[3].story_id != "st_k"
+    assert result.story_merges == []
+
+
+def test_batch_and_incremental_agree_on_a_follow_up() -> None:
+    # One run: 1 and 2 are a story; 3 follows up on 1.
+    at_once = cluster([node(1), node(2), node(3)], [], [(1, 2, 0.5), (1, 3, 0.4)], DENSITY)
+    story = at_once.assignments[1].story_id
+    # Two runs: 1 and 2 written before; 3 arrives with its link to 1 only.
+    later = cluster(
+        [known(1, "dg_1", story), known(2, "dg_2", story), node(3)], [], [(1, 3, 0.4)], DENSITY
+    )
+    assert later.assignments[3].story_id == at_once.assignments[3].story_id == story

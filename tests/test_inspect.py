@@ -11,6 +11,7 @@ import pytest
 
 from reporting.story_view import similarities, story_table
 from tests.test_cli import newsdedup
+from tests.test_incremental import batches  # noqa: F401 (a fixture, taken by name below)
 from transforms.core.signatures import signature_to_bytes
 
 SCHEME = "datasketch-affine32/perm4/seed1/xxh3-low32"
@@ -108,3 +109,25 @@ def test_inspect_unknown_story_exits_2_with_one_line(sample_output: Path) -> Non
     assert result.returncode == 2
     assert result.stderr.strip() == f"newsdedup: no story 'st_nope' in {sample_output}/stories"
     assert result.stdout == ""
+
+
+@pytest.mark.e2e
+def test_inspect_and_report_follow_a_story_merge(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    out = tmp_path / "out"
+    for batch in request.getfixturevalue("batches"):  # three runs; the last merges two stories
+        newsdedup("run", "--input", str(batch), "--output", str(out), "--quiet")
+    merge = ds.dataset(out / "story_merges").to_table().to_pylist()[0]
+
+    merged = newsdedup("inspect", str(out), "--story", merge["story_id"], check=False)
+    assert merged.returncode == 2
+    assert f"was merged into '{merge['merged_into']}'" in merged.stderr
+    survivor = newsdedup("inspect", str(out), "--story", merge["merged_into"]).stdout
+    assert {"a1", "a2", "a3", "b1", "b2", "m1", "m2"} <= set(survivor.split())
+
+    newsdedup("report", str(out), "--output", str(tmp_path / "report.html"))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<dt>stories</dt><dd>3 (1 with 2+ articles)</dd>" in page
+    top = page.split('<table id="top-stories">', 1)[1].split("</tbody>", 1)[0]
+    assert "7 articles" in top

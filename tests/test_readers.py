@@ -41,12 +41,13 @@ def code_blocks(language: str) -> list[str]:
 
 
 def duckdb_types(out: Path, dataset: str) -> dict[str, str]:
-    pattern = f"{out}/articles/**/*.parquet" if dataset == "articles" else f"{out}/stories/*"
-    relation = duckdb.sql(f"SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)")
+    relation = duckdb.sql(
+        f"SELECT * FROM read_parquet('{out}/{dataset}/**/*.parquet', hive_partitioning = true)"
+    )
     return {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
 
 
-@pytest.mark.parametrize("dataset", ["articles", "stories"])
+@pytest.mark.parametrize("dataset", ["articles", "stories", "story_merges"])
 def test_every_reader_sees_the_documented_types(sample_output: Path, dataset: str) -> None:
     documented = documented_types(dataset)
     arrow = ds.dataset(sample_output / dataset, format="parquet").schema
@@ -70,7 +71,7 @@ def test_every_reader_sees_the_documented_types(sample_output: Path, dataset: st
             assert seen[reader][column] == expected, (reader, column)
 
 
-@pytest.mark.parametrize("dataset", ["articles", "stories", "rejects"])
+@pytest.mark.parametrize("dataset", ["articles", "stories", "rejects", "story_merges"])
 def test_files_are_zstd_with_bounded_row_groups_and_run_metadata(
     sample_output: Path, dataset: str
 ) -> None:

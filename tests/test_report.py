@@ -13,6 +13,7 @@ from reporting.charts import story_size_chart
 from reporting.tables import (
     NO_SOURCE,
     articles_per_day_and_language,
+    current_stories,
     duplicates_per_source,
     source_name,
     story_size_distribution,
@@ -85,32 +86,56 @@ def test_duplicates_per_source_count_copies_and_copied_originals() -> None:
     assert [r.source for r in duplicates_per_source(articles)] == ["Paper", "Wire", "Blog"]
 
 
+def _stories(rows: list[tuple[str, list[str], str | None, int]]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "story_id": story_id,
+                "headline": f"headline {story_id}",
+                "article_count": len(article_ids),
+                "dup_group_count": 1,
+                "sources": [],
+                "languages": ["en"],
+                "first_published_at": None,
+                "article_ids": article_ids,
+                "merged_into": merged_into,
+                "ingested_at": datetime(2026, 3, 1, hour, tzinfo=UTC),
+            }
+            for story_id, article_ids, merged_into, hour in rows
+        ]
+    )
+
+
+def test_current_stories_drop_merged_ones_and_older_rows() -> None:
+    stories = _stories(
+        [
+            ("s1", ["a"], None, 1),
+            ("s1", ["a", "b"], None, 2),  # a streaming run appended a bigger row
+            ("s2", ["c"], "s1", 1),  # merged into s1 by a later run
+            ("s3", ["d"], None, 1),
+        ]
+    )
+    current = current_stories(stories)
+    assert current.column("story_id").to_pylist() == ["s1", "s3"]
+    assert current.column("article_ids").to_pylist() == [["a", "b"], ["d"]]
+
+
 def test_top_stories_are_the_biggest_with_their_articles_in_time_order() -> None:
     articles = _articles(
         [
             ("b", "Wire", "g1", True, "s1"),
             ("a", "Paper", "g1", False, "s1"),
             ("c", "Blog", "g2", True, "s2"),
+            ("m", "Blog", "g3", True, "s9"),  # of a story merged into s1
         ]
     )
-    stories = pa.Table.from_pylist(
-        [
-            {
-                "story_id": story_id,
-                "headline": f"headline {story_id}",
-                "article_count": count,
-                "dup_group_count": 1,
-                "sources": [],
-                "languages": ["en"],
-                "first_published_at": None,
-            }
-            for story_id, count in [("s2", 1), ("s1", 2), ("s0", 1)]
-        ]
+    stories = _stories(
+        [("s2", ["c"], None, 1), ("s1", ["a", "b", "m"], None, 1), ("s0", [], None, 1)]
     )
     top = top_stories(stories, articles, top=2)
-    assert [s.story_id for s in top] == ["s1", "s0"]
-    assert [a.article_id for a in top[0].articles] == ["b", "a"]  # b was published first
-    assert top[1].articles == []
+    assert [s.story_id for s in top] == ["s1", "s2"]
+    assert [a.article_id for a in top[0].articles] == ["b", "a", "m"]  # by publication time
+    assert [a.article_id for a in top[1].articles] == ["c"]
 
 
 def test_charts_are_inline_svg_with_text_and_no_date() -> None:

@@ -151,7 +151,7 @@ def test_story_member_from_article_row() -> None:
         "published_at": t(1),
         "dup_group_id": "dg_x",
         "is_canonical": True,
-        "text": "f\u00fcnf!",
+        "text_length": 5,
     }
     assert story_member(row) == StoryMember("st_x", "a1", "T", "S", "de", t(1), "dg_x", True, 5)
 

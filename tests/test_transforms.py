@@ -20,6 +20,7 @@ from transforms.assemble import AssembleArticleRows, BuildRejectRows, BuildStory
 from transforms.cluster import ClusterArticles
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.config import DedupConfig
+from transforms.core.normalize import content_hash
 from transforms.core.rows import RunContext, reject_sort_key
 from transforms.read import REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
@@ -48,7 +49,7 @@ def test_read_articles_splits_good_records_from_rejects(
     (tmp_path / "story.txt").write_text(
         "A title\n\nThe body of a plain text story.\n", encoding="utf-8"
     )
-    (tmp_path / "notes.csv").write_text("id,text\n", encoding="utf-8")
+    (tmp_path / "notes.docx").write_text("id,text\n", encoding="utf-8")
     (tmp_path / "empty.jsonl").write_bytes(b"")
     paths = sorted(str(p) for p in tmp_path.iterdir())
 
@@ -65,11 +66,30 @@ def test_read_articles_splits_good_records_from_rejects(
             [
                 ("feed.jsonl", 2, RejectReason.MALFORMED_JSON),
                 ("feed.jsonl", 4, RejectReason.EMPTY_TEXT),
-                ("notes.csv", None, RejectReason.UNSUPPORTED_FORMAT),
+                ("notes.docx", None, RejectReason.UNSUPPORTED_FORMAT),
                 ("empty.jsonl", None, RejectReason.EMPTY_FILE),
             ]
         ),
         label="Rejects",
+    )
+
+
+def nothing(pipeline: beam.Pipeline, label: str) -> beam.PCollection:
+    """An empty input: what an incremental step reads from a new OUT."""
+    return pipeline | label >> beam.Create([])
+
+
+def test_written_articles_win_over_new_records_with_their_id(pipeline: beam.Pipeline) -> None:
+    articles = [_article("same", "identical text"), _article("changed", "new version")]
+    written = pipeline | "Written" >> beam.Create(
+        [("same", content_hash("identical text")), ("changed", content_hash("old version"))]
+    )
+    result = pipeline | beam.Create(articles) | DropRedeliveries(written)
+    assert_that(result.articles, equal_to([]), label="NothingNew")
+    assert_that(
+        result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, "earlier run" in r.detail)),
+        equal_to([(RejectReason.ID_CONFLICT, True)]),
+        label="Conflict",
     )
 
 
@@ -81,7 +101,7 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline) -> N
         _article("clash", "version two"),
         _article("alone", "only once"),
     ]
-    result = pipeline | beam.Create(articles) | DropRedeliveries()
+    result = pipeline | beam.Create(articles) | DropRedeliveries(nothing(pipeline, "Written"))
 
     assert_that(
         result.articles | beam.Map(lambda a: a.article_id),
@@ -136,7 +156,11 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipelin
         "follow_up": textgen.text(textgen.article(3, 2) + agency[1:4] + textgen.article(4, 2)),
         "unrelated": textgen.text(textgen.article(5, 6)),
     }
-    assignments = pipeline | beam.Create(_sketches(texts)) | ClusterArticles(DedupConfig())
+    assignments = (
+        pipeline
+        | beam.Create(_sketches(texts))
+        | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"))
+    ).assignments
 
     def partition(pairs: list) -> None:  # type: ignore[type-arg]
         by_id = {a.article_id: a for _, a in pairs}
@@ -170,7 +194,11 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
         for i in range(6)
     }
     config = DedupConfig(max_key_articles=max_key_articles)
-    assignments = pipeline | beam.Create(_sketches(texts)) | ClusterArticles(config)
+    assignments = (
+        pipeline
+        | beam.Create(_sketches(texts))
+        | ClusterArticles(config, nothing(pipeline, "Known"))
+    ).assignments
 
     assert_that(count_stories(assignments), equal_to([stories]))
 
@@ -214,8 +242,8 @@ def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -
         | beam.Create(_footer_pages(3))
         | AnalyzeArticles(DedupConfig())
         | beam.Map(lambda a: a.sketch)
-        | ClusterArticles(DedupConfig())
-    )
+        | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"))
+    ).assignments
     assert_that(count_stories(assignments), equal_to([3]))
 
 
@@ -254,7 +282,12 @@ def test_story_rows_summarise_members(pipeline: beam.Pipeline) -> None:
         | "Analyzed" >> beam.Create(analyzed)
         | AssembleArticleRows(pipeline | "Assignments" >> beam.Create(assignments), RUN)
     )
-    stories = rows | BuildStoryRows(RUN)
+    stories = rows | BuildStoryRows(
+        RUN,
+        nothing(pipeline, "EarlierStories"),
+        nothing(pipeline, "Merges"),
+        nothing(pipeline, "EarlierFiles"),
+    )
 
     assert_that(
         stories
@@ -296,6 +329,7 @@ def test_write_parquet_dataset_writes_sorted_partitioned_files(tmp_path: Path) -
                 str(tmp_path),
                 REJECTS_SCHEMA,
                 reject_sort_key,
+                file_prefix="part",
                 partition=lambda row: f"r{row['line'] % 2}",
                 partition_column="parity",
             )

@@ -10,6 +10,10 @@ Only ids, times, hashes and signatures travel here; article text never does.
    (signature, fingerprint count, entities, time) and kept if it passes.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
+
+In an incremental run the articles of earlier runs within the horizon take part
+as known articles: pairs of two known articles were decided before and are
+dropped before verification.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
 
-from schemas.records import ArticleAssignment, ArticleSketch
+from schemas.records import ArticleAssignment, ArticleSketch, KnownArticle
 from transforms.core.candidates import candidate_pairs, split_by_shard
 from transforms.core.clustering import (
     DUP_LINK,
@@ -44,7 +49,9 @@ STORY_LEVEL = STORY_LINK
 ENTITY_LEVEL = ENTITY_LINK
 PairKey = tuple[int, int]
 PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
-ShardEntries = tuple[np.ndarray, np.ndarray]  # keys, owners
+ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
+MarkedSketch = tuple[ArticleSketch, bool]  # (sketch, written by an earlier run)
+STORY_MERGES_TAG = "story_merges"
 
 
 class ShardKeysFn(beam.DoFn):
@@ -57,21 +64,27 @@ class ShardKeysFn(beam.DoFn):
         )
 
     def process(
-        self, batch: Sequence[ArticleSketch]
+        self, batch: Sequence[MarkedSketch]
     ) -> Iterator[tuple[tuple[str, int], ShardEntries]]:
+        sketches = [sketch for sketch, _ in batch]
         levels = {
-            DUP_LEVEL: [band_keys(signature_from_bytes(s.signature), self._bands) for s in batch],
-            STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in batch],
+            DUP_LEVEL: [
+                band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
+            ],
+            STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in sketches],
         }
         if self._config.entity_threshold < 1.0:
-            levels[ENTITY_LEVEL] = [np.frombuffer(s.entities, dtype="<u8") for s in batch]
+            levels[ENTITY_LEVEL] = [np.frombuffer(s.entities, dtype="<u8") for s in sketches]
+        article_keys = np.array([s.article_key for s in sketches], dtype=np.int64)
+        known = np.array([is_known for _, is_known in batch], dtype=bool)
         for level, per_article in levels.items():
             keys = np.concatenate(per_article).astype(np.uint64)
             counts = [len(k) for k in per_article]
-            owners = np.repeat(np.array([s.article_key for s in batch], dtype=np.int64), counts)
-            shards = split_by_shard(keys, self._config.candidate_shards, owners)
-            for shard, (shard_keys, shard_owners) in shards.items():
-                yield (level, shard), (shard_keys, shard_owners)
+            owners = np.repeat(article_keys, counts)
+            owner_known = np.repeat(known, counts)
+            shards = split_by_shard(keys, self._config.candidate_shards, owners, owner_known)
+            for shard, (shard_keys, shard_owners, shard_known) in shards.items():
+                yield (level, shard), (shard_keys, shard_owners, shard_known)
 
 
 class PairsFromShardFn(beam.DoFn):
@@ -90,15 +103,21 @@ class PairsFromShardFn(beam.DoFn):
     ) -> Iterator[tuple[PairKey, PairCounts]]:
         (level, _shard), parts = element
         chunks = list(parts)
-        keys = np.concatenate([k for k, _ in chunks])
-        owners = np.concatenate([o for _, o in chunks])
+        keys = np.concatenate([k for k, _, _ in chunks])
+        owners = np.concatenate([o for _, o, _ in chunks])
+        known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
         pairs = candidate_pairs(keys, owners, self._max_owners[level])
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)
+        # Two known articles were compared by the run that wrote them.
+        new = ~(np.isin(pairs.left, known_owners) & np.isin(pairs.right, known_owners))
         # Entity keys only make candidates; the verification compares the sets.
         counts_band, counts_fingerprints = level == DUP_LEVEL, level == STORY_LEVEL
         for left, right, shared in zip(
-            pairs.left.tolist(), pairs.right.tolist(), pairs.shared.tolist(), strict=True
+            pairs.left[new].tolist(),
+            pairs.right[new].tolist(),
+            pairs.shared[new].tolist(),
+            strict=True,
         ):
             yield (left, right), (shared * counts_band, shared * counts_fingerprints)
 
@@ -162,7 +181,7 @@ class ClusterFn(beam.DoFn):
 
     def process(
         self, element: tuple[int, dict[str, list[Any]]]
-    ) -> Iterator[tuple[int, ArticleAssignment]]:
+    ) -> Iterator[tuple[int, ArticleAssignment] | TaggedOutput]:
         _, joined = element
         links = joined["links"]
         result = cluster(
@@ -174,19 +193,42 @@ class ClusterFn(beam.DoFn):
         self._dup_groups.inc(result.dup_group_count)
         self._stories.inc(result.story_count)
         yield from sorted(result.assignments.items())
+        for merge in result.story_merges:
+            yield TaggedOutput(STORY_MERGES_TAG, merge)
+
+
+def _node_of(sketch: ArticleSketch, known: KnownArticle | None = None) -> ClusterNode:
+    return ClusterNode(
+        sketch.article_key,
+        sketch.article_id,
+        sketch.published_ts,
+        sketch.text_length,
+        sketch.content_hash,
+        dup_group_id=known.dup_group_id if known else None,
+        story_id=known.story_id if known else None,
+    )
 
 
 class ClusterArticles(beam.PTransform):
-    """ArticleSketch -> (article_key, ArticleAssignment)."""
+    """ArticleSketch -> (article_key, ArticleAssignment) for every new article
+    (main output) and (story_id, merged_into) for known stories that new
+    evidence joined (`story_merges`). `known` holds the KnownArticles of earlier
+    runs within the horizon."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, known: beam.PCollection) -> None:
         super().__init__()
         self._config = config
+        self._known = known
 
-    def expand(self, sketches: beam.PCollection) -> beam.PCollection:
+    def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
+        marked = (
+            new_sketches | "MarkNew" >> beam.Map(lambda s: (s, False)),
+            self._known | "MarkKnown" >> beam.Map(lambda k: (k.sketch, True)),
+        ) | "AllSketches" >> beam.Flatten()
+        sketches = marked | "Sketches" >> beam.Map(lambda marked_sketch: marked_sketch[0])
         candidates = (
-            sketches
+            marked
             | "BatchSketches" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "ShardKeys" >> beam.ParDo(ShardKeysFn(config))
             | "GroupShards" >> beam.GroupByKey()
@@ -208,16 +250,16 @@ class ClusterArticles(beam.PTransform):
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )
-        nodes = sketches | "Nodes" >> beam.Map(
-            lambda s: ClusterNode(
-                s.article_key, s.article_id, s.published_ts, s.text_length, s.content_hash
-            )
-        )
+        nodes = (
+            new_sketches | "NewNodes" >> beam.Map(_node_of),
+            self._known | "KnownNodes" >> beam.Map(lambda k: _node_of(k.sketch, k)),
+        ) | "AllNodes" >> beam.Flatten()
         return (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
                 "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
             }
             | "GatherGraph" >> beam.CoGroupByKey()
-            | "Cluster" >> beam.ParDo(ClusterFn(config))
+            | "Cluster"
+            >> beam.ParDo(ClusterFn(config)).with_outputs(STORY_MERGES_TAG, main="assignments")
         )

@@ -13,6 +13,7 @@ No state is shared: every DoFn instance owns its count and its file.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 import uuid
@@ -90,7 +91,8 @@ def progress_line(read: int, analysed: int, rate: float, elapsed: float) -> str:
 
 
 class ProgressDisplay:
-    """A thread that prints the counts of `folder` to `stream` while a run goes on.
+    """A thread that prints the counts of `folder` to `stream` while a run goes on,
+    and removes the folder at the end.
 
     On a terminal (`live`) one line is redrawn in place; otherwise (--verbose in
     CI or a log) a plain line is printed every `log_interval` seconds and at the end.
@@ -130,6 +132,7 @@ class ProgressDisplay:
             self._stream.flush()
         else:
             self._show()  # a log gets the final counts even from a short run
+        shutil.rmtree(self._folder, ignore_errors=True)  # not part of the run's output
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):

@@ -20,16 +20,23 @@ from transforms.read import REJECTS_TAG
 # (content hash, source file, line): a record's identity, ordered so that the
 # kept record does not depend on input order.
 RecordOrigin = tuple[str, str, int]
+# The line of an article an earlier run wrote to OUT.
+WRITTEN_LINE = -1
 
 
 def record_origin(article: InputArticle) -> RecordOrigin:
     return (content_hash(article.text), article.source_file, article.line or 0)
 
 
+def written_origin(content: str) -> RecordOrigin:
+    return (content, "", WRITTEN_LINE)
+
+
 def choose_kept(origins: Iterable[RecordOrigin]) -> RecordOrigin | None:
-    """The record kept for an id seen several times (None if seen once): the
-    smallest content hash wins, then the first origin."""
-    ordered = sorted(origins)
+    """The record kept for an id seen several times (None if seen once): an
+    article already written wins (it is never changed), else the smallest
+    content hash, then the first origin."""
+    ordered = sorted(origins, key=lambda origin: (origin[2] != WRITTEN_LINE, origin))
     return ordered[0] if len(ordered) > 1 else None
 
 
@@ -52,10 +59,16 @@ class _SplitByVerdictFn(beam.DoFn):
             self._redeliveries.inc()
         else:
             self._conflicts.inc()
-            detail = (
-                f"id {article.article_id!r} also at {winner[1]}:{winner[2]} with other content; "
-                "that record was kept"
-            )
+            if winner[2] == WRITTEN_LINE:
+                detail = (
+                    f"id {article.article_id!r} was written by an earlier run with other "
+                    "content; written articles are never changed"
+                )
+            else:
+                detail = (
+                    f"id {article.article_id!r} also at {winner[1]}:{winner[2]} with other "
+                    "content; that record was kept"
+                )
             yield TaggedOutput(
                 REJECTS_TAG,
                 Reject(
@@ -73,13 +86,25 @@ class DropRedeliveries(beam.PTransform):
 
     Records with the same id and content are re-deliveries: all but one are
     dropped and counted. Records with the same id and different content keep
-    one deterministically; the others are rejected as `id_conflict`.
+    one deterministically; the others are rejected as `id_conflict`. `written`
+    holds (article_id, content_hash) of articles in OUT that share an id with
+    this run's records: those are kept, and records of them are re-deliveries
+    or conflicts.
     """
+
+    def __init__(self, written: beam.PCollection) -> None:
+        super().__init__()
+        self._written = written
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         kept = (
-            articles
-            | "KeyOriginById" >> beam.Map(lambda a: (a.article_id, record_origin(a)))
+            (
+                articles | "KeyOriginById" >> beam.Map(lambda a: (a.article_id, record_origin(a))),
+                self._written
+                | "KeyWrittenById"
+                >> beam.MapTuple(lambda article_id, content: (article_id, written_origin(content))),
+            )
+            | "AllOrigins" >> beam.Flatten()
             | "GroupOriginsById" >> beam.GroupByKey()
             | "ChooseKept" >> beam.Map(lambda kv: (kv[0], choose_kept(kv[1])))
             | "OnlyRepeatedIds" >> beam.Filter(lambda kv: kv[1] is not None)

@@ -41,8 +41,10 @@ class _WriteGroupFn(beam.DoFn):
         schema: pa.Schema,
         partition_column: str | None,
         sort_key: Callable[[Row], Any],
+        file_prefix: str,
     ) -> None:
         self._root = root
+        self._file_prefix = file_prefix
         self._schema = schema
         self._partition_column = partition_column
         self._sort_key = sort_key
@@ -51,24 +53,27 @@ class _WriteGroupFn(beam.DoFn):
         (partition, shard), rows = element
         ordered = sorted(rows, key=self._sort_key)
         folder = partition_path(self._root, self._partition_column, partition)
-        path = FileSystems.join(folder, f"part-{shard:05d}.parquet")
+        path = FileSystems.join(folder, f"{self._file_prefix}-{shard:05d}.parquet")
         write_parquet(path, ordered, self._schema)
         yield path, len(ordered)
 
 
 class WriteParquetDataset(beam.PTransform):
-    """Rows -> Parquet files under `root`, one per (partition, shard)."""
+    """Rows -> Parquet files under `root`, one per (partition, shard), named
+    `<file_prefix>-<shard>.parquet`."""
 
     def __init__(
         self,
         root: str,
         schema: pa.Schema,
         sort_key: Callable[[Row], Any],
+        file_prefix: str,
         partition: Callable[[Row], str] | None = None,
         partition_column: str | None = None,
         shards: int = 1,
     ) -> None:
         super().__init__()
+        self._file_prefix = file_prefix
         self._root = root
         self._schema = schema
         self._sort_key = sort_key
@@ -93,5 +98,9 @@ class WriteParquetDataset(beam.PTransform):
             )
             | "GroupByFile" >> beam.GroupByKey()
             | "WriteFiles"
-            >> beam.ParDo(_WriteGroupFn(self._root, self._schema, self._partition_column, sort_key))
+            >> beam.ParDo(
+                _WriteGroupFn(
+                    self._root, self._schema, self._partition_column, sort_key, self._file_prefix
+                )
+            )
         )

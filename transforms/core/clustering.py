@@ -3,11 +3,17 @@
 Pure functions over small records (ids, times, lengths, hashes): the Beam
 transforms feed them whatever they gathered, in any order, and get the same
 groups and ids back.
+
+An incremental run also passes the articles of earlier runs within its horizon
+("known" nodes, with the ids they were given). Their groups and stories are
+history: they are never split or renamed. New articles join them, and when new
+evidence joins two known stories, the merge is reported, not written over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +33,13 @@ class ClusterNode:
     published_ts: float | None
     text_length: int
     content_hash: str
+    # Set for an article written by an earlier run: the ids it was given.
+    dup_group_id: str | None = None
+    story_id: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.story_id is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +121,13 @@ def canonical_order(node: ClusterNode) -> tuple[bool, float, int, str]:
 
 @dataclass(frozen=True)
 class Clustering:
+    """Assignments of the new articles, and the known stories that new evidence
+    joined: (story_id, merged_into) pairs."""
+
     assignments: dict[int, ArticleAssignment]
     dup_group_count: int
     story_count: int
+    story_merges: list[tuple[str, str]]
 
 
 def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -166,7 +183,10 @@ def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tupl
 
 
 def merge_stories(
-    units: list[int], unit_links: dict[tuple[int, int], float], min_link_density: float
+    units: list[int],
+    unit_links: dict[tuple[int, int], float],
+    min_link_density: float,
+    fixed: Iterable[tuple[int, int]] = (),
 ) -> UnionFind[int]:
     """Stories from near-duplicate groups ("units") and scored links between them.
 
@@ -179,14 +199,18 @@ def merge_stories(
     `weak_bridges`): a strong link that joined two reports before each grew
     into its own story cannot hold them together. Ties are broken by unit key,
     so the result does not depend on input order. A density of 0 turns both
-    protections off (plain single-link clustering).
+    protections off (plain single-link clustering). `fixed` pairs (the units of
+    a story of an earlier run) are together from the start and never split.
     """
-    stories = _merge_strongest_first(units, unit_links, min_link_density)
+    glue = sorted({(min(pair), max(pair)) for pair in fixed if pair[0] != pair[1]})
+    stories = _merge_strongest_first(units, unit_links, min_link_density, glue)
     if min_link_density <= 0:
         return stories
     internal = [pair for pair in unit_links if stories.find(pair[0]) == stories.find(pair[1])]
-    bridges = weak_bridges(units, internal)
+    bridges = weak_bridges(units, sorted(set(internal).union(glue)))
     split: UnionFind[int] = UnionFind(units)
+    for left, right in glue:
+        split.union(left, right)
     for left, right in internal:
         if (left, right) not in bridges:
             split.union(left, right)
@@ -194,7 +218,10 @@ def merge_stories(
 
 
 def _merge_strongest_first(
-    units: list[int], unit_links: dict[tuple[int, int], float], min_link_density: float
+    units: list[int],
+    unit_links: dict[tuple[int, int], float],
+    min_link_density: float,
+    glue: list[tuple[int, int]],
 ) -> UnionFind[int]:
     stories: UnionFind[int] = UnionFind(units)
     size = dict.fromkeys(units, 1)
@@ -203,11 +230,13 @@ def _merge_strongest_first(
     for left, right in unit_links:
         between[left][right] = between[left].get(right, 0) + 1
         between[right][left] = between[right].get(left, 0) + 1
-    for (left, right), _ in sorted(unit_links.items(), key=lambda item: (-item[1], item[0])):
+    glued = [((left, right), math.inf) for left, right in glue]
+    strongest_first = sorted(unit_links.items(), key=lambda item: (-item[1], item[0]))
+    for (left, right), score in glued + strongest_first:
         a, b = stories.find(left), stories.find(right)
         if a == b:
             continue
-        if between[a].get(b, 0) < min_link_density * min(size[a], size[b]):
+        if score != math.inf and between[a].get(b, 0) < min_link_density * min(size[a], size[b]):
             continue
         root = stories.union(a, b)
         other = b if root == a else a
@@ -228,14 +257,11 @@ def cluster(
     min_link_density: float,
 ) -> Clustering:
     """Near-duplicate groups from dup links and equal content; stories from scored
-    story links between groups. Ids derive from the smallest article id in the
-    group or story."""
+    story links between groups. New ids derive from the smallest article id in
+    the group or story; a new article that joins known articles takes their ids
+    (the smallest, when it joins several)."""
     by_key = {node.article_key: node for node in nodes}
-    dup_sets: UnionFind[int] = UnionFind(sorted(by_key))
-    first_with_content: dict[str, int] = {}
-    for key in sorted(by_key):
-        content = by_key[key].content_hash
-        dup_sets.union(first_with_content.setdefault(content, key), key)
+    dup_sets = _dup_groups(by_key)
     for left, right in dup_links:
         if left in by_key and right in by_key:
             dup_sets.union(left, right)
@@ -250,22 +276,43 @@ def cluster(
         u, v = sorted((unit_of[left], unit_of[right]))
         if u != v:
             unit_links[u, v] = max(score, unit_links.get((u, v), 0.0))
-    story_sets = merge_stories(sorted(group_of_unit), unit_links, min_link_density)
-    stories = story_sets.groups()
+    # The units of each known story stay together.
+    first_unit_of_story: dict[str, int] = {}
+    glue: list[tuple[int, int]] = []
+    for unit, group in sorted(group_of_unit.items()):
+        for known_story in sorted({s for k in group if (s := by_key[k].story_id)}):
+            glue.append((first_unit_of_story.setdefault(known_story, unit), unit))
+    story_sets = merge_stories(sorted(group_of_unit), unit_links, min_link_density, glue)
+
     story_of: dict[int, str] = {}
+    merges: list[tuple[str, str]] = []
+    stories = story_sets.groups()
     for story in stories:
-        story_members = [key for unit in story for key in group_of_unit[unit]]
-        story_id = stable_id("st", min(by_key[k].article_id for k in story_members))
-        for key in story_members:
-            story_of[key] = story_id
+        members = [by_key[key] for unit in story for key in group_of_unit[unit]]
+        known_ids = sorted({m.story_id for m in members if m.story_id is not None})
+        if known_ids:
+            story_id = known_ids[0]
+            merges.extend((other, story_id) for other in known_ids[1:])
+        else:
+            story_id = stable_id("st", min(m.article_id for m in members))
+        for member in members:
+            story_of[member.article_key] = story_id
 
     assignments: dict[int, ArticleAssignment] = {}
     for group in dup_groups:
-        members = sorted((by_key[k] for k in group), key=canonical_order)
-        group_id = stable_id("dg", min(m.article_id for m in members))
+        # Known articles come first: they were written before any new one.
+        members = sorted(
+            (by_key[k] for k in group), key=lambda n: (not n.known, canonical_order(n))
+        )
+        known_groups = sorted({m.dup_group_id for m in members if m.dup_group_id is not None})
+        group_id = (
+            known_groups[0] if known_groups else stable_id("dg", min(m.article_id for m in members))
+        )
         first_of_content: dict[str, str] = {}
         for rank, node in enumerate(members):
             original = first_of_content.setdefault(node.content_hash, node.article_id)
+            if node.known:
+                continue
             assignments[node.article_key] = ArticleAssignment(
                 article_id=node.article_id,
                 dup_group_id=group_id,
@@ -273,4 +320,22 @@ def cluster(
                 is_canonical=rank == 0,
                 exact_duplicate_of=None if original == node.article_id else original,
             )
-    return Clustering(assignments, len(dup_groups), len(stories))
+    return Clustering(assignments, len(dup_groups), len(stories), sorted(merges))
+
+
+def _dup_groups(by_key: dict[int, ClusterNode]) -> UnionFind[int]:
+    """Near-duplicate groups before links: a known group stays together, and a new
+    article with the same content as another article joins it. Known articles
+    with equal content in different groups stay apart (history is not rewritten
+    without new evidence)."""
+    dup_sets: UnionFind[int] = UnionFind(sorted(by_key))
+    first_of_known_group: dict[str, int] = {}
+    first_with_content: dict[str, int] = {}
+    for key in sorted(by_key, key=lambda k: (not by_key[k].known, k)):
+        node = by_key[key]
+        if node.dup_group_id is not None:
+            dup_sets.union(first_of_known_group.setdefault(node.dup_group_id, key), key)
+        first = first_with_content.setdefault(node.content_hash, key)
+        if not node.known:
+            dup_sets.union(first, key)
+    return dup_sets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,8 @@ from transforms.core.textdocs import clean_text
 
 EXCERPT_CHARS = 200
 _OPTIONAL_STRING_FIELDS = ("title", "url", "source", "language")
+# Every field an input record can name; `id` and `text` are required.
+ARTICLE_FIELDS = ("id", "text", "title", "url", "source", "published_at", "language")
 # Dates outside this range are typos or placeholder values, not publication times.
 _EARLIEST_YEAR, _LATEST_YEAR = 1900, 2200
 
@@ -52,6 +55,20 @@ def parse_jsonl_record(line: str, source_file: str, line_number: int) -> InputAr
         return reject(
             RejectReason.NOT_AN_OBJECT, f"expected a JSON object, got {type(record).__name__}"
         )
+    return article_from_fields(record, source_file, line_number, excerpt(line))
+
+
+def article_from_fields(
+    record: Mapping[str, Any], source_file: str, line_number: int, raw_excerpt: str
+) -> InputArticle | Reject:
+    """An article from its named fields (JSON object keys, table columns), or a reject.
+
+    `id` and `text` are required strings; `title`, `url`, `source`, `published_at`
+    and `language` are optional strings.
+    """
+
+    def reject(reason: RejectReason, detail: str) -> Reject:
+        return Reject(source_file, line_number, reason, detail, raw_excerpt)
 
     article_id = record.get("id")
     if article_id is None or article_id == "":

@@ -29,6 +29,7 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "url": article.url,
         "title": article.title,
         "text": article.text,
+        "text_length": analyzed.sketch.text_length,
         "published_at": article.published_at,
         "published_at_invalid": article.timestamp_invalid,
         "language": analyzed.sketch.language,
@@ -40,6 +41,8 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "exact_duplicate_of": assignment.exact_duplicate_of,
         "minhash_signature": analyzed.sketch.signature,
         "minhash_scheme": run.minhash_scheme,
+        "passage_fingerprints": analyzed.sketch.fingerprints,
+        "lead_entities": analyzed.sketch.entities,
         "source_file": article.source_file,
         "ingested_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,
@@ -89,7 +92,7 @@ def story_member(row: Mapping[str, Any]) -> StoryMember:
         published_at=row["published_at"],
         dup_group_id=row["dup_group_id"],
         is_canonical=row["is_canonical"],
-        text_length=len(row["text"]),
+        text_length=row["text_length"],
     )
 
 
@@ -123,7 +126,17 @@ def story_row(story_id: str, members: Iterable[StoryMember], run: RunContext) ->
         "first_published_at": min(times) if times else None,
         "last_published_at": max(times) if times else None,
         "article_ids": [m.article_id for m in members],
+        "merged_into": None,
         "ingested_at": run.ingested_at,
+        "pipeline_version": run.pipeline_version,
+    }
+
+
+def story_merge_row(story_id: str, merged_into: str, run: RunContext) -> Row:
+    return {
+        "story_id": story_id,
+        "merged_into": merged_into,
+        "merged_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,
     }
 

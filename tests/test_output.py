@@ -1,0 +1,118 @@
+"""The output folder's staging and atomic commit, with failures at every step."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
+from transforms.errors import UsageError
+from transforms.output import (
+    EMPTY_DATASET_FILE,
+    Staging,
+    commit,
+    current_snapshot,
+    dataset_files,
+    exclusive_lock,
+    prepare_staging,
+)
+
+SCHEMAS = {name: with_run_metadata(schema, {}) for name, schema in DATASET_SCHEMAS.items()}
+
+
+def stage_run(out: Path, marker: str) -> Staging:
+    """A staged run that writes one rejects row naming `marker`."""
+    staging = prepare_staging(str(out))
+    folder = staging.dataset("rejects")
+    folder.mkdir(parents=True)
+    row = {
+        "source_file": marker,
+        "line": 1,
+        "reason": "empty_text",
+        "detail": "",
+        "excerpt": "",
+        "ingested_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "pipeline_version": "test",
+    }
+    table = pa.Table.from_pylist([row], schema=SCHEMAS["rejects"])
+    pq.write_table(table, folder / f"{staging.file_prefix}-00000.parquet")
+    return staging
+
+
+def visible_markers(out: Path) -> list[str]:
+    table = ds.dataset(out / "rejects", format="parquet").to_table(columns=["source_file"])
+    return sorted(table.column("source_file").to_pylist())
+
+
+def test_runs_accumulate_append_only_datasets(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commit(stage_run(out, "first"), SCHEMAS)
+    commit(stage_run(out, "second"), SCHEMAS)
+    assert visible_markers(out) == ["first", "second"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_current",
+        "_snapshots",
+        "articles",
+        "rejects",
+        "stories",
+        "story_merges",
+    ]
+    # The current snapshot and the one before it stay; earlier runs' files are
+    # hard links, not copies.
+    snapshot = current_snapshot(out)
+    assert snapshot is not None
+    assert len(list((out / "_snapshots").iterdir())) == 2
+    first_file = next(p for p in (snapshot / "rejects").iterdir() if "000001" in p.name)
+    assert first_file.stat().st_nlink == 2
+    # Datasets without rows hold one empty file, gone once there are rows.
+    assert [Path(f).name for f in dataset_files(snapshot, "articles")] == [EMPTY_DATASET_FILE]
+
+
+@pytest.mark.parametrize("failing_step", ["link", "rename", "replace"])
+def test_a_commit_that_dies_leaves_the_previous_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_step: str
+) -> None:
+    out = tmp_path / "out"
+    commit(stage_run(out, "first"), SCHEMAS)
+    staging = stage_run(out, "second")
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise OSError("simulated death")
+
+    target = {"link": (os, "link"), "rename": (Path, "rename"), "replace": (Path, "replace")}
+    with monkeypatch.context() as patched:
+        patched.setattr(*target[failing_step], die)
+        with pytest.raises(OSError, match="simulated death"):
+            commit(staging, SCHEMAS)
+    # No cleanup ran (as after SIGKILL): readers still see the first run only.
+    assert visible_markers(out) == ["first"]
+    # The next run removes the leftovers and commits.
+    commit(stage_run(out, "third"), SCHEMAS)
+    assert visible_markers(out) == ["first", "third"]
+    assert not (out / "_staging").exists()
+    assert len(list((out / "_snapshots").iterdir())) == 2
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with (
+        exclusive_lock(str(out)),
+        pytest.raises(UsageError, match="another newsdedup run is writing"),
+        exclusive_lock(str(out)),
+    ):
+        pass
+    with exclusive_lock(str(out)):
+        pass
+
+
+def test_a_folder_newsdedup_did_not_make_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "articles").mkdir(parents=True)
+    with pytest.raises(UsageError, match="did not make"):
+        prepare_staging(str(out))

@@ -1,0 +1,87 @@
+"""What incremental runs read back from OUT: pure helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from transforms.core.analysis import article_key
+from transforms.core.state import (
+    carried_story_row,
+    current_story_row,
+    incompatible_parameters,
+    known_article,
+    reject_key,
+    story_root,
+    widen_range,
+    within_horizon,
+)
+
+FILE = "/out/_snapshots/000001-abcdef12/articles/published_date={}/run-000001-00000.parquet"
+
+
+def test_horizon_spans_the_new_dates_both_ways() -> None:
+    new = (date(2026, 5, 10), date(2026, 5, 12))
+    inside = [FILE.format(d) for d in ("2026-05-03", "2026-05-11", "2026-05-19")]
+    outside = [FILE.format(d) for d in ("2026-05-02", "2026-05-20", "unknown")]
+    assert all(within_horizon(path, new, 7) for path in inside)
+    assert not any(within_horizon(path, new, 7) for path in outside)
+    assert not within_horizon(inside[1], None, 7)
+
+
+def test_widen_range() -> None:
+    day = date(2026, 5, 10)
+    assert widen_range(None, day) == (day, day)
+    assert widen_range((day, day), date(2026, 5, 1)) == (date(2026, 5, 1), day)
+
+
+def test_story_root_follows_earlier_then_new_merges() -> None:
+    assert story_root("st_a", None, {}) == "st_a"
+    assert story_root("st_a", "st_b", {}) == "st_b"
+    assert story_root("st_a", "st_b", {"st_b": "st_c"}) == "st_c"
+    assert story_root("st_b", None, {"st_b": "st_c"}) == "st_c"
+
+
+def test_carried_story_row_points_at_the_current_root() -> None:
+    row = {"story_id": "st_a", "merged_into": "st_b", "article_count": 3}
+    assert carried_story_row(row, {"st_b": "st_c"})["merged_into"] == "st_c"
+    assert carried_story_row({**row, "merged_into": None}, {})["merged_into"] is None
+
+
+def test_known_article_uses_the_current_story_id() -> None:
+    row = {
+        "article_id": "a1",
+        "published_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "language": "de",
+        "content_hash": "h",
+        "text_length": 10,
+        "minhash_signature": b"\x01" * 8,
+        "passage_fingerprints": b"",
+        "lead_entities": b"",
+        "dup_group_id": "dg_1",
+        "story_id": "st_a",
+    }
+    known = known_article(row, {"st_a": "st_b"})
+    assert (known.dup_group_id, known.story_id) == ("dg_1", "st_b")
+    assert known.sketch.article_key == article_key("a1")
+    assert known.sketch.published_ts == datetime(2026, 5, 1, tzinfo=UTC).timestamp()
+
+
+def test_reject_key_treats_a_missing_line_as_zero() -> None:
+    row = {"source_file": "f", "line": None, "reason": "empty_file", "excerpt": ""}
+    assert reject_key(row) == ("f", 0, "empty_file", "")
+
+
+def test_incompatible_parameters_names_sketch_parameters_only() -> None:
+    stored = {"minhash_scheme": "s128", "word_shingle_size": 5, "dup_threshold": 0.5}
+    current = {"minhash_scheme": "s64", "word_shingle_size": 5, "dup_threshold": 0.7}
+    assert incompatible_parameters(stored, current) == [("minhash_scheme", "s128", "s64")]
+
+
+def test_current_story_row_is_the_biggest_then_the_latest() -> None:
+    early, late = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
+    rows = [
+        {"article_count": 2, "ingested_at": early, "name": "grown"},
+        {"article_count": 1, "ingested_at": late, "name": "first"},
+        {"article_count": 2, "ingested_at": late, "name": "grown later"},
+    ]
+    assert current_story_row(rows)["name"] == "grown later"

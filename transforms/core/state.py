@@ -1,0 +1,123 @@
+"""What an incremental run needs of earlier runs, as pure functions over the
+columns it reads back from OUT (never the article text)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from schemas.records import ArticleSketch, KnownArticle
+from transforms.core.analysis import article_key
+from transforms.core.rows import Row
+
+# The columns of articles/ that rebuild a sketch and its ids.
+KNOWN_ARTICLE_COLUMNS = [
+    "article_id",
+    "published_at",
+    "language",
+    "content_hash",
+    "text_length",
+    "minhash_signature",
+    "passage_fingerprints",
+    "lead_entities",
+    "dup_group_id",
+    "story_id",
+]
+# The columns of articles/ that a story row needs of its members.
+STORY_MEMBER_COLUMNS = [
+    "story_id",
+    "article_id",
+    "title",
+    "source",
+    "language",
+    "published_at",
+    "dup_group_id",
+    "is_canonical",
+    "text_length",
+]
+REJECT_KEY_COLUMNS = ["source_file", "line", "reason", "excerpt"]
+# Keys of the parameters that shape stored sketches: a run that compares new
+# articles with stored ones must use the same values.
+SKETCH_PARAMETERS = (
+    "minhash_scheme",
+    "word_shingle_size",
+    "char_shingle_size",
+    "anchor_window",
+    "entity_lead_words",
+)
+_PARTITION_DATE = re.compile(r"/published_date=(\d{4}-\d{2}-\d{2})/")
+
+
+DateRange = tuple[date, date]
+
+
+def widen_range(current: DateRange | None, day: date) -> DateRange:
+    if current is None:
+        return (day, day)
+    return (min(current[0], day), max(current[1], day))
+
+
+def within_horizon(path: str, new_dates: DateRange | None, horizon_days: int) -> bool:
+    """Whether an article file of an earlier run lies within `horizon_days` of
+    the new articles' publication dates. Articles without a date are not
+    compared across runs."""
+    match = _PARTITION_DATE.search(path)
+    if match is None or new_dates is None:
+        return False
+    day = date.fromisoformat(match.group(1))
+    horizon = timedelta(days=horizon_days)
+    return new_dates[0] - horizon <= day <= new_dates[1] + horizon
+
+
+def story_root(story_id: str, merged_into: str | None, merges: Mapping[str, str]) -> str:
+    """A story's current id: where it was merged into by earlier runs, then by this one."""
+    root = merged_into or story_id
+    return merges.get(root, root)
+
+
+def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArticle:
+    published = row["published_at"]
+    sketch = ArticleSketch(
+        article_key=article_key(row["article_id"]),
+        article_id=row["article_id"],
+        published_ts=published.timestamp() if published is not None else None,
+        language=row["language"],
+        content_hash=row["content_hash"],
+        text_length=row["text_length"],
+        signature=row["minhash_signature"],
+        fingerprints=row["passage_fingerprints"],
+        entities=row["lead_entities"],
+    )
+    story = row["story_id"]
+    return KnownArticle(sketch, row["dup_group_id"], roots.get(story, story))
+
+
+def reject_key(row: Mapping[str, Any]) -> tuple[str, int, str, str]:
+    """What makes a reject the same one again when the same input is run twice."""
+    return (row["source_file"], row["line"] or 0, row["reason"], row["excerpt"])
+
+
+def current_story_row(rows: Iterable[Row]) -> Row:
+    """The current row of a story written several times: a streaming run
+    (`newsdedup watch`) appends a row each time the story grows; the biggest,
+    then the latest, is the current one."""
+    return max(rows, key=lambda row: (row["article_count"], row["ingested_at"]))
+
+
+def carried_story_row(row: Row, merges: Mapping[str, str]) -> Row:
+    """An earlier story row as it stands after this run's merges."""
+    root = story_root(row["story_id"], row["merged_into"], merges)
+    return {**row, "merged_into": None if root == row["story_id"] else root}
+
+
+def incompatible_parameters(
+    stored: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """(name, stored, current) for each sketch parameter that differs."""
+    return [
+        (name, stored.get(name), current.get(name))
+        for name in SKETCH_PARAMETERS
+        if name in stored and stored.get(name) != current.get(name)
+    ]

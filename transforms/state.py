@@ -1,0 +1,78 @@
+"""Reading back what earlier runs wrote to OUT: only the columns a step needs,
+file by file on the workers, optionally only the rows a side input asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.core.state import DateRange, widen_range
+
+
+class _ReadColumnsFn(beam.DoFn):
+    def __init__(self, columns: list[str] | None, filter_column: str | None) -> None:
+        self._columns = columns
+        self._filter_column = filter_column
+
+    def process(self, path: str, wanted: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        with FileSystems.open(path) as stream:
+            table = pq.read_table(stream, columns=self._columns)
+        if self._filter_column is not None:
+            if not wanted:
+                return
+            keep = pc.is_in(table[self._filter_column], value_set=pa.array(list(wanted)))
+            table = table.filter(keep)
+        yield from table.to_pylist()
+
+
+class ReadParquetRows(beam.PTransform):
+    """Paths of Parquet files -> their rows (dicts of `columns`, all if None).
+
+    With `only_where=(column, side)`, only rows whose `column` is a key of the
+    side input (a PCollection of (key, value)) are read out.
+    """
+
+    def __init__(
+        self,
+        columns: list[str] | None = None,
+        only_where: tuple[str, beam.PCollection] | None = None,
+    ) -> None:
+        super().__init__()
+        self._columns = columns
+        self._only_where = only_where
+
+    def expand(self, paths: beam.PCollection) -> beam.PCollection:
+        files = paths | "SpreadFiles" >> beam.Reshuffle()
+        if self._only_where is None:
+            return files | "ReadColumns" >> beam.ParDo(_ReadColumnsFn(self._columns, None))
+        column, wanted = self._only_where
+        return files | "ReadColumns" >> beam.ParDo(
+            _ReadColumnsFn(self._columns, column), wanted=beam.pvalue.AsDict(wanted)
+        )
+
+
+class NewDateRangeFn(beam.CombineFn):
+    """The first and last publication date of new articles (None if none has one)."""
+
+    def create_accumulator(self) -> DateRange | None:
+        return None
+
+    def add_input(self, accumulator: DateRange | None, published: datetime | None) -> Any:
+        return accumulator if published is None else widen_range(accumulator, published.date())
+
+    def merge_accumulators(self, accumulators: Iterable[DateRange | None]) -> DateRange | None:
+        merged: DateRange | None = None
+        for part in accumulators:
+            if part is not None:
+                merged = widen_range(widen_range(merged, part[0]), part[1])
+        return merged
+
+    def extract_output(self, accumulator: DateRange | None) -> DateRange | None:
+        return accumulator
