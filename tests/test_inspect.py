@@ -10,6 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from reporting.story_view import similarities, story_table
+from tests.conftest import REPO_ROOT
 from tests.test_cli import newsdedup
 from tests.test_incremental import batches  # noqa: F401 (a fixture, taken by name below)
 from transforms.core.signatures import signature_to_bytes
@@ -131,3 +132,13 @@ def test_inspect_and_report_follow_a_story_merge(
     assert "<dt>stories</dt><dd>3 (1 with 2+ articles)</dd>" in page
     top = page.split('<table id="top-stories">', 1)[1].split("</tbody>", 1)[0]
     assert "7 articles" in top
+
+
+@pytest.mark.e2e
+def test_the_readme_shows_what_inspect_prints(sample_output: Path) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    command, shown = (
+        readme.split("$ newsdedup inspect out/sample ", 1)[1].split("```", 1)[0].split("\n", 1)
+    )
+    result = newsdedup("inspect", str(sample_output), *command.split())
+    assert result.stdout == shown
