@@ -115,7 +115,7 @@ def _report(rest: list[str]) -> int:
     args = parser.parse_args(rest)
     if args.top < 1:
         raise UsageError("--top must be at least 1")
-    from reporting.page import write_report
+    from transforms.report.page import write_report
 
     path = write_report(args.out, args.output, top=args.top)
     print(f"newsdedup: report written to {path}")
@@ -134,7 +134,7 @@ def _inspect(rest: list[str]) -> int:
         "--story", required=True, metavar="STORY_ID", help="a story_id (st_...) from stories/"
     )
     args = parser.parse_args(rest)
-    from reporting.story_view import render_story
+    from transforms.report.story_view import render_story
 
     # Headlines are cut to fit a terminal; piped into a file or a pager they stay whole.
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None

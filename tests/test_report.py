@@ -9,8 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from reporting.charts import story_size_chart
-from reporting.tables import (
+from tests.test_cli import newsdedup
+from transforms.report.charts import story_size_chart
+from transforms.report.tables import (
     NO_SOURCE,
     articles_per_day_and_language,
     current_stories,
@@ -19,7 +20,6 @@ from reporting.tables import (
     story_size_distribution,
     top_stories,
 )
-from tests.test_cli import newsdedup
 
 
 def test_story_sizes_fall_into_buckets_empty_ones_kept() -> None:

@@ -11,9 +11,13 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from reporting.charts import daily_languages_chart, source_duplicates_chart, story_size_chart
-from reporting.tables import ReportData, SourceDuplicates, TopStory, report_data
 from transforms.errors import UsageError
+from transforms.report.charts import (
+    daily_languages_chart,
+    source_duplicates_chart,
+    story_size_chart,
+)
+from transforms.report.tables import ReportData, SourceDuplicates, TopStory, report_data
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;

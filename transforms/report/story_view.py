@@ -14,9 +14,9 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
-from reporting.tables import ARTICLE_COLUMNS, open_dataset, run_parameters, source_name
 from transforms.core.signatures import estimated_jaccard, signature_from_bytes
 from transforms.errors import UsageError
+from transforms.report.tables import ARTICLE_COLUMNS, open_dataset, run_parameters, source_name
 
 INSPECT_COLUMNS = [*ARTICLE_COLUMNS, "minhash_signature", "minhash_scheme"]
 _GROUP_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -15,7 +15,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from reporting.tables import DailyLanguages, SourceDuplicates
+from transforms.report.tables import DailyLanguages, SourceDuplicates
 
 _STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",
