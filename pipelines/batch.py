@@ -5,11 +5,14 @@ Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
@@ -66,6 +69,7 @@ from transforms.output import (
     exclusive_lock,
     prepare_staging,
 )
+from transforms.progress import CountProgress, ProgressDisplay
 from transforms.read import RECORDS_READ_COUNTER, REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
 from transforms.state import NewDateRangeFn, ReadParquetRows
@@ -85,6 +89,11 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
     # Everything workers unpickle lives in installed packages, not in __main__.
     options.view_as(SetupOptions).save_main_session = False
     return options
+
+
+def shows_progress(own: NewsdedupOptions) -> bool:
+    """Progress on a terminal, or anywhere with --verbose; never with --quiet."""
+    return not own.quiet and (own.verbose or sys.stderr.isatty())
 
 
 def run(argv: list[str] | None = None) -> RunSummary:
@@ -118,8 +127,16 @@ def run(argv: list[str] | None = None) -> RunSummary:
         staging = prepare_staging(own.output)
         try:
             _check_parameters(own.output, staging, parameters)
-            with beam.Pipeline(options=options) as pipeline:
-                _build(pipeline, paths, columns, staging, config, own, run_context, schemas)
+            progress = (staging.folder / "_progress").resolve() if shows_progress(own) else None
+            display = (
+                ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
+                if progress
+                else contextlib.nullcontext()
+            )
+            with display, beam.Pipeline(options=options) as pipeline:
+                _build(
+                    pipeline, paths, columns, staging, config, own, run_context, schemas, progress
+                )
             result = pipeline.result
             summary = summarize(
                 staging.folder,
@@ -161,6 +178,7 @@ def _build(
     own: NewsdedupOptions,
     run_context: RunContext,
     schemas: dict[str, pa.Schema],
+    progress: Path | None,
 ) -> None:
     earlier_articles = dataset_files(staging.previous, "articles")
     prefix = staging.file_prefix
@@ -179,6 +197,11 @@ def _build(
         | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
     )
     unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(written)
+    if progress:
+        _ = parsed.articles | "CountRead" >> CountProgress(str(progress), ProgressDisplay.READ)
+        _ = unique.articles | "CountAnalysed" >> CountProgress(
+            str(progress), ProgressDisplay.ANALYSED
+        )
     analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
 
     earlier_stories = (

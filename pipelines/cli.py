@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import shutil
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 from transforms.errors import UsageError
 
@@ -14,12 +18,32 @@ EXIT_USAGE = 2
 _DESCRIPTION = """\
 newsdedup: language, near-duplicate groups and stories for news articles.
 
+usage: newsdedup COMMAND [options]     (newsdedup COMMAND --help for every option)
+
 commands:
-  run    batch run: --input FILE|FOLDER|GLOB (repeatable) --output FOLDER [options]
-         `newsdedup run --help` lists every option, Beam's pipeline options included.
-  watch  streaming run: --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS] [options]
-         reads each new file once, writes continuously; stops on SIGINT/SIGTERM or idle timeout.
+  run      batch run: --input FILE|FOLDER|GLOB (repeatable) --output FOLDER [options]
+           Options may also come from a TOML file (--config newsdedup.toml); flags win.
+           Progress is shown on a terminal; --quiet prints only errors, --verbose shows
+           progress in CI and logs too. `newsdedup run --help` lists every option,
+           Beam's pipeline options included.
+  watch    streaming run: --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS]
+           reads each new file once and writes continuously; stops cleanly (exit 0) on
+           SIGINT/SIGTERM or the idle timeout. See docs/streaming.md.
+  report   OUT --output report.html: one self-contained HTML page of charts and tables
+           about the output folder OUT (story sizes, articles per day and language, top
+           stories, duplicate rates per source); viewing it needs no network.
+  inspect  OUT --story STORY_ID: the articles of one story in the terminal (source,
+           time, language, headline, similarity to the story's canonical article).
+
+exit codes: 0 success, 1 the pipeline failed, 2 wrong usage (one line on stderr).
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (exit 2 through UsageError) instead of usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see `{self.prog} --help`")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,23 +52,44 @@ def main(argv: list[str] | None = None) -> int:
         print(_DESCRIPTION)
         return EXIT_OK if args else EXIT_USAGE
     command, rest = args[0], args[1:]
-    if command not in {"run", "watch"}:
+    handler = COMMANDS.get(command)
+    if handler is None:
         print(f"newsdedup: unknown command {command!r}; try 'newsdedup --help'", file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Beam warns on import that Google Cloud clients are missing; they are optional here.
-    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
-    if "-h" in rest or "--help" in rest:
-        return _print_help(command)
-    if command == "watch":
-        return _watch(rest)
-    from pipelines.batch import run
-
     try:
-        summary = run(rest)
+        return handler(rest)
     except UsageError as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newsdedup: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug or an unreadable file: one line, not a traceback
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"newsdedup: {command} failed: {first_line}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run(rest: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Beam warns on import that Google Cloud clients are missing; they are optional here.
+    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+    from pipelines.options import all_options_parser
+
+    if "-h" in rest or "--help" in rest:
+        all_options_parser().print_help()
+        return EXIT_OK
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.batch import run
+    from pipelines.config_file import with_config_file
+    from pipelines.options import NewsdedupOptions
+
+    argv = with_config_file(rest, all_options_parser())
+    try:
+        summary = run(argv)
+    except UsageError:
+        raise  # main() prints it; not a pipeline failure
     except KeyboardInterrupt:
         print("newsdedup: interrupted; the output folder is unchanged", file=sys.stderr)
         return 130
@@ -52,33 +97,79 @@ def main(argv: list[str] | None = None) -> int:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         print(f"newsdedup: the pipeline failed, output unchanged: {first_line}", file=sys.stderr)
         return EXIT_FAILED
-    print(summary.render())
+    if not PipelineOptions(argv).view_as(NewsdedupOptions).quiet:
+        print(summary.render())
     return EXIT_OK
 
 
-def _watch(argv: list[str]) -> int:
+def _watch(rest: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+    from pipelines.options import all_options_parser
+
+    # Importing pipelines.watch also registers WatchOptions with the parser.
+    from pipelines.watch import WATCH_DESCRIPTION, WATCH_USAGE
     from pipelines.watch import run as watch
 
-    try:
-        files = watch(argv)
-    except UsageError as error:
-        print(f"newsdedup: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as error:  # the runner has logged the details
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"newsdedup: the streaming pipeline failed: {first_line}", file=sys.stderr)
-        return EXIT_FAILED
+    if "-h" in rest or "--help" in rest:
+        all_options_parser(
+            prog="newsdedup watch", usage=WATCH_USAGE, description=WATCH_DESCRIPTION
+        ).print_help()
+        return EXIT_OK
+    files = watch(rest)
     print(f"newsdedup watch stopped after reading {files} new file(s)")
     return EXIT_OK
 
 
-def _print_help(command: str) -> int:
-    from pipelines.options import all_options_parser
+def _report(rest: list[str]) -> int:
+    parser = _Parser(
+        prog="newsdedup report",
+        description="Write one self-contained HTML page (charts and tables, no network "
+        "needed to view it) about a newsdedup output folder.",
+    )
+    parser.add_argument("out", metavar="OUT", help="the --output folder of a newsdedup run")
+    parser.add_argument(
+        "--output", required=True, metavar="FILE", help="the HTML file to write (report.html)"
+    )
+    parser.add_argument(
+        "--top", type=int, default=20, metavar="N", help="stories and sources listed (default 20)"
+    )
+    args = parser.parse_args(rest)
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    from transforms.report.page import write_report
 
-    if command == "watch":
-        import pipelines.watch  # noqa: F401  registers WatchOptions with the parser
-    all_options_parser(prog=f"newsdedup {command}").print_help()
+    path = write_report(args.out, args.output, top=args.top)
+    print(f"newsdedup: report written to {path}")
     return EXIT_OK
+
+
+def _inspect(rest: list[str]) -> int:
+    parser = _Parser(
+        prog="newsdedup inspect",
+        description="Show the articles of one story: source, publication time (UTC), "
+        "language, headline and the estimated Jaccard similarity of each article's text "
+        "to the story's canonical article (1.00 = the same shingles).",
+    )
+    parser.add_argument("out", metavar="OUT", help="the --output folder of a newsdedup run")
+    parser.add_argument(
+        "--story", required=True, metavar="STORY_ID", help="a story_id (st_...) from stories/"
+    )
+    args = parser.parse_args(rest)
+    from transforms.report.story_view import render_story
+
+    # Headlines are cut to fit a terminal; piped into a file or a pager they stay whole.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print(render_story(args.out, args.story, width))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "run": _run,
+    "watch": _watch,
+    "report": _report,
+    "inspect": _inspect,
+}
 
 
 if __name__ == "__main__":

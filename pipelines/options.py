@@ -15,6 +15,27 @@ from transforms.errors import UsageError
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 DEFAULT_HORIZON_DAYS = 7
 
+RUN_USAGE = "newsdedup run --input FILE|FOLDER|GLOB [--input ...] --output FOLDER [options]"
+RUN_DESCRIPTION = """\
+Read articles, detect their language, find near-duplicates and stories, and write
+OUTPUT/articles, OUTPUT/stories, OUTPUT/rejects and OUTPUT/story_merges as
+Parquet. A run on an OUTPUT that holds earlier runs adds to them.
+
+Options can also come from a TOML file given with --config: its keys are option
+names (dashes or underscores), e.g.
+
+    input = ["incoming/", "extra.jsonl"]
+    output = "out"
+    dup_threshold = 0.45
+    direct_num_workers = 2
+
+Flags on the command line win over the file (a command-line --input replaces the
+file's inputs). Progress goes to stderr on a terminal; --quiet prints only errors,
+--verbose also prints progress when stderr is not a terminal.
+
+Exit codes: 0 success, 1 the pipeline failed, 2 wrong usage.
+"""
+
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
@@ -29,6 +50,7 @@ class NewsdedupOptions(PipelineOptions):
             "--input",
             dest="inputs",
             action="append",
+            metavar="PATH",
             help="a file, a directory or a glob; repeatable. Formats by extension: "
             ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog), "
             ".html/.htm (web page), .xml/.rss/.atom (feed), .warc/.warc.gz, .parquet, .csv",
@@ -44,20 +66,40 @@ class NewsdedupOptions(PipelineOptions):
         )
         parser.add_argument(
             "--output",
+            metavar="FOLDER",
             help="output folder (articles/, stories/, rejects/, story_merges/); a run adds to "
             "what earlier runs wrote there",
+        )
+        parser.add_argument(
+            "--config",
+            metavar="FILE.toml",
+            help="a TOML file of options (keys are option names: dup_threshold = 0.4, "
+            'input = ["a.jsonl"]); options given as flags win',
+        )
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="print nothing but errors: no progress, no summary",
+        )
+        parser.add_argument(
+            "--verbose",
+            action="store_true",
+            help="show progress even when stderr is not a terminal (CI, logs): a line every "
+            "10 seconds and one at the end; on a terminal it is shown anyway",
         )
         parser.add_argument(
             "--max-record-bytes",
             type=int,
             default=DEFAULT_MAX_RECORD_BYTES,
-            help="records (JSON lines, text files) larger than this are rejected as too_large",
+            help="records (JSON lines, text files) larger than this are rejected as too_large "
+            f"(default: {DEFAULT_MAX_RECORD_BYTES})",
         )
         parser.add_argument(
             "--output-shards",
             type=int,
             default=1,
-            help="Parquet files per date partition of articles/ (more for parallel writes)",
+            help="Parquet files per date partition of articles/ (more for parallel writes; "
+            "default: 1)",
         )
         parser.add_argument(
             "--horizon-days",
@@ -78,15 +120,30 @@ class NewsdedupOptions(PipelineOptions):
             )
 
 
-def all_options_parser(prog: str = "newsdedup run") -> argparse.ArgumentParser:
-    """A parser that knows newsdedup's options and every registered Beam option."""
+def all_options_parser(
+    prog: str = "newsdedup run", usage: str = RUN_USAGE, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A parser that knows newsdedup's options and every registered Beam option;
+    the defaults describe `newsdedup run`."""
+    description = RUN_DESCRIPTION if description is None else description
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
-    parser = _BeamArgumentParser(prog=prog, add_help=False, allow_abbrev=False)
-    option_classes: list[type[PipelineOptions]] = [NewsdedupOptions]
-    option_classes += [c for c in PipelineOptions.__subclasses__() if c is not NewsdedupOptions]
-    for cls in option_classes:
-        cls._add_argparse_args(parser)
+    parser = _BeamArgumentParser(
+        prog=prog,
+        usage=usage,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+        allow_abbrev=False,
+    )
+    own_options = parser.add_argument_group("newsdedup options")
+    NewsdedupOptions._add_argparse_args(own_options)  # type: ignore[arg-type]
+    # Beam's option classes get the parser itself: some need its add_value_provider_argument.
+    parser._optionals.title = "Beam pipeline options (passed to the runner)"
+    for cls in PipelineOptions.__subclasses__():
+        if cls is not NewsdedupOptions:
+            cls._add_argparse_args(parser)
+    parser._action_groups.sort(key=lambda group: group is not own_options)  # ours first
     return parser
 
 

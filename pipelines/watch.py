@@ -35,6 +35,17 @@ from transforms.stream import (
 )
 from transforms.stream_write import WriteStreamingDatasets
 
+WATCH_USAGE = (
+    "newsdedup watch --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS] [options]"
+)
+WATCH_DESCRIPTION = """\
+Streaming run: every file dropped into --input-dir is read once, its articles
+are assigned to stories within seconds and written continuously to --output.
+Stops cleanly (exit 0) on SIGINT/SIGTERM or after --idle-timeout seconds
+without a new file; a restart skips the files already read. See
+docs/streaming.md.
+"""
+
 # The only local runner that executes streaming pipelines (see docs/streaming.md).
 STREAMING_RUNNER = "BundleBasedDirectRunner"
 WATCH_FOLDER = "_watch"

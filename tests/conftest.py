@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,3 +28,17 @@ def pipeline() -> Iterator[TestPipeline]:
     # Pinned: the default DirectRunner would first try to download Prism.
     with TestPipeline(runner="FnApiRunner") as test_pipeline:
         yield test_pipeline
+
+
+@pytest.fixture(scope="session")
+def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of one `newsdedup run` on examples/sample, shared by the
+    tests that only read it (report, inspect, readers)."""
+    out = tmp_path_factory.mktemp("sample") / "out"
+    command = ["run", "--input", str(SAMPLE_DIR), "--output", str(out), "--quiet"]
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *command],
+        check=True,
+        timeout=600,
+    )
+    return out

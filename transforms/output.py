@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
 from transforms.errors import UsageError
+from transforms.write import write_parquet
 
 STAGING_FOLDER = "_staging"
 SNAPSHOTS_FOLDER = "_snapshots"
@@ -206,7 +207,7 @@ def ensure_datasets(staging: Staging, schemas: Mapping[str, pa.Schema]) -> None:
                 path.unlink()
         elif not files:
             folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(schema.empty_table(), folder / EMPTY_DATASET_FILE)
+            write_parquet(str(folder / EMPTY_DATASET_FILE), [], schema)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,0 +1,117 @@
+"""DuckDB, Polars and pandas read the output with the types docs/queries.md documents,
+and every query on that page runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
+from tests.conftest import REPO_ROOT
+from transforms.write import ROW_GROUP_ROWS
+
+pytestmark = pytest.mark.e2e
+
+QUERIES_DOC = REPO_ROOT / "docs" / "queries.md"
+READERS = ["Arrow", "DuckDB", "Polars", "pandas"]
+
+
+def documented_types(dataset: str) -> dict[str, dict[str, str]]:
+    """column -> reader -> type, from the table under `### <dataset>`."""
+    section = QUERIES_DOC.read_text(encoding="utf-8").split(f"### {dataset}\n", 1)[1]
+    types = {}
+    for line in section.split("\n#", 1)[0].splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `"):
+            types[cells[0].strip("`")] = dict(zip(READERS, cells[1:], strict=True))
+    return types
+
+
+def code_blocks(language: str) -> list[str]:
+    text = QUERIES_DOC.read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def duckdb_types(out: Path, dataset: str) -> dict[str, str]:
+    relation = duckdb.sql(
+        f"SELECT * FROM read_parquet('{out}/{dataset}/**/*.parquet', hive_partitioning = true)"
+    )
+    return {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
+
+
+@pytest.mark.parametrize("dataset", ["articles", "stories", "story_merges"])
+def test_every_reader_sees_the_documented_types(sample_output: Path, dataset: str) -> None:
+    documented = documented_types(dataset)
+    arrow = ds.dataset(sample_output / dataset, format="parquet").schema
+    assert [c for c in documented if c != "published_date"] == arrow.names
+
+    seen = {
+        "DuckDB": duckdb_types(sample_output, dataset),
+        "Polars": {
+            c: str(t)
+            for c, t in pl.read_parquet(
+                sample_output / dataset, hive_partitioning=dataset == "articles"
+            ).schema.items()
+        },
+        "pandas": {c: str(t) for c, t in pd.read_parquet(sample_output / dataset).dtypes.items()},
+        "Arrow": {f.name: str(f.type) for f in arrow},
+    }
+    for column, types in documented.items():
+        for reader, expected in types.items():
+            if reader == "Arrow" and column == "published_date":
+                continue  # a folder name, not a column of the files
+            assert seen[reader][column] == expected, (reader, column)
+
+
+@pytest.mark.parametrize("dataset", ["articles", "stories", "rejects", "story_merges"])
+def test_files_are_zstd_with_bounded_row_groups_and_run_metadata(
+    sample_output: Path, dataset: str
+) -> None:
+    for path in sorted((sample_output / dataset).rglob("*.parquet")):
+        metadata = pq.ParquetFile(path).metadata
+        for index in range(metadata.num_row_groups):
+            group = metadata.row_group(index)
+            assert group.num_rows <= ROW_GROUP_ROWS
+            assert {group.column(c).compression for c in range(group.num_columns)} == {"ZSTD"}
+        schema = pq.read_schema(path)
+        assert schema.remove_metadata().equals(DATASET_SCHEMAS[dataset])
+        assert schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
+        assert "dup_threshold" in json.loads(schema.metadata[b"newsdedup_parameters"])
+
+
+def test_every_documented_sql_query_runs(
+    sample_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(sample_output.parent)
+    queries = code_blocks("sql")
+    assert len(queries) >= 4
+    results = [duckdb.sql(query).fetchall() for query in queries]
+    assert all(results)
+    by_day, by_language, per_source = results[:3]
+    assert ("2026-03-02", "Fahrradhersteller Radwerk Sachsen stellt Insolvenzantrag") in [
+        (str(day), headline) for day, headline, *_ in by_day
+    ]
+    assert sorted(lang for lang, *_ in by_language) == ["de", "en"]
+    assert sum(articles for _, _, _, articles in by_language) == 35
+    assert sum(row[1] for row in per_source) == 35  # every article counted once
+
+
+def test_documented_python_examples_run(
+    sample_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(sample_output.parent)
+    blocks = code_blocks("python")
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, str(QUERIES_DOC), "exec"), {})
+    printed = capsys.readouterr().out
+    assert "near_duplicates" in printed
+    assert "articles" in printed

@@ -1,0 +1,1 @@
+"""Reading a newsdedup output folder back for people: the HTML report and the story view."""
