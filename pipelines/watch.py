@@ -17,7 +17,12 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
-from pipelines.options import NewsdedupOptions, dedup_config, reject_unknown_options
+from pipelines.options import (
+    NewsdedupOptions,
+    column_mapping,
+    dedup_config,
+    reject_unknown_options,
+)
 from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
 from transforms.core.rows import RunContext
 from transforms.core.signatures import signature_scheme
@@ -141,6 +146,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
         config = dedup_config(options)
     except ValueError as error:
         raise UsageError(f"invalid option: {error}") from error
+    columns = column_mapping(options)
     if watch.source == "folder":  # the ledger and the restore read a local --output
         check_schema_version(own.output)
         Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -177,7 +183,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
             pipeline
             | "NewFiles" >> new_files
             | "ReadArrivedFiles"
-            >> beam.ParDo(ReadArrivedFileFn(own.max_record_bytes, config)).with_outputs(
+            >> beam.ParDo(ReadArrivedFileFn(own.max_record_bytes, config, columns)).with_outputs(
                 REJECTS_TAG, main="articles"
             )
         )

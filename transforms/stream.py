@@ -72,6 +72,7 @@ from transforms.core.streaming import (
     probe_key,
     stream_member,
 )
+from transforms.core.tables import ColumnMapping
 from transforms.read import REJECTS_TAG, ParseFileFn
 
 STORIES_TAG = "stories"
@@ -91,8 +92,10 @@ class ReadArrivedFileFn(ParseFileFn):
     stream never has.
     """
 
-    def __init__(self, max_record_bytes: int, config: DedupConfig) -> None:
-        super().__init__(max_record_bytes)
+    def __init__(
+        self, max_record_bytes: int, config: DedupConfig, columns: ColumnMapping | None = None
+    ) -> None:
+        super().__init__(max_record_bytes, columns)
         self._config = config
         self._analyzer: ArticleAnalyzer | None = None
 
