@@ -43,6 +43,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -159,6 +160,7 @@ def tree_rss(root: int) -> int:
 @dataclass(frozen=True, slots=True)
 class Measured:
     seconds: float
+    cpu_seconds: float
     peak_rss: int
     stdout: str
 
@@ -166,6 +168,8 @@ class Measured:
 def run_measured(command: list[str], what: str) -> Measured:
     """Run `command` from the repository root, polling its process tree's memory."""
     started = time.perf_counter()
+    # Descendants' CPU time reaches RUSAGE_CHILDREN once waited for (workers by their parent).
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -181,12 +185,14 @@ def run_measured(command: list[str], what: str) -> Measured:
     poller.start()
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     done.set()
     poller.join()
     if process.returncode != EXIT_OK:
         tail = " | ".join(stderr.strip().splitlines()[-STDERR_TAIL:])
         raise RunError(f"{what} exited with {process.returncode}: {tail}")
-    return Measured(seconds, peak, stdout)
+    return Measured(seconds, cpu, peak, stdout)
 
 
 # --- runs ----------------------------------------------------------------------------------
@@ -226,13 +232,15 @@ def measure_run(
         "articles": articles,
         "seconds": measured.seconds,
         "articles_per_second": articles / measured.seconds,
+        "cpu_seconds": measured.cpu_seconds,
         "peak_rss_mib": measured.peak_rss / MIB,
         "dup_f1": scores["dup"]["pairwise"]["f1"],
         "story_f1": scores["story"]["pairwise"]["f1"],
     }
     log(
         f"{name}: {articles} articles in {measured.seconds:.1f} s "
-        f"({result['articles_per_second']:.0f}/s), peak RSS {result['peak_rss_mib']:.0f} MiB, "
+        f"({result['articles_per_second']:.0f}/s, {measured.cpu_seconds:.1f} CPU s), "
+        f"peak RSS {result['peak_rss_mib']:.0f} MiB, "
         f"dup F1 {result['dup_f1']:.3f}, story F1 {result['story_f1']:.3f}"
     )
     return result
@@ -358,6 +366,8 @@ def throughput_rows(sizes: Sequence[dict[str, Any]]) -> Iterable[list[str]]:
                 f"{run['seconds']:.1f}",
                 f"{run['articles_per_second']:.0f}",
                 ratio,
+                f"{run['cpu_seconds']:.1f}",
+                f"{1000 * run['cpu_seconds'] / run['articles']:.2f}",
                 f"{run['peak_rss_mib']:.0f}",
                 f"{run['dup_f1']:.3f}",
                 f"{run['story_f1']:.3f}",
@@ -396,7 +406,11 @@ def profile_rows(profile: dict[str, Any]) -> Iterable[list[str]]:
 def format_report(report: dict[str, Any]) -> str:
     lines = ["Command:", "", f"    {report['command']}", "", "Machine:", ""]
     lines += [f"- {key}: {value}" for key, value in report["machine"].items()]
-    lines += ["", "Throughput (whole subprocess, start-up included; peak RSS of the process tree):"]
+    lines += [
+        "",
+        "Throughput (whole subprocess, start-up included; CPU time and peak RSS of the process "
+        "tree; CPU time is the figure least disturbed by other load on the machine):",
+    ]
     header = [
         "articles",
         "run",
@@ -404,6 +418,8 @@ def format_report(report: dict[str, Any]) -> str:
         "wall s",
         "articles/s",
         "vs loop",
+        "CPU s",
+        "CPU ms/article",
         "peak RSS MiB",
         "dup F1",
         "story F1",
