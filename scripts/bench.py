@@ -25,7 +25,7 @@ Then one more in-process run under cProfile, on the `--profile-size` corpus
 (default: the smallest size), gives the per-stage profile: the cumulative time
 of the functions that do each stage's work, as a share of the profiled run
 (cProfile slows Python code more than native code, so shares are indicative),
-and that share of the unprofiled in-process run's wall time.
+and that share of the unprofiled in-process run's CPU time.
 
 Output: the command line and the machine (CPU, cores, memory, load), then
 ready-to-paste markdown tables: throughput and memory per (size, runner), the
@@ -298,7 +298,7 @@ def profile_stages(stats: pstats.Stats) -> dict[str, float]:
     return cumulative
 
 
-def measure_profile(args: argparse.Namespace, size: int, wall: float | None) -> dict[str, Any]:
+def measure_profile(args: argparse.Namespace, size: int, cpu: float | None) -> dict[str, Any]:
     """Per-stage seconds of one in-process run under cProfile."""
     corpus, _ = ensure_corpus(args.workdir, args.seed, size, ["--synthetic-sources"])
     out = args.workdir / "runs" / str(size) / "profiled"
@@ -323,7 +323,7 @@ def measure_profile(args: argparse.Namespace, size: int, wall: float | None) -> 
     stages = profile_stages(pstats.Stats(str(profile)))
     total = sum(stages.values())
     log(f"profiled run: {total:.1f} s under cProfile")
-    return {"size": size, "profiled_seconds": total, "wall_seconds": wall, "stages": stages}
+    return {"size": size, "profiled_seconds": total, "cpu_seconds": cpu, "stages": stages}
 
 
 # --- report --------------------------------------------------------------------------------
@@ -387,19 +387,20 @@ def growth_rows(sizes: Sequence[dict[str, Any]]) -> Iterable[list[str]]:
                 f"{_thousands(first['size'])} -> {_thousands(last['size'])}",
                 f"{last['size'] / first['size']:.1f}x",
                 f"{after['seconds'] / before['seconds']:.1f}x",
+                f"{after['cpu_seconds'] / before['cpu_seconds']:.1f}x",
             ]
 
 
 def profile_rows(profile: dict[str, Any]) -> Iterable[list[str]]:
     total = profile["profiled_seconds"]
-    wall = profile["wall_seconds"]
+    cpu = profile["cpu_seconds"]
     for stage, seconds in profile["stages"].items():
         share = seconds / total if total else 0.0
         yield [
             stage,
             f"{seconds:.1f}",
             f"{100 * share:.0f} %",
-            f"{share * wall:.1f}" if wall else "-",
+            f"{share * cpu:.1f}" if cpu else "-",
         ]
 
 
@@ -427,8 +428,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines += ["", *markdown_table(header, throughput_rows(report["sizes"]))]
     growth = list(growth_rows(report["sizes"]))
     if growth:
-        lines += ["", "Growth of wall time:", ""]
-        lines += markdown_table(["run", "sizes", "articles", "wall time"], growth)
+        lines += ["", "Growth from the smallest to the largest size:", ""]
+        lines += markdown_table(["run", "sizes", "articles", "wall time", "CPU time"], growth)
     profile = report.get("profile")
     if profile:
         lines += [
@@ -437,7 +438,7 @@ def format_report(report: dict[str, Any]) -> str:
             "cProfile; shares are indicative):",
             "",
         ]
-        header = ["stage", "profiled s", "share", "est. s unprofiled"]
+        header = ["stage", "profiled s", "share", "est. CPU s unprofiled"]
         lines += markdown_table(header, profile_rows(profile))
     return "\n".join(lines)
 
@@ -496,15 +497,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report["sizes"] = [measure_size(args, size) for size in args.sizes]
         if profile_size:
-            wall = next(
+            cpu = next(
                 (
-                    entry["results"]["inprocess"]["seconds"]
+                    entry["results"]["inprocess"]["cpu_seconds"]
                     for entry in report["sizes"]
                     if entry["size"] == profile_size and "inprocess" in entry["results"]
                 ),
                 None,
             )
-            report["profile"] = measure_profile(args, profile_size, wall)
+            report["profile"] = measure_profile(args, profile_size, cpu)
     except (RunError, evaluate.InputError) as error:
         log(str(error))
         return EXIT_FAILED

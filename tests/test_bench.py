@@ -90,11 +90,11 @@ def test_report_has_ratios_growth_and_profile() -> None:
         "command": "python scripts/bench.py",
         "machine": {"cores": "2"},
         "sizes": sizes,
-        "profile": {"size": 10_000, "profiled_seconds": 8.0, "wall_seconds": 4.0, "stages": stages},
+        "profile": {"size": 10_000, "profiled_seconds": 8.0, "cpu_seconds": 4.0, "stages": stages},
     }
     text = bench.format_report(report)
     assert "| 10k | inprocess | 10000 | 5.0 | 2000 | 4.0x | 7.5 | 0.75 | 500 |" in text
-    assert "| inprocess | 10k -> 100k | 10.0x | 12.0x |" in text
+    assert "| inprocess | 10k -> 100k | 10.0x | 12.0x | 12.0x |" in text
     assert "| language detection | 1.0 | 12 % | 0.5 |" in text
 
 

@@ -22,6 +22,8 @@ NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 
 
 def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
+    if not hashes or not len(boilerplate):
+        return hashes
     values = np.frombuffer(hashes, dtype="<u8")
     return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
 
