@@ -77,7 +77,7 @@ RUNNER_ARGS = {
 LOOP = "loop"
 POLL_SECONDS = 0.2
 STDERR_TAIL = 5
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1  # wrong usage: argparse exits with 2
 MIB = 1024 * 1024
 
 # Stage -> the functions (module:qualified name) whose cumulative profile time is that
@@ -116,10 +116,6 @@ STAGES: dict[str, tuple[str, ...]] = {
 # (outer, inner): the outer stage's functions call the inner's, whose time is subtracted.
 NESTED = (("shingling and MinHash", "language detection"),)
 OTHER_STAGE = "Beam (coders, shuffles, scheduling) and start-up"
-
-
-class UsageError(ValueError):
-    """Wrong arguments; the message is the one-line error."""
 
 
 def log(message: str) -> None:

@@ -80,7 +80,7 @@ class ArticleAnalyzer:
         )
 
     def _entities(self, detection_text: str) -> bytes:
-        # Only entity links use them: without, they would cost as much as shingling.
+        # Only entity links use lead entities, and finding them is not cheap.
         if self.config.entity_threshold >= 1.0:
             return b""
         lead = lead_entities(detection_text, self.config.entity_lead_words)
