@@ -22,6 +22,8 @@ NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 
 
 def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
+    if not hashes or not len(boilerplate):
+        return hashes
     values = np.frombuffer(hashes, dtype="<u8")
     return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
 
@@ -74,10 +76,15 @@ class ArticleAnalyzer:
             raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
             .astype("<u8")
             .tobytes(),
-            entities=entity_hashes(lead_entities(detection_text, config.entity_lead_words))
-            .astype("<u8")
-            .tobytes(),
+            entities=self._entities(detection_text),
         )
+
+    def _entities(self, detection_text: str) -> bytes:
+        # Only entity links use lead entities, and finding them is not cheap.
+        if self.config.entity_threshold >= 1.0:
+            return b""
+        lead = lead_entities(detection_text, self.config.entity_lead_words)
+        return entity_hashes(lead).astype("<u8").tobytes()
 
     def sign(
         self, shingled: ShingledArticle, boilerplate: HashArray = NO_BOILERPLATE
@@ -98,7 +105,11 @@ def sign_article(
     """Signature and fingerprints of the article without its site's boilerplate."""
     article = shingled.article
     hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
-    content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
+    if np.isin(raw_fingerprints, boilerplate).any():
+        content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    else:  # no window is boilerplate: the text and its fingerprints stay whole
+        content, fingerprints = hashes, raw_fingerprints
     sketch = ArticleSketch(
         article_key=shingled.article_key,
         article_id=article.article_id,
