@@ -11,7 +11,12 @@ import xxhash
 
 from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from transforms.core.config import DedupConfig
-from transforms.core.entities import entity_hashes, lead_entities
+from transforms.core.entities import (
+    NO_FREQUENCIES,
+    EntityFrequencies,
+    entity_hashes,
+    lead_entities,
+)
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
@@ -80,12 +85,18 @@ class ArticleAnalyzer:
         )
 
     def sign(
-        self, shingled: ShingledArticle, boilerplate: HashArray = NO_BOILERPLATE
+        self,
+        shingled: ShingledArticle,
+        boilerplate: HashArray = NO_BOILERPLATE,
+        entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
     ) -> AnalyzedArticle:
-        return sign_article(shingled, self.signatures, self.config.anchor_window, boilerplate)
+        return sign_article(
+            shingled, self.signatures, self.config.anchor_window, boilerplate, entity_frequencies
+        )
 
     def analyze(self, article: InputArticle) -> AnalyzedArticle:
-        """Shingle and sign one article on its own (no site boilerplate known)."""
+        """Shingle and sign one article on its own (no site boilerplate or entity
+        frequencies known)."""
         return self.sign(self.shingle(article))
 
 
@@ -94,11 +105,15 @@ def sign_article(
     signatures: SignatureBuilder,
     window: int,
     boilerplate: HashArray = NO_BOILERPLATE,
+    entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
 ) -> AnalyzedArticle:
-    """Signature and fingerprints of the article without its site's boilerplate."""
+    """Signature and fingerprints of the article without its site's boilerplate;
+    its lead entities weighted by their rarity in the corpus."""
     article = shingled.article
     hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
     content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    entities = _without(shingled.entities, boilerplate)
+    weights = entity_frequencies.weights(np.frombuffer(entities, dtype="<u8").astype(np.uint64))
     sketch = ArticleSketch(
         article_key=shingled.article_key,
         article_id=article.article_id,
@@ -108,6 +123,7 @@ def sign_article(
         text_length=len(article.text),
         signature=signature_to_bytes(signatures.signature(content)),
         fingerprints=fingerprints.astype("<u8").tobytes(),
-        entities=_without(shingled.entities, boilerplate),
+        entities=entities,
+        entity_weights=weights.astype("<f4").tobytes(),
     )
     return AnalyzedArticle(article, shingled.language_probability, sketch)
