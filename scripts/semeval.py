@@ -18,6 +18,7 @@ language group and label, split by a hash of the pair id), to tune on one half
 and report on the other. With several
 `--set` values (`--set entity_threshold=0.1,0.2`) it prints one markdown row per
 configuration instead: F1 and false-merge rate of the headline groups.
+`--entities` prints what the pairs' leads share instead: names and numbers.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.clustering import PairFacts, classify_pair
 from transforms.core.config import DedupConfig
-from transforms.core.entities import EntityFrequencies
+from transforms.core.entities import EntityFrequencies, lead_entities
 from transforms.core.fingerprints import shared_count
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[1].parent / "shared/data/semeval/pairs_dev.csv"
@@ -210,6 +211,37 @@ class Evaluator:
         return result
 
 
+def shared_entities_report(rows: list[dict[str, str]], config: DedupConfig) -> str:
+    """What the two texts of a pair still share across languages: per headline
+    group and label, the share of pairs whose leads share a name (a word) or a
+    number, and the mean number of shared entities."""
+    lines = ["group  label      pairs  any  name  number  mean shared"]
+    tally: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+    for row in rows:
+        group = language_group(row["lang1"], row["lang2"])
+        if not clearly_labelled(row) or group not in HEADLINE_GROUPS:
+            continue
+        left, right = (
+            set(lead_entities(row[t], config.entity_lead_words)) for t in ("text1", "text2")
+        )
+        shared = left & right
+        numbers = sum(any(ch.isdigit() for ch in word) for word in shared)
+        same = float(row["Overall"]) <= SAME_STORY_MAX
+        tally.setdefault((group, same), []).append((len(shared) - numbers, numbers))
+    for group in HEADLINE_GROUPS:
+        for same in (True, False):
+            counts = tally.get((group, same), [])
+            n = len(counts) or 1
+            lines.append(
+                f"{group:6} {'same' if same else 'different':9} {len(counts):>6} "
+                f"{sum(w + d > 0 for w, d in counts) / n:>4.2f} "
+                f"{sum(w > 0 for w, _ in counts) / n:>5.2f} "
+                f"{sum(d > 0 for _, d in counts) / n:>7.2f} "
+                f"{sum(w + d for w, d in counts) / n:>12.1f}"
+            )
+    return "\n".join(lines)
+
+
 def parse_overrides(items: list[str]) -> list[dict[str, Any]]:
     """`NAME=V1,V2,...` items -> the cartesian product of their values, in order."""
     types = {f.name: type(getattr(DedupConfig(), f.name)) for f in fields(DedupConfig)}
@@ -257,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--entities",
+        action="store_true",
+        help="instead of scores: which lead names and numbers the pairs share, per group",
+    )
+    parser.add_argument(
         "--half",
         choices=("all", "a", "b"),
         default="all",
@@ -276,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.pairs.is_file():
         print(f"semeval: no pairs file at {args.pairs}", file=sys.stderr)
         return 2
+    if args.entities:
+        print(shared_entities_report(read_pairs(args.pairs), DedupConfig()))
+        return 0
     evaluator = Evaluator(args.pairs)
     results = []
     for overrides in parse_overrides(args.set):

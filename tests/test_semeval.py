@@ -135,3 +135,18 @@ def test_several_values_sweep_one_row_each(
     ]
     # The rerun is a near-duplicate at 0.5; at 1.0 nothing links it.
     assert rows[0].split(" | ")[3] == "1.000" and rows[1].split(" | ")[3] == "0.000"
+
+
+def test_entities_report_counts_shared_names_and_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = {"pair_id": "1", "lang1": "de", "lang2": "en", "Overall": "1.0"}
+    text1 = "Heute traf Kardinal Pell in Canberra ein, er ist 78 Jahre alt."
+    text2 = "Today Cardinal Pell, 78, arrived in Canberra for the appeal."
+    pairs = tmp_path / "pairs.csv"
+    write_pairs(pairs, [{**row, "text1": text1, "text2": text2}])
+    assert semeval.main(["--pairs", str(pairs), "--entities"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    same = next(line for line in lines if line.startswith("de-en  same"))
+    # "pell", "canberra" and "78" are shared: a name and a number.
+    assert same.split()[2:] == ["1", "1.00", "1.00", "1.00", "3.0"]
