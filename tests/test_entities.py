@@ -101,7 +101,7 @@ def test_entities_in_too_many_articles_weigh_nothing() -> None:
 
 def test_no_frequencies_weigh_everything_one() -> None:
     assert NO_FREQUENCIES.weights(entity_hashes(["a1", "b2"])).tolist() == [1.0, 1.0]
-    assert EntityFrequencies.of([]) == NO_FREQUENCIES
+    assert EntityFrequencies.of([]) is NO_FREQUENCIES
 
 
 def test_counts_add_up_per_hash() -> None:
