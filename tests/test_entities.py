@@ -136,3 +136,12 @@ def test_one_shared_name_among_many_is_no_link() -> None:
     left = PairFacts(None, 10, empty_signature, stored(["trump", "berlin", "merkel", "2025"]))
     right = PairFacts(None, 10, empty_signature, stored(["trump", "tokyo", "takaichi", "summit"]))
     assert classify_pair(0, left, right, DedupConfig()) is None
+
+
+def test_overlap_is_symmetric_when_only_one_side_is_weighted() -> None:
+    left = stored(["pell", "canberra", "78"])
+    weights = np.array([0.5, 0.25, 1.0], dtype="<f4").tobytes()
+    right = stored(["pell", "canberra"])
+    one_way = entity_overlap(left, weights, right, b"")
+    assert one_way == entity_overlap(right, b"", left, weights)
+    assert one_way.shared == 2 and one_way.shared_weight < 2.0

@@ -147,8 +147,10 @@ def entity_overlap(
     if len(a) == 0 or len(b) == 0:
         return EntityOverlap(0, 0.0, 0.0)
     wa, wb = _weights_of(a, left_weights), _weights_of(b, right_weights)
-    _, in_a, _ = np.intersect1d(a, b, assume_unique=True, return_indices=True)
-    shared_weight = float(wa[in_a].sum())
+    _, in_a, in_b = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+    # Both sides weigh an entity the same when weighted in one run; the smaller
+    # weight keeps the result symmetric when they were not.
+    shared_weight = float(np.minimum(wa[in_a], wb[in_b]).sum())
     lighter = min(float(wa.sum()), float(wb.sum()))
     return EntityOverlap(len(in_a), shared_weight, shared_weight / lighter if lighter else 0.0)
 
