@@ -202,7 +202,6 @@ def _build(
         _ = unique.articles | "CountAnalysed" >> CountProgress(
             str(progress), ProgressDisplay.ANALYSED
         )
-    analyzed = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config)
 
     earlier_stories = (
         pipeline
@@ -231,10 +230,11 @@ def _build(
         | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
+    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config, known)
     clustered = (
         analyzed
         | "Sketches" >> beam.Map(lambda a: a.sketch)
-        | "ClusterArticles" >> ClusterArticles(config, known)
+        | "ClusterArticles" >> ClusterArticles(config, weighted_known)
     )
     merges = clustered[STORY_MERGES_TAG]
     article_rows = analyzed | "AssembleArticleRows" >> AssembleArticleRows(

@@ -10,6 +10,7 @@ import argparse
 import signal
 import threading
 import types
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -56,6 +57,7 @@ STREAMING_RUNNER = "BundleBasedDirectRunner"
 WATCH_FOLDER = "_watch"
 LEDGER_FILE = "ingested.tsv"
 SOURCES = ("folder", "match")
+ENTITY_LINKS_OFF = 1.0
 MAX_POLL_SECONDS = 10.0
 LOCAL_RUNNERS = {"BundleBasedDirectRunner", "FnApiRunner", "SwitchingDirectRunner"}
 
@@ -147,6 +149,10 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> i
     except ValueError as error:
         raise UsageError(f"invalid option: {error}") from error
     columns = column_mapping(options)
+    if not any(arg.split("=", 1)[0] == "--entity-threshold" for arg in argv or []):
+        # Entity links weigh names by their rarity across the corpus, which a
+        # stream never has: off unless asked for (then every name weighs 1).
+        config = replace(config, entity_threshold=ENTITY_LINKS_OFF)
     if watch.source == "folder":  # the ledger and the restore read a local --output
         check_schema_version(own.output)
         Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,9 @@ class ArticleSketch:
     deterministic key in shuffles. `fingerprints` are the passage fingerprints
     (see transforms.core.fingerprints): sorted little-endian uint64 values.
     `entities` are the hashes of
-    the lead's names and numbers (see transforms.core.entities), sorted uint64.
+    the lead's names and numbers (see transforms.core.entities), sorted uint64,
+    and `entity_weights` their rarity weights in the corpus (float32, same
+    order; empty: every entity weighs 1).
     """
 
     article_key: int
@@ -85,6 +87,7 @@ class ArticleSketch:
     signature: bytes
     fingerprints: bytes
     entities: bytes = b""
+    entity_weights: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,8 @@ MAX_STORY_HOURS = 48.0
 BOILERPLATE_WORDS = (60, 150)
 HEADLINE_MAX_CHARS = 160
 SHORT_PAGE_WORDS = 45
+SYNTHETIC_PERIOD = 5  # --synthetic-sources replace one word in five
+SENTENCE_PUNCTUATION = ".,;:!?"
 
 
 def _param(
@@ -158,6 +160,7 @@ class CorpusConfig:
     days: int = 30
     corpora: Path = DEFAULT_CORPORA
     mix: MixConfig = field(default_factory=MixConfig)
+    synthetic_sources: bool = False
 
 
 # --- source articles -------------------------------------------------------------------------
@@ -370,6 +373,66 @@ def paragraphs_of(article: SourceArticle, rng: Random, min_paragraphs: int = 1) 
         out.append(" ".join(article.sentences[position : position + size]))
         position += size
     return out
+
+
+def _replacement(word: str, vocabulary: Sequence[str], rng: Random) -> str:
+    """A word of the vocabulary in place of ``word``, keeping its trailing punctuation."""
+    stem = word.rstrip(SENTENCE_PUNCTUATION)
+    return vocabulary[rng.randrange(len(vocabulary))] + word[len(stem) :]
+
+
+def _respell(words: list[str], phase: int, vocabulary: Sequence[str], rng: Random) -> list[str]:
+    return [
+        _replacement(word, vocabulary, rng) if (phase + i) % SYNTHETIC_PERIOD == 0 else word
+        for i, word in enumerate(words)
+    ]
+
+
+def synthesize_sources(
+    sources: Sequence[SourceArticle], count: int, rng: Random
+) -> tuple[SourceArticle, ...]:
+    """``count`` new source articles of the sources' language, for corpora larger than
+    the real texts allow.
+
+    Each takes as many sentences as a random real article has, in runs of 3-8
+    consecutive sentences from randomly chosen real articles, and its title from one of
+    them. One word in every SYNTHETIC_PERIOD (from a random phase) is replaced by a
+    word drawn from the language's whole text, so every run of SYNTHETIC_PERIOD words
+    holds a replaced word: two synthetic articles made from the same real sentences,
+    or a synthetic article and its donor, share a 5-word shingle only by chance. The
+    text keeps the language, the sentence lengths and the word frequencies of real news.
+    """
+    vocabulary = [
+        stripped
+        for article in sources
+        for sentence in article.sentences
+        for word in sentence.split()
+        if (stripped := word.strip(SENTENCE_PUNCTUATION + "\"'“”„‘’()"))
+    ]
+    made = []
+    for number in range(1, count + 1):
+        length = len(sources[rng.randrange(len(sources))].sentences)
+        sentences: list[str] = []
+        while len(sentences) < length:
+            donor = sources[rng.randrange(len(sources))].sentences
+            start = rng.randrange(len(donor))
+            sentences += donor[start : start + min(rng.randint(3, 8), length - len(sentences))]
+        phase = rng.randrange(SYNTHETIC_PERIOD)
+        respelled = []
+        for sentence in sentences:
+            words = sentence.split()
+            respelled.append(" ".join(_respell(words, phase, vocabulary, rng)))
+            phase += len(words)
+        title = sources[rng.randrange(len(sources))].title.split()
+        made.append(
+            SourceArticle(
+                f"{sources[0].language}:synthetic-{number}",
+                sources[0].language,
+                " ".join(_respell(title, rng.randrange(SYNTHETIC_PERIOD), vocabulary, rng)),
+                tuple(respelled),
+            )
+        )
+    return tuple(made)
 
 
 class Pool:
@@ -966,12 +1029,7 @@ class LanguageBuilder:
     # --- build
     def capacity(self) -> int:
         """About how many article ids the pool can supply with this mix (with a margin)."""
-        mix = self.mix
-        reruns, followups = mix.rerun_max / 2, mix.followup_max / 2
-        sources = 1 + followups + mix.background_rate
-        story_cost = sources / (1 + reruns + followups + mix.exact_copy_rate)
-        per_id = mix.story_share * story_cost + (1 - mix.story_share)
-        return int(0.9 * len(self.pool) / per_id)
+        return int(0.9 * len(self.pool) / sources_per_id(self.mix))
 
     def build(self, quota: int) -> None:
         """Add about ``quota`` article ids, fewer if the pool of source articles is too small."""
@@ -1325,9 +1383,26 @@ def language_quotas(size: int, languages: Sequence[str]) -> dict[str, int]:
     return {language: base + (i < extra) for i, language in enumerate(languages)}
 
 
+def sources_per_id(mix: MixConfig) -> float:
+    """About how many source articles one article id uses with this mix."""
+    reruns, followups = mix.rerun_max / 2, mix.followup_max / 2
+    sources = 1 + followups + mix.background_rate
+    story_cost = sources / (1 + reruns + followups + mix.exact_copy_rate)
+    return mix.story_share * story_cost + (1 - mix.story_share)
+
+
 def build_corpus(config: CorpusConfig, rng: Random) -> Corpus:
     sources = {language: load_sources(config.corpora, language) for language in config.languages}
     quotas = language_quotas(config.size, config.languages)
+    if config.synthetic_sources:
+        for language in config.languages:
+            # The margin of capacity(), and a blog's worth of ids: blogs round up.
+            needed = math.ceil((quotas[language] + 16) * sources_per_id(config.mix) / 0.9)
+            extra = needed - len(sources[language])
+            if extra > 0:
+                synthetic_rng = Random(f"{config.seed}:{language}:synthetic")
+                synthetic = synthesize_sources(sources[language], extra, synthetic_rng)
+                sources[language] += synthetic
     # The smallest pool goes first; what it cannot fill passes on to the next language.
     order = sorted(config.languages, key=lambda language: (len(sources[language]), language))
     pages: list[Page] = []
@@ -1406,6 +1481,19 @@ def _group_counts(rows: Iterable[dict[str, str]], key: str) -> dict[str, int]:
     return {"total": len(sizes), "with_2_or_more": sum(1 for n in sizes.values() if n >= 2)}
 
 
+def arguments_of(config: CorpusConfig) -> dict[str, Any]:
+    """The generator's arguments as recorded in manifest.json (JSON types)."""
+    return {
+        "size": config.size,
+        "seed": config.seed,
+        "languages": list(config.languages),
+        "start": config.start.isoformat(),
+        "days": config.days,
+        **{f.name: getattr(config.mix, f.name) for f in fields(MixConfig)},
+        **({"synthetic_sources": True} if config.synthetic_sources else {}),
+    }
+
+
 def manifest(
     config: CorpusConfig, corpus: Corpus, labels: list[dict[str, str]], lines: list[str]
 ) -> dict[str, Any]:
@@ -1413,14 +1501,7 @@ def manifest(
     entries = sum(len(blog.entries) for blog in corpus.blogs)
     return {
         "generator": "scripts/make_corpus.py",
-        "arguments": {
-            "size": config.size,
-            "seed": config.seed,
-            "languages": list(config.languages),
-            "start": config.start.isoformat(),
-            "days": config.days,
-            **{f.name: getattr(config.mix, f.name) for f in fields(MixConfig)},
-        },
+        "arguments": arguments_of(config),
         "sources": {
             language: {
                 "file": f"news_{language}.csv",
@@ -1523,6 +1604,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 5))
     parser.add_argument("--days", type=_bounded(int, 1, 3660, "--days"), default=30)
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument(
+        "--synthetic-sources",
+        action="store_true",
+        help="when the real articles do not suffice for --size, add source articles made "
+        "from their sentences with one word in five replaced (for benchmarks at scale)",
+    )
     for item in fields(MixConfig):
         flag = "--" + item.name.replace("_", "-")
         kind = type(item.default)
@@ -1547,6 +1634,7 @@ def config_from_args(args: argparse.Namespace) -> CorpusConfig:
         days=args.days,
         corpora=args.corpora,
         mix=mix,
+        synthetic_sources=args.synthetic_sources,
     )
 
 

@@ -161,21 +161,14 @@ def expand_sweep(sets: Sequence[str]) -> list[Configuration]:
 # --- corpora -------------------------------------------------------------------------------
 
 
-def corpus_argv(folder: Path, seed: int, size: int) -> list[str]:
-    return ["--out", str(folder), "--size", str(size), "--seed", str(seed)]
+def corpus_argv(folder: Path, seed: int, size: int, extra: Sequence[str] = ()) -> list[str]:
+    return ["--out", str(folder), "--size", str(size), "--seed", str(seed), *extra]
 
 
 def expected_arguments(argv: list[str]) -> dict[str, Any]:
     """The `arguments` make_corpus writes into manifest.json for this command line."""
     config = make_corpus.config_from_args(make_corpus.build_parser().parse_args(argv))
-    arguments = {
-        "size": config.size,
-        "seed": config.seed,
-        "languages": list(config.languages),
-        "start": config.start.isoformat(),
-        "days": config.days,
-        **{f.name: getattr(config.mix, f.name) for f in fields(make_corpus.MixConfig)},
-    }
+    arguments = make_corpus.arguments_of(config)
     loaded: dict[str, Any] = json.loads(json.dumps(arguments))
     return loaded
 
@@ -192,10 +185,13 @@ def reusable(folder: Path, argv: list[str]) -> bool:
     return bool(recorded == expected_arguments(argv))
 
 
-def ensure_corpus(workdir: Path, seed: int, size: int) -> tuple[Path, bool]:
-    """The corpus folder for (seed, size), generated unless reusable; and whether reused."""
+def ensure_corpus(
+    workdir: Path, seed: int, size: int, extra: Sequence[str] = ()
+) -> tuple[Path, bool]:
+    """The corpus folder for (seed, size), generated unless reusable; and whether reused.
+    `extra` are further make_corpus.py arguments."""
     folder = workdir / f"corpus-{seed}-{size}"
-    argv = corpus_argv(folder, seed, size)
+    argv = corpus_argv(folder, seed, size, extra)
     if reusable(folder, argv):
         log(f"corpus seed {seed} size {size}: reused {folder}")
         return folder, True

@@ -7,7 +7,7 @@ the sample files (examples/sample) one at a time, waits for each file's
 articles to appear in OUT/articles, sends SIGTERM and times the drain, then
 compares the groups of 2+ articles with examples/expected.json.
 
-    python scripts/watch_latency.py [--window-seconds 1] [--poll-seconds 0.2]
+    python scripts/watch_latency.py [--window-seconds 1] [--poll-seconds 0.2] [watch options]
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window-seconds", default="1")
     parser.add_argument("--poll-seconds", default="0.2")
-    args = parser.parse_args(argv)
+    args, watch_options = parser.parse_known_args(argv)  # the rest goes to newsdedup watch
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp, "incoming"), Path(tmp, "out")
         folder.mkdir()
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 *(sys.executable, "-m", "pipelines.cli", "watch", "--input-dir", str(folder)),
                 *("--output", str(out), "--window-seconds", args.window_seconds),
                 *("--poll-seconds", args.poll_seconds),
+                *watch_options,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -29,6 +29,7 @@ from scripts.make_corpus import (
     paragraphs_of,
     restyle_quotes,
     split_sentences,
+    synthesize_sources,
 )
 from transforms.core.textdocs import parse_text_document
 
@@ -383,3 +384,50 @@ def test_headlines_and_blog_paragraphs_suit_the_splitter() -> None:
         "He said „yes“ and it’s done."
     )
     assert restyle_quotes("„ja“ sagt er", "straight") == '"ja" sagt er'
+
+
+def _shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    words = text.split()
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def test_synthetic_sources_share_no_passages_with_their_donors() -> None:
+    rng = Random(3)
+    vocabulary = [f"w{n}" for n in range(5000)]
+    donors = [
+        SourceArticle(
+            f"en:{row}",
+            "en",
+            " ".join(rng.sample(vocabulary, 8)),
+            tuple(" ".join(rng.sample(vocabulary, 20)) + "." for _ in range(rng.randint(8, 20))),
+        )
+        for row in range(30)
+    ]
+    made = synthesize_sources(donors, 40, Random(5))
+    assert len(made) == 40 and len({a.key for a in made}) == 40
+    donor_lengths = {len(d.sentences) for d in donors}
+    donor_shingles = set().union(*(_shingles(" ".join(d.sentences)) for d in donors))
+    shared, total = 0, 0
+    for article in made:
+        assert article.language == "en" and article.title
+        assert len(article.sentences) in donor_lengths
+        assert all(s.endswith(".") for s in article.sentences)  # punctuation kept
+        shingles = _shingles(" ".join(article.sentences))
+        shared += len(shingles & donor_shingles)
+        total += len(shingles)
+    # One word in five replaced: every 5-word shingle holds one, so hardly any survive
+    # (only where a replacement happens to draw the word it replaces).
+    assert shared <= 0.01 * total
+    assert synthesize_sources(donors, 40, Random(5)) == made
+
+
+def test_synthetic_sources_fill_large_corpora(tmp_path: Path, shared_data: Path) -> None:
+    out = tmp_path / "big"
+    corpora = ("--corpora", str(shared_data / "corpora"))
+    assert (
+        main(["--out", str(out), "--size", "6000", "--seed", "3", *corpora, "--synthetic-sources"])
+        == 0
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles"] >= 0.98 * 6000
+    assert manifest["arguments"]["synthetic_sources"] is True

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.core.normalize import content_hash, letter_count, normalize_for_matching, words
+from transforms.core.normalize import (
+    content_hash,
+    has_letters,
+    letter_count,
+    normalize_for_matching,
+    words,
+)
 
 # --- normalize_for_matching ----------------------------------------------------------------------
 
@@ -137,3 +143,9 @@ def test_content_hash_format_is_stable_hex() -> None:
     assert len(digest) == 32
     int(digest, 16)
     assert content_hash("x") == digest
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 6, 20])
+@pytest.mark.parametrize("text", ["", "abc12 def", "Zürich 2026: ÉTÉ", "1234 -- !!"])
+def test_has_letters_agrees_with_letter_count(text: str, count: int) -> None:
+    assert has_letters(text, count) == (letter_count(text) >= count)

@@ -98,3 +98,55 @@ def test_unknown_parameter_is_refused(tmp_path: Path) -> None:
     write_pairs(pairs, [])
     with pytest.raises(SystemExit, match="unknown parameter"):
         semeval.main(["--pairs", str(pairs), "--set", "no_such=1"])
+
+
+def test_halves_split_each_group_and_label_evenly() -> None:
+    rows = [
+        {"pair_id": f"{n}_{lang}_{overall}", "lang1": lang, "lang2": "en", "Overall": overall}
+        for n in range(40)
+        for lang, overall in (("de", "1.0"), ("en", "4.0"), ("en", "2.5"))
+    ]
+    halves = semeval.split_halves(rows)
+    assert set(halves.values()) == {"a", "b"}
+    assert len(halves) == 80  # pairs rated in between belong to no half
+    for lang in ("de", "en"):
+        in_a = [
+            halves[r["pair_id"]] == "a"
+            for r in rows
+            if r["lang1"] == lang and r["Overall"] != "2.5"
+        ]
+        assert sum(in_a) == 20
+
+
+def test_several_values_sweep_one_row_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agency = textgen.text(textgen.article(1, 6))
+    rerun = textgen.text(textgen.edited(textgen.article(1, 6), seed=3))
+    row = {"pair_id": "1", "lang1": "en", "lang2": "en", "Overall": "1.0"}
+    pairs = tmp_path / "pairs.csv"
+    write_pairs(pairs, [{**row, "text1": agency, "text2": rerun}])
+    args = ["--pairs", str(pairs), "--set", "dup_threshold=0.5,1.0", "--set", "story_threshold=1.0"]
+    assert semeval.main(args) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| dup_threshold=0.5,story_threshold=1.0",
+        "| dup_threshold=1.0,story_threshold=1.0",
+    ]
+    # The rerun is a near-duplicate at 0.5; at 1.0 nothing links it.
+    assert rows[0].split(" | ")[3] == "1.000" and rows[1].split(" | ")[3] == "0.000"
+
+
+def test_entities_report_counts_shared_names_and_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = {"pair_id": "1", "lang1": "de", "lang2": "en", "Overall": "1.0"}
+    text1 = "Heute traf Kardinal Pell in Canberra ein, er ist 78 Jahre alt."
+    text2 = "Today Cardinal Pell, 78, arrived in Canberra for the appeal."
+    pairs = tmp_path / "pairs.csv"
+    write_pairs(pairs, [{**row, "text1": text1, "text2": text2}])
+    assert semeval.main(["--pairs", str(pairs), "--entities"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    same = next(line for line in lines if line.startswith("de-en  same"))
+    # "pell", "canberra" and "78" are shared: a name and a number.
+    assert same.split()[2:] == ["1", "1.00", "1.00", "1.00", "3.0"]

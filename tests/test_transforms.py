@@ -128,7 +128,11 @@ def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) ->
         _article("en", "The government announced new rules for the harbour on Tuesday morning."),
         _article("tiny", "12 34"),
     ]
-    analyzed = pipeline | beam.Create(articles) | AnalyzeArticles(DedupConfig())
+    analyzed, _ = (
+        pipeline
+        | beam.Create(articles)
+        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
+    )
 
     assert_that(
         analyzed | beam.Map(lambda a: (a.article.article_id, a.sketch.language)),
@@ -236,13 +240,44 @@ def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> Non
     assert_that(boilerplate, one_site_with_footer)
 
 
+def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline) -> None:
+    from transforms.analyze import CountEntities, ShingleArticleFn
+    from transforms.core.entities import entity_hashes
+
+    texts = [
+        "On Monday the mayor of Zurich met Tanaka to talk about trade.",
+        "Talks in Zurich: the mayor met Tanaka and Miller again.",
+        "A quiet day in Vienna for everyone who lives there today.",
+    ]
+    articles = [InputArticle(article_id=f"e{i}", text=t) for i, t in enumerate(texts)]
+    config = DedupConfig()
+    frequencies = (
+        pipeline
+        | beam.Create(articles)
+        | beam.ParDo(ShingleArticleFn(config))
+        | beam.Map(lambda shingled: shingled.entities)
+        | CountEntities(config)
+    )
+
+    def counted(found: list) -> None:  # type: ignore[type-arg]
+        (result,) = found
+        assert result.article_count == 3
+        repeated = dict(zip(result.hashes.tolist(), result.counts.tolist(), strict=True))
+        assert repeated == {int(h): 2 for h in entity_hashes(["zurich", "tanaka"])}
+        weights = result.weights(entity_hashes(["miller", "zurich"]))
+        assert sorted(weights.tolist())[1] == 1.0 and sorted(weights.tolist())[0] < 1.0
+
+    assert_that(frequencies, counted)
+
+
 def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
-    assignments = (
+    analyzed, known = (
         pipeline
         | beam.Create(_footer_pages(3))
-        | AnalyzeArticles(DedupConfig())
-        | beam.Map(lambda a: a.sketch)
-        | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"))
+        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
+    )
+    assignments = (
+        analyzed | beam.Map(lambda a: a.sketch) | ClusterArticles(DedupConfig(), known)
     ).assignments
     assert_that(count_stories(assignments), equal_to([3]))
 

@@ -1,18 +1,21 @@
-"""Per-article analysis as Beam transforms: shingle, learn site boilerplate, sign."""
+"""Per-article analysis as Beam transforms: shingle, learn site boilerplate and
+entity frequencies, sign."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
-from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article
+from schemas.records import AnalyzedArticle, InputArticle, KnownArticle, ShingledArticle
+from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article, weigh_entities
 from transforms.core.candidates import site_boilerplate, split_by_shard
 from transforms.core.config import DedupConfig
+from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
 
 # Site key -> that site's boilerplate fingerprints, sorted.
@@ -130,6 +133,90 @@ class FindSiteBoilerplate(beam.PTransform):
         )
 
 
+class _ShardEntityCountsFn(beam.DoFn):
+    """A batch of entity sets -> per shard: distinct entity hashes and their counts."""
+
+    def __init__(self, shards: int) -> None:
+        self._shards = shards
+
+    def process(self, batch: Sequence[bytes]) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+        hashes = np.concatenate([np.frombuffer(e, dtype="<u8") for e in batch]).astype(np.uint64)
+        distinct, counts = np.unique(hashes, return_counts=True)
+        yield from split_by_shard(distinct, self._shards, counts).items()
+
+
+def _repeated_entities(
+    element: tuple[int, Iterable[tuple[np.ndarray, np.ndarray]]],
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One shard's partial counts -> its entities found in two or more articles."""
+    _, parts = element
+    chunks = list(parts)
+    hashes, counts = EntityFrequencies.count(
+        np.concatenate([h for h, _ in chunks]), np.concatenate([c for _, c in chunks])
+    )
+    repeated = counts >= 2
+    if repeated.any():
+        yield hashes[repeated], counts[repeated]
+
+
+class MergeEntityCountsFn(beam.CombineFn):
+    """(hashes, counts) parts of disjoint shards -> one pair of arrays sorted by hash."""
+
+    def create_accumulator(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return []
+
+    def add_input(
+        self, accumulator: list[tuple[np.ndarray, np.ndarray]], part: tuple[np.ndarray, np.ndarray]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        accumulator.append(part)
+        return accumulator
+
+    def merge_accumulators(
+        self, accumulators: Iterable[list[tuple[np.ndarray, np.ndarray]]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [part for accumulator in accumulators for part in accumulator]
+
+    def extract_output(
+        self, accumulator: list[tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if not accumulator:
+            return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+        hashes = np.concatenate([h for h, _ in accumulator])
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], np.concatenate([c for _, c in accumulator])[order]
+
+
+class CountEntities(beam.PTransform):
+    """Lead entity sets (bytes, one per article) -> one EntityFrequencies: in how
+    many articles each lead entity occurs, so that rare names weigh more than
+    common ones.
+
+    Only entity hashes are shuffled, sharded by hash; entities found in a single
+    article are dropped before the global merge.
+    """
+
+    def __init__(self, config: DedupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, entity_sets: beam.PCollection) -> beam.PCollection:
+        article_count = entity_sets | "CountArticles" >> beam.combiners.Count.Globally()
+        return (
+            entity_sets
+            | "BatchEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+            | "ShardEntityCounts" >> beam.ParDo(_ShardEntityCountsFn(self._config.candidate_shards))
+            | "GroupEntityShards" >> beam.GroupByKey()
+            | "RepeatedEntities" >> beam.FlatMap(_repeated_entities)
+            | "MergeEntityCounts" >> beam.CombineGlobally(MergeEntityCountsFn())
+            | "EntityFrequencies"
+            >> beam.Map(
+                lambda counted, n, most: EntityFrequencies(counted[0], counted[1], n, most),
+                n=beam.pvalue.AsSingleton(article_count),
+                most=self._config.max_key_articles,
+            )
+        )
+
+
 class SignArticleFn(beam.DoFn):
     """Signature and fingerprints of each article, its site's boilerplate removed.
 
@@ -145,28 +232,52 @@ class SignArticleFn(beam.DoFn):
     def setup(self) -> None:
         self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
-    def process(self, shingled: ShingledArticle, boilerplate: Any) -> Iterator[AnalyzedArticle]:
+    def process(
+        self, shingled: ShingledArticle, boilerplate: Any, entity_frequencies: EntityFrequencies
+    ) -> Iterator[AnalyzedArticle]:
         assert self._signatures is not None, "setup() was not called"
         analyzed = sign_article(
             shingled,
             self._signatures,
             self._config.anchor_window,
             boilerplate.get(shingled.site_key, NO_BOILERPLATE),
+            entity_frequencies,
         )
         self._fingerprints.update(len(analyzed.sketch.fingerprints) // 8)
         yield analyzed
 
 
-class AnalyzeArticles(beam.PTransform):
-    """Articles -> analysed articles (language, signature, fingerprints)."""
+def _weigh_known(known: KnownArticle, frequencies: EntityFrequencies) -> KnownArticle:
+    return replace(known, sketch=weigh_entities(known.sketch, frequencies))
 
-    def __init__(self, config: DedupConfig) -> None:
+
+class AnalyzeArticles(beam.PTransform):
+    """Articles -> analysed articles (language, signature, fingerprints), and the
+    known articles of earlier runs with their lead entities weighted by the same
+    frequencies: entities are counted over new and known articles alike, as one
+    run over all of them would."""
+
+    def __init__(self, config: DedupConfig, known: beam.PCollection) -> None:
         super().__init__()
         self._config = config
+        self._known = known
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+    def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         shingled = articles | "Shingle" >> beam.ParDo(ShingleArticleFn(self._config))
         boilerplate = shingled | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
-        return shingled | "Sign" >> beam.ParDo(
-            SignArticleFn(self._config), boilerplate=beam.pvalue.AsSingleton(boilerplate)
+        entity_sets = (
+            shingled | "NewEntities" >> beam.Map(lambda s: s.entities),
+            self._known | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities),
+        ) | "AllEntities" >> beam.Flatten()
+        entity_frequencies = beam.pvalue.AsSingleton(
+            entity_sets | "CountEntities" >> CountEntities(self._config)
         )
+        analyzed = shingled | "Sign" >> beam.ParDo(
+            SignArticleFn(self._config),
+            boilerplate=beam.pvalue.AsSingleton(boilerplate),
+            entity_frequencies=entity_frequencies,
+        )
+        known = self._known | "WeighKnownEntities" >> beam.Map(
+            _weigh_known, frequencies=entity_frequencies
+        )
+        return analyzed, known

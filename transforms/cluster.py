@@ -7,7 +7,7 @@ Only ids, times, hashes and signatures travel here; article text never does.
    sharded by key; each shard is an inverted index that yields the pairs
    sharing keys, with counts.
 2. Verification: each candidate pair is joined with both articles' facts
-   (signature, fingerprint count, entities, time) and kept if it passes.
+   (signature, fingerprint count, weighted entities, time) and kept if it passes.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -131,9 +131,7 @@ def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
 
 
 def _facts_of(sketch: ArticleSketch) -> tuple[int, PairFacts]:
-    return sketch.article_key, PairFacts(
-        sketch.published_ts, len(sketch.fingerprints) // 8, sketch.signature, sketch.entities
-    )
+    return sketch.article_key, PairFacts.of(sketch)
 
 
 def _attach_left(element: tuple[int, dict[str, list[Any]]]) -> Iterator[tuple[int, Any]]:

@@ -397,12 +397,7 @@ class _KeyProbesFn(beam.DoFn):
                     order=order,
                     expected_reports=len(keys),
                     expires_at=expires_at,
-                    facts=PairFacts(
-                        sketch.published_ts,
-                        len(sketch.fingerprints) // 8,
-                        sketch.signature,
-                        sketch.entities,
-                    ),
+                    facts=PairFacts.of(sketch),
                     content_hash=sketch.content_hash,
                     member=stream_member(
                         sketch.article_id,

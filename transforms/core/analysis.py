@@ -4,6 +4,7 @@ passage fingerprints."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -11,7 +12,12 @@ import xxhash
 
 from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from transforms.core.config import DedupConfig
-from transforms.core.entities import entity_hashes, lead_entities
+from transforms.core.entities import (
+    NO_FREQUENCIES,
+    EntityFrequencies,
+    entity_hashes,
+    lead_entities,
+)
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
@@ -22,6 +28,8 @@ NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 
 
 def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
+    if not hashes or not len(boilerplate):
+        return hashes
     values = np.frombuffer(hashes, dtype="<u8")
     return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
 
@@ -74,18 +82,29 @@ class ArticleAnalyzer:
             raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
             .astype("<u8")
             .tobytes(),
-            entities=entity_hashes(lead_entities(detection_text, config.entity_lead_words))
-            .astype("<u8")
-            .tobytes(),
+            entities=self._entities(detection_text),
         )
 
+    def _entities(self, detection_text: str) -> bytes:
+        # Only entity links use lead entities, and finding them is not cheap.
+        if self.config.entity_threshold >= 1.0:
+            return b""
+        lead = lead_entities(detection_text, self.config.entity_lead_words)
+        return entity_hashes(lead).astype("<u8").tobytes()
+
     def sign(
-        self, shingled: ShingledArticle, boilerplate: HashArray = NO_BOILERPLATE
+        self,
+        shingled: ShingledArticle,
+        boilerplate: HashArray = NO_BOILERPLATE,
+        entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
     ) -> AnalyzedArticle:
-        return sign_article(shingled, self.signatures, self.config.anchor_window, boilerplate)
+        return sign_article(
+            shingled, self.signatures, self.config.anchor_window, boilerplate, entity_frequencies
+        )
 
     def analyze(self, article: InputArticle) -> AnalyzedArticle:
-        """Shingle and sign one article on its own (no site boilerplate known)."""
+        """Shingle and sign one article on its own (no site boilerplate or entity
+        frequencies known)."""
         return self.sign(self.shingle(article))
 
 
@@ -94,11 +113,18 @@ def sign_article(
     signatures: SignatureBuilder,
     window: int,
     boilerplate: HashArray = NO_BOILERPLATE,
+    entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
 ) -> AnalyzedArticle:
-    """Signature and fingerprints of the article without its site's boilerplate."""
+    """Signature and fingerprints of the article without its site's boilerplate;
+    its lead entities weighted by their rarity in the corpus."""
     article = shingled.article
     hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
-    content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
+    if np.isin(raw_fingerprints, boilerplate).any():
+        content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+    else:  # no window is boilerplate: the text and its fingerprints stay whole
+        content, fingerprints = hashes, raw_fingerprints
+    entities = _without(shingled.entities, boilerplate)
     sketch = ArticleSketch(
         article_key=shingled.article_key,
         article_id=article.article_id,
@@ -108,6 +134,14 @@ def sign_article(
         text_length=len(article.text),
         signature=signature_to_bytes(signatures.signature(content)),
         fingerprints=fingerprints.astype("<u8").tobytes(),
-        entities=_without(shingled.entities, boilerplate),
+        entities=entities,
     )
-    return AnalyzedArticle(article, shingled.language_probability, sketch)
+    return AnalyzedArticle(
+        article, shingled.language_probability, weigh_entities(sketch, entity_frequencies)
+    )
+
+
+def weigh_entities(sketch: ArticleSketch, frequencies: EntityFrequencies) -> ArticleSketch:
+    """The sketch with the rarity weights of its lead entities in the corpus."""
+    weights = frequencies.weights(np.frombuffer(sketch.entities, dtype="<u8").astype(np.uint64))
+    return replace(sketch, entity_weights=weights.astype("<f4").tobytes())

@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.records import ArticleAssignment
+from schemas.records import ArticleAssignment, ArticleSketch
 from transforms.core.config import DedupConfig
 from transforms.core.entities import entity_overlap
 from transforms.core.signatures import estimated_jaccard, signature_from_bytes
@@ -50,6 +50,17 @@ class PairFacts:
     fingerprint_count: int
     signature: bytes
     entities: bytes = b""
+    entity_weights: bytes = b""
+
+    @classmethod
+    def of(cls, sketch: ArticleSketch) -> PairFacts:
+        return cls(
+            sketch.published_ts,
+            len(sketch.fingerprints) // 8,
+            sketch.signature,
+            sketch.entities,
+            sketch.entity_weights,
+        )
 
 
 def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
@@ -99,11 +110,17 @@ def classify_pair(
     if shared and is_story_link(shared, left, right, config):
         return STORY_LINK, story_score(shared, left, right)
     if config.entity_threshold < 1.0 and within_window(
-        left.published_ts, right.published_ts, config.story_window_hours
+        left.published_ts, right.published_ts, config.entity_window_hours
     ):
-        shared_entities, similarity = entity_overlap(left.entities, right.entities)
-        if shared_entities >= config.entity_min_shared and similarity >= config.entity_threshold:
-            return ENTITY_LINK, similarity
+        overlap = entity_overlap(
+            left.entities, left.entity_weights, right.entities, right.entity_weights
+        )
+        if (
+            overlap.shared >= config.entity_min_shared
+            and overlap.shared_weight >= config.entity_min_weight
+            and overlap.containment >= config.entity_threshold
+        ):
+            return ENTITY_LINK, overlap.containment
     return None
 
 

@@ -64,18 +64,27 @@ class DedupConfig:
         hi=1.0,
     )
     entity_lead_words: int = _param(
-        80, "words of title and text whose names and numbers are compared across reports", lo=0
+        120, "words of title and text whose names and numbers are compared across reports", lo=0
     )
     entity_min_shared: int = _param(
-        3, "lead names and numbers two reports must share to be linked by them", lo=1
+        1, "lead names and numbers two reports must share to be linked by them", lo=1
+    )
+    entity_min_weight: float = _param(
+        1.75,
+        "rarity weight of the shared lead names and numbers needed for an entity link; an "
+        "entity no other article names weighs 1, one that every article names weighs 0",
+        lo=0.0,
     )
     entity_threshold: float = _param(
-        1.0,
-        "Jaccard similarity of lead names and numbers at or above which two reports are one "
-        "story even without shared text; 1.0 (the default) turns entity links off, see "
-        "docs/quality.md for what lower values gain and cost",
+        0.14,
+        "share of the lighter report's lead names and numbers (by rarity weight) that the "
+        "other report names too, at or above which two reports are one story even without "
+        "shared text; 1.0 turns entity links off",
         lo=0.0,
         hi=1.0,
+    )
+    entity_window_hours: float = _param(
+        48.0, "largest gap in publication time between two reports linked by entities", lo=0.0
     )
     story_window_hours: float = _param(
         72.0, "largest gap in publication time between two reports linked into a story", lo=0.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from transforms.core.normalize import letter_count
+from transforms.core.normalize import has_letters
 
 BACKENDS = ("langdetect_rs", "langdetect")
 
@@ -61,7 +61,7 @@ class LanguageDetector:
         """The most probable language of the first `sample_chars` characters,
         or `und` when they hold too few letters to decide."""
         sample = text[: self._sample_chars]
-        if letter_count(sample) < self._min_letters:
+        if not has_letters(sample, self._min_letters):
             return LanguageGuess(UNDETERMINED, None)
         detector = self._factory.create()
         detector.append(sample)

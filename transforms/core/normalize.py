@@ -8,6 +8,7 @@ stored text stays readable; only the matching form is folded.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -47,9 +48,22 @@ _WORD = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+# The same folding as a regular expression and its replacements: str.translate looks
+# every character of a non-ASCII text up in a dict, a character class scans it in C.
+_MATCHING_REPLACEMENTS = {
+    chr(code): replacement for code, replacement in _MATCHING_TRANSLATION.items()
+}
+_MATCHING_CHARACTERS = re.compile("[" + "".join(_MATCHING_REPLACEMENTS) + "]")
+
+
+def _fold_typography(match: re.Match[str]) -> str:
+    return _MATCHING_REPLACEMENTS[match.group()]
+
+
 def normalize_for_matching(text: str) -> str:
     """NFC, folded quotes and dashes, case-folded, whitespace collapsed."""
-    folded = unicodedata.normalize("NFC", text).translate(_MATCHING_TRANSLATION).casefold()
+    nfc = unicodedata.normalize("NFC", text)
+    folded = _MATCHING_CHARACTERS.sub(_fold_typography, nfc).casefold()
     return " ".join(folded.split())
 
 
@@ -60,6 +74,11 @@ def words(matching_text: str) -> list[str]:
 
 def letter_count(text: str) -> int:
     return len(_LETTER.findall(text))
+
+
+def has_letters(text: str, count: int) -> bool:
+    """Whether `text` holds at least `count` letters (stops looking once it has found them)."""
+    return sum(1 for _ in itertools.islice(_LETTER.finditer(text), count)) >= count
 
 
 def content_hash(text: str) -> str:

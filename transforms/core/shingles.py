@@ -52,8 +52,9 @@ def shingle_hashes(tokens: list[str], size: int) -> HashArray:
     """
     if not tokens:
         return np.empty(0, dtype=np.uint64)
+    # map() over C functions: no Python frame per token (str.encode defaults to UTF-8).
     token_hashes = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8")) for t in tokens),
+        map(xxhash.xxh3_64_intdigest, map(str.encode, tokens)),
         dtype=np.uint64,
         count=len(tokens),
     )

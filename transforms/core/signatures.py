@@ -60,7 +60,8 @@ class SignatureBuilder:
         """The MinHash of the set of shingles; all 0xFFFFFFFF for an empty set."""
         if len(shingle_hashes) == 0:
             return np.full(self.num_perm, _EMPTY_VALUE, dtype=np.uint32)
-        low32 = np.unique((shingle_hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        # No np.unique: a repeated shingle cannot change a minimum, and sorting costs more.
+        low32 = (shingle_hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         mixed = _fmix(low32.reshape(-1, 1), 32)
         with np.errstate(over="ignore"):
             permuted = mixed * self._a + self._b
