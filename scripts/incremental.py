@@ -8,7 +8,7 @@ OUT. It prints both runs' scores against the labels (scripts/evaluate.py,
 story ids resolved through `merged_into`) and how far the incremental story
 partition is from the one-run partition.
 
-    python scripts/incremental.py --seeds 2,3,4 --size 3000 --batches 3
+    python scripts/incremental.py --seeds 2,3,4 --size 3000 --batches 3 [--flag=...]
 """
 
 from __future__ import annotations
@@ -63,13 +63,15 @@ def split_corpus(input_folder: Path, target: Path, batches: int) -> list[Path]:
     return folders
 
 
-def newsdedup(inputs: list[Path], out: Path) -> float:
+def newsdedup(inputs: list[Path], out: Path, extra: list[str]) -> float:
     args = [arg for folder in inputs for arg in ("--input", str(folder))]
-    command = [sys.executable, "-m", "pipelines.cli", "run", *args, "--output", str(out)]
+    command = [sys.executable, "-m", "pipelines.cli", "run", *args, "--output", str(out), *extra]
     return quality.run_command(command, f"newsdedup on {out.name}")
 
 
-def measure_seed(workdir: Path, seed: int, size: int, batches: int) -> dict[str, Any]:
+def measure_seed(
+    workdir: Path, seed: int, size: int, batches: int, extra: list[str]
+) -> dict[str, Any]:
     corpus, _ = quality.ensure_corpus(workdir, seed, size)
     labels = quality.read_labels(corpus)
     runs = workdir / "incremental" / f"{seed}-{size}"
@@ -77,8 +79,8 @@ def measure_seed(workdir: Path, seed: int, size: int, batches: int) -> dict[str,
     once, steps = runs / "once", runs / "steps"
     for out in (once, steps):
         shutil.rmtree(out, ignore_errors=True)
-    once_seconds = newsdedup([corpus / "input"], once)
-    step_seconds = [newsdedup([folder], steps) for folder in folders]
+    once_seconds = newsdedup([corpus / "input"], once, extra)
+    step_seconds = [newsdedup([folder], steps, extra) for folder in folders]
     predicted = {
         name: evaluate.load_output(out)[0] for name, out in (("once", once), ("steps", steps))
     }
@@ -135,12 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workdir", type=Path, default=Path("/tmp/newsdedup-quality"), help="corpora and runs"
     )
+    parser.add_argument(
+        "--flag",
+        action="append",
+        default=[],
+        help="an option for every newsdedup run, e.g. --flag=--entity-threshold=1.0; repeatable",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    results = [measure_seed(args.workdir, seed, args.size, args.batches) for seed in args.seeds]
+    results = [
+        measure_seed(args.workdir, seed, args.size, args.batches, args.flag) for seed in args.seeds
+    ]
     print(format_report(results, args.batches))
     return 0
 
