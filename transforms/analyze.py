@@ -79,24 +79,27 @@ class _BoilerplateOfShardFn(beam.DoFn):
             yield sites, keys
 
 
-class MergeBoilerplateFn(beam.CombineFn):
-    """(site array, fingerprint array) parts -> {site: sorted fingerprints}."""
+ArrayParts = list[tuple[np.ndarray, np.ndarray]]
 
-    def create_accumulator(self) -> list[tuple[np.ndarray, np.ndarray]]:
+
+class _CollectArrayPartsFn(beam.CombineFn):
+    """Collects (array, array) parts; subclasses merge them in extract_output."""
+
+    def create_accumulator(self) -> ArrayParts:
         return []
 
-    def add_input(
-        self, accumulator: list[tuple[np.ndarray, np.ndarray]], part: tuple[np.ndarray, np.ndarray]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def add_input(self, accumulator: ArrayParts, part: tuple[np.ndarray, np.ndarray]) -> ArrayParts:
         accumulator.append(part)
         return accumulator
 
-    def merge_accumulators(
-        self, accumulators: Iterable[list[tuple[np.ndarray, np.ndarray]]]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def merge_accumulators(self, accumulators: Iterable[ArrayParts]) -> ArrayParts:
         return [part for accumulator in accumulators for part in accumulator]
 
-    def extract_output(self, accumulator: list[tuple[np.ndarray, np.ndarray]]) -> Boilerplate:
+
+class MergeBoilerplateFn(_CollectArrayPartsFn):
+    """(site array, fingerprint array) parts -> {site: sorted fingerprints}."""
+
+    def extract_output(self, accumulator: ArrayParts) -> Boilerplate:
         if not accumulator:
             return {}
         sites = np.concatenate([s for s, _ in accumulator])
@@ -159,26 +162,10 @@ def _repeated_entities(
         yield hashes[repeated], counts[repeated]
 
 
-class MergeEntityCountsFn(beam.CombineFn):
+class MergeEntityCountsFn(_CollectArrayPartsFn):
     """(hashes, counts) parts of disjoint shards -> one pair of arrays sorted by hash."""
 
-    def create_accumulator(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return []
-
-    def add_input(
-        self, accumulator: list[tuple[np.ndarray, np.ndarray]], part: tuple[np.ndarray, np.ndarray]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        accumulator.append(part)
-        return accumulator
-
-    def merge_accumulators(
-        self, accumulators: Iterable[list[tuple[np.ndarray, np.ndarray]]]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [part for accumulator in accumulators for part in accumulator]
-
-    def extract_output(
-        self, accumulator: list[tuple[np.ndarray, np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def extract_output(self, accumulator: ArrayParts) -> tuple[np.ndarray, np.ndarray]:
         if not accumulator:
             return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
         hashes = np.concatenate([h for h, _ in accumulator])
