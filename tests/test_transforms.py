@@ -392,3 +392,14 @@ def test_reject_rows_carry_reason_codes(pipeline: beam.Pipeline) -> None:
 @pytest.fixture(autouse=True)
 def _quiet_beam_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING")
+
+
+def test_pairs_without_enough_evidence_are_not_verified() -> None:
+    from transforms.cluster import min_entity_keys, worth_verifying
+
+    config = DedupConfig(entity_min_shared=1, entity_min_weight=1.75)
+    assert min_entity_keys(config) == 2
+    assert worth_verifying((1, 0, 0), 2)
+    assert worth_verifying((0, 3, 0), 2)
+    assert worth_verifying((0, 0, 2), 2)
+    assert not worth_verifying((0, 0, 1), 2)

@@ -18,6 +18,7 @@ dropped before verification.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -47,8 +48,9 @@ from transforms.core.signatures import (
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
 ENTITY_LEVEL = ENTITY_LINK
+LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the order of PairCounts
 PairKey = tuple[int, int]
-PairCounts = tuple[int, int]  # (shared band keys, shared fingerprints)
+PairCounts = tuple[int, int, int]  # shared band keys, fingerprints, lead entities
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
 MarkedSketch = tuple[ArticleSketch, bool]  # (sketch, written by an earlier run)
 STORY_MERGES_TAG = "story_merges"
@@ -111,23 +113,38 @@ class PairsFromShardFn(beam.DoFn):
             self._skipped.inc(pairs.skipped_keys)
         # Two known articles were compared by the run that wrote them.
         new = ~(np.isin(pairs.left, known_owners) & np.isin(pairs.right, known_owners))
-        # Entity keys only make candidates; the verification compares the sets.
-        counts_band, counts_fingerprints = level == DUP_LEVEL, level == STORY_LEVEL
+        position = LEVELS.index(level)
         for left, right, shared in zip(
             pairs.left[new].tolist(),
             pairs.right[new].tolist(),
             pairs.shared[new].tolist(),
             strict=True,
         ):
-            yield (left, right), (shared * counts_band, shared * counts_fingerprints)
+            counts = [0, 0, 0]
+            counts[position] = shared
+            yield (left, right), (counts[0], counts[1], counts[2])
 
 
 def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
-    dup, story = 0, 0
-    for d, s in counts:
+    dup, story, entity = 0, 0, 0
+    for d, s, e in counts:
         dup += d
         story += s
-    return dup, story
+        entity += e
+    return dup, story, entity
+
+
+def min_entity_keys(config: DedupConfig) -> int:
+    """The fewest shared lead entities an entity link can have: every entity
+    weighs at most 1, so `entity_min_weight` needs at least that many."""
+    return max(config.entity_min_shared, math.ceil(config.entity_min_weight), 1)
+
+
+def worth_verifying(counts: PairCounts, entity_keys_needed: int) -> bool:
+    """A pair that shares no band key and no passage, and too few lead entities
+    for an entity link, can be no link at all: it is dropped before the joins."""
+    dup, story, entity = counts
+    return dup > 0 or story > 0 or entity >= entity_keys_needed
 
 
 def _facts_of(sketch: ArticleSketch) -> tuple[int, PairFacts]:
@@ -160,7 +177,7 @@ class VerifyPairsFn(beam.DoFn):
         if not joined["facts"]:
             return
         right_facts = joined["facts"][0]
-        for left, (_, shared), left_facts in joined["pairs"]:
+        for left, (_, shared, _), left_facts in joined["pairs"]:
             # Any candidate, from band keys or fingerprints, may be a near-duplicate.
             link = classify_pair(shared, left_facts, right_facts, self._config)
             if link is not None:
@@ -232,6 +249,10 @@ class ClusterArticles(beam.PTransform):
             | "GroupShards" >> beam.GroupByKey()
             | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config))
             | "AddPairCounts" >> beam.CombinePerKey(add_counts)
+            | "WorthVerifying"
+            >> beam.Filter(
+                lambda kv, needed: worth_verifying(kv[1], needed), min_entity_keys(config)
+            )
         )
         facts = sketches | "FactsByArticle" >> beam.Map(_facts_of)
         links = (
