@@ -145,3 +145,8 @@ def test_overlap_is_symmetric_when_only_one_side_is_weighted() -> None:
     one_way = entity_overlap(left, weights, right, b"")
     assert one_way == entity_overlap(right, b"", left, weights)
     assert one_way.shared == 2 and one_way.shared_weight < 2.0
+
+
+def test_any_unicode_digit_makes_a_number() -> None:
+    # Superscripts are digits to str.isdigit although they are not letters or \d.
+    assert lead_entities("the area is 5km² and x² or x_1 counted", 20) == ["5km²", "x²", "x_1"]

@@ -28,7 +28,7 @@ import xxhash
 from transforms.core.shingles import HashArray
 
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = frozenset(".!?")
+_SENTENCE_END = frozenset(".!?\n")  # a line break ends a sentence too
 
 
 def _fold(word: str) -> str:
@@ -44,12 +44,13 @@ def lead_entities(text: str, lead_words: int) -> list[str]:
     for count, match in enumerate(_WORD.finditer(text)):
         if count >= lead_words:
             break
-        gap = text[previous_end + 1 : match.start()] if previous_end >= 0 else ""
         if previous_end >= 0:
-            sentence_start = any(ch in _SENTENCE_END for ch in gap) or "\n" in gap
+            gap = text[previous_end + 1 : match.start()]
+            sentence_start = not _SENTENCE_END.isdisjoint(gap)
         previous_end = match.end() - 1
         word = match.group(0)
-        if any(ch.isdigit() for ch in word):
+        # isalpha() rules digits out at C speed; the check per character is the slow path.
+        if not word.isalpha() and any(ch.isdigit() for ch in word):
             if len(word) >= 2:
                 found.append(word)
         elif len(word) >= 2 and word[0].isupper() and not sentence_start:
