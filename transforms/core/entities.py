@@ -32,6 +32,8 @@ _SENTENCE_END = frozenset(".!?\n")  # a line break ends a sentence too
 
 
 def _fold(word: str) -> str:
+    if word.isascii():  # nothing to decompose: most names in most leads
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
