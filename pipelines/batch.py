@@ -53,7 +53,6 @@ from transforms.core.rows import (
 from transforms.core.signatures import signature_scheme
 from transforms.core.state import (
     KNOWN_ARTICLE_COLUMNS,
-    current_story_row,
     incompatible_parameters,
     known_article,
     within_horizon,
@@ -207,9 +206,6 @@ def _build(
         pipeline
         | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
         | "ReadEarlierStories" >> ReadParquetRows()
-        | "KeyEarlierStories" >> beam.Map(lambda row: (row["story_id"], row))
-        | "GroupEarlierStories" >> beam.GroupByKey()
-        | "CurrentEarlierStories" >> beam.MapTuple(lambda _, rows: current_story_row(rows))
     )
     merged_earlier = earlier_stories | "MergedEarlier" >> beam.FlatMap(
         lambda row: [(row["story_id"], row["merged_into"])] if row["merged_into"] else []

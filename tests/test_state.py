@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from transforms.core.analysis import article_key
 from transforms.core.state import (
     carried_story_row,
-    current_story_row,
     incompatible_parameters,
     known_article,
     reject_key,
@@ -75,13 +74,3 @@ def test_incompatible_parameters_names_sketch_parameters_only() -> None:
     stored = {"minhash_scheme": "s128", "word_shingle_size": 5, "dup_threshold": 0.5}
     current = {"minhash_scheme": "s64", "word_shingle_size": 5, "dup_threshold": 0.7}
     assert incompatible_parameters(stored, current) == [("minhash_scheme", "s128", "s64")]
-
-
-def test_current_story_row_is_the_biggest_then_the_latest() -> None:
-    early, late = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
-    rows = [
-        {"article_count": 2, "ingested_at": early, "name": "grown"},
-        {"article_count": 1, "ingested_at": late, "name": "first"},
-        {"article_count": 2, "ingested_at": late, "name": "grown later"},
-    ]
-    assert current_story_row(rows)["name"] == "grown later"

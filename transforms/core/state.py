@@ -4,7 +4,7 @@ columns it reads back from OUT (never the article text)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -97,13 +97,6 @@ def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArti
 def reject_key(row: Mapping[str, Any]) -> tuple[str, int, str, str]:
     """What makes a reject the same one again when the same input is run twice."""
     return (row["source_file"], row["line"] or 0, row["reason"], row["excerpt"])
-
-
-def current_story_row(rows: Iterable[Row]) -> Row:
-    """The current row of a story written several times: a streaming run
-    (`newsdedup watch`) appends a row each time the story grows; the biggest,
-    then the latest, is the current one."""
-    return max(rows, key=lambda row: (row["article_count"], row["ingested_at"]))
 
 
 def carried_story_row(row: Row, merges: Mapping[str, str]) -> Row:
