@@ -12,6 +12,8 @@ from transforms.core.candidates import (
     KeyArray,
     OwnerArray,
     PairCounts,
+    PairEvidence,
+    add_pair_evidence,
     candidate_pairs,
     shard_of,
     site_boilerplate,
@@ -231,3 +233,32 @@ def test_site_boilerplate_counts_each_article_once() -> None:
     found_sites, found_keys = site_boilerplate(keys, owners, np.ones(6, np.int64), 2)
     assert found_keys.tolist() == [2**64 - 1]
     assert found_sites.tolist() == [1]
+
+
+def test_pair_evidence_is_summed_per_pair_over_levels_and_shards() -> None:
+    rows = [
+        (1, 5, (1, 0, 0)),
+        (2, 3, (0, 2, 0)),
+        (1, 5, (0, 4, 0)),
+        (1, 5, (0, 0, 3)),
+        (1, 2, (0, 1, 0)),
+    ]
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(rows))
+    parts = [
+        PairEvidence(
+            np.array([rows[i][0]], dtype=np.int64),
+            np.array([rows[i][1]], dtype=np.int64),
+            np.array([rows[i][2]], dtype=np.int64),
+        )
+        for i in order
+    ]
+    summed = add_pair_evidence(PairEvidence.concatenate(parts, 3))
+    got = {
+        (left, right): tuple(counts)
+        for left, right, counts in zip(
+            summed.left.tolist(), summed.right.tolist(), summed.counts.tolist(), strict=True
+        )
+    }
+    assert got == {(1, 2): (0, 1, 0), (1, 5): (1, 4, 3), (2, 3): (0, 2, 0)}
+    assert len(add_pair_evidence(PairEvidence.concatenate([], 3))) == 0

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.util import assert_that, equal_to, is_not_empty
@@ -399,7 +400,5 @@ def test_pairs_without_enough_evidence_are_not_verified() -> None:
 
     config = DedupConfig(entity_min_shared=1, entity_min_weight=1.75)
     assert min_entity_keys(config) == 2
-    assert worth_verifying((1, 0, 0), 2)
-    assert worth_verifying((0, 3, 0), 2)
-    assert worth_verifying((0, 0, 2), 2)
-    assert not worth_verifying((0, 0, 1), 2)
+    counts = np.array([[1, 0, 0], [0, 3, 0], [0, 0, 2], [0, 0, 1]], dtype=np.int64)
+    assert worth_verifying(counts, 2).tolist() == [True, True, True, False]

@@ -6,8 +6,12 @@ Only ids, times, hashes and signatures travel here; article text never does.
    fingerprints (stories) and, when entity links are on, lead entities are
    sharded by key; each shard is an inverted index that yields the pairs
    sharing keys, with counts.
-2. Verification: each candidate pair is joined with both articles' facts
-   (signature, fingerprint count, weighted entities, time) and kept if it passes.
+2. Verification: the pairs are resharded by their left article, their counts
+   summed over levels and shards, and pairs that can be no link dropped; the
+   rest meet the facts (signature, fingerprint count, weighted entities, time)
+   of their left articles' shard, then of their right articles' shard, and are
+   kept if they pass. Pairs and facts travel as arrays and dicts per shard,
+   never one element per pair.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -24,11 +28,17 @@ from typing import Any
 
 import apache_beam as beam
 import numpy as np
+import numpy.typing as npt
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from schemas.records import ArticleAssignment, ArticleSketch, KnownArticle
-from transforms.core.candidates import candidate_pairs, split_by_shard
+from transforms.core.candidates import (
+    PairEvidence,
+    add_pair_evidence,
+    candidate_pairs,
+    split_by_shard,
+)
 from transforms.core.clustering import (
     DUP_LINK,
     ENTITY_LINK,
@@ -49,15 +59,23 @@ DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
 ENTITY_LEVEL = ENTITY_LINK
 LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the order of PairCounts
-PairKey = tuple[int, int]
-PairCounts = tuple[int, int, int]  # shared band keys, fingerprints, lead entities
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
-MarkedSketch = tuple[ArticleSketch, bool]  # (sketch, written by an earlier run)
+# A sketch, with the known article when an earlier run wrote it.
+MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
+# PairFacts fields in order (see facts_tuple), by article key.
+FactsTuple = tuple[float | None, int, bytes, bytes, bytes]
+FactsByKey = dict[int, FactsTuple]
+# Candidate pairs of one right shard: left keys, right keys, shared fingerprints,
+# and the facts of their left articles.
+LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, FactsByKey]
+Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
+FACTS_TAG = "facts"
 
 
 class ShardKeysFn(beam.DoFn):
-    """A batch of sketches -> per (level, shard): key and owner arrays."""
+    """A batch of sketches -> per (level, shard): key and owner arrays (main), and
+    per shard of article keys: the facts verification needs (`facts`)."""
 
     def __init__(self, config: DedupConfig) -> None:
         self._config = config
@@ -67,8 +85,16 @@ class ShardKeysFn(beam.DoFn):
 
     def process(
         self, batch: Sequence[MarkedSketch]
-    ) -> Iterator[tuple[tuple[str, int], ShardEntries]]:
+    ) -> Iterator[tuple[tuple[str, int], ShardEntries] | TaggedOutput]:
         sketches = [sketch for sketch, _ in batch]
+        shards = self._config.candidate_shards
+        facts: dict[int, FactsByKey] = {}
+        for sketch in sketches:
+            facts.setdefault(sketch.article_key % shards, {})[sketch.article_key] = facts_tuple(
+                PairFacts.of(sketch)
+            )
+        for shard, shard_facts in facts.items():
+            yield TaggedOutput(FACTS_TAG, (shard, shard_facts))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -78,21 +104,42 @@ class ShardKeysFn(beam.DoFn):
         if self._config.entity_threshold < 1.0:
             levels[ENTITY_LEVEL] = [np.frombuffer(s.entities, dtype="<u8") for s in sketches]
         article_keys = np.array([s.article_key for s in sketches], dtype=np.int64)
-        known = np.array([is_known for _, is_known in batch], dtype=bool)
+        known = np.array([k is not None for _, k in batch], dtype=bool)
         for level, per_article in levels.items():
             keys = np.concatenate(per_article).astype(np.uint64)
             counts = [len(k) for k in per_article]
             owners = np.repeat(article_keys, counts)
             owner_known = np.repeat(known, counts)
-            shards = split_by_shard(keys, self._config.candidate_shards, owners, owner_known)
-            for shard, (shard_keys, shard_owners, shard_known) in shards.items():
+            for shard, (shard_keys, shard_owners, shard_known) in split_by_shard(
+                keys, shards, owners, owner_known
+            ).items():
                 yield (level, shard), (shard_keys, shard_owners, shard_known)
 
 
+def facts_tuple(facts: PairFacts) -> FactsTuple:
+    """PairFacts as a plain tuple: pickled many times faster than a dataclass."""
+    return (
+        facts.published_ts,
+        facts.fingerprint_count,
+        facts.signature,
+        facts.entities,
+        facts.entity_weights,
+    )
+
+
+def _by_left_shard(evidence: PairEvidence, shards: int) -> Iterator[tuple[int, PairEvidence]]:
+    for shard, (left, right, counts) in split_by_shard(
+        evidence.left.astype(np.uint64), shards, evidence.right, evidence.counts
+    ).items():
+        yield shard, PairEvidence(left.astype(np.int64), right, counts)
+
+
 class PairsFromShardFn(beam.DoFn):
-    """One shard's inverted index -> candidate pairs with shared-key counts."""
+    """One shard's inverted index -> candidate pairs with shared-key counts,
+    sharded by their left article."""
 
     def __init__(self, config: DedupConfig) -> None:
+        self._shards = config.candidate_shards
         self._max_owners = {
             DUP_LEVEL: config.max_band_articles,
             STORY_LEVEL: config.max_key_articles,
@@ -102,7 +149,7 @@ class PairsFromShardFn(beam.DoFn):
 
     def process(
         self, element: tuple[tuple[str, int], Iterable[ShardEntries]]
-    ) -> Iterator[tuple[PairKey, PairCounts]]:
+    ) -> Iterator[tuple[int, PairEvidence]]:
         (level, _shard), parts = element
         chunks = list(parts)
         keys = np.concatenate([k for k, _, _ in chunks])
@@ -113,25 +160,11 @@ class PairsFromShardFn(beam.DoFn):
             self._skipped.inc(pairs.skipped_keys)
         # Two known articles were compared by the run that wrote them.
         new = ~(np.isin(pairs.left, known_owners) & np.isin(pairs.right, known_owners))
-        position = LEVELS.index(level)
-        for left, right, shared in zip(
-            pairs.left[new].tolist(),
-            pairs.right[new].tolist(),
-            pairs.shared[new].tolist(),
-            strict=True,
-        ):
-            counts = [0, 0, 0]
-            counts[position] = shared
-            yield (left, right), (counts[0], counts[1], counts[2])
-
-
-def add_counts(counts: Iterable[PairCounts]) -> PairCounts:
-    dup, story, entity = 0, 0, 0
-    for d, s, e in counts:
-        dup += d
-        story += s
-        entity += e
-    return dup, story, entity
+        counts = np.zeros((int(new.sum()), len(LEVELS)), dtype=np.int64)
+        counts[:, LEVELS.index(level)] = pairs.shared[new]
+        yield from _by_left_shard(
+            PairEvidence(pairs.left[new], pairs.right[new], counts), self._shards
+        )
 
 
 def min_entity_keys(config: DedupConfig) -> int:
@@ -140,28 +173,51 @@ def min_entity_keys(config: DedupConfig) -> int:
     return max(config.entity_min_shared, math.ceil(config.entity_min_weight), 1)
 
 
-def worth_verifying(counts: PairCounts, entity_keys_needed: int) -> bool:
-    """A pair that shares no band key and no passage, and too few lead entities
-    for an entity link, can be no link at all: it is dropped before the joins."""
-    dup, story, entity = counts
-    return dup > 0 or story > 0 or entity >= entity_keys_needed
+def worth_verifying(
+    counts: npt.NDArray[np.int64], entity_keys_needed: int
+) -> npt.NDArray[np.bool_]:
+    """Which pairs (rows of shared band keys, fingerprints, lead entities) can
+    be a link: a pair that shares no band key and no passage, and too few lead
+    entities for an entity link, is dropped before the joins."""
+    return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
 
 
-def _facts_of(sketch: ArticleSketch) -> tuple[int, PairFacts]:
-    return sketch.article_key, PairFacts.of(sketch)
+def _merged_facts(parts: Iterable[FactsByKey]) -> FactsByKey:
+    merged: FactsByKey = {}
+    for part in parts:
+        merged.update(part)
+    return merged
 
 
-def _attach_left(element: tuple[int, dict[str, list[Any]]]) -> Iterator[tuple[int, Any]]:
-    left, joined = element
-    if not joined["facts"]:
-        return
-    facts = joined["facts"][0]
-    for right, counts in joined["pairs"]:
-        yield right, (left, counts, facts)
+class AttachLeftFactsFn(beam.DoFn):
+    """One shard of left articles: their candidate pairs, counts summed, and
+    their facts -> the pairs worth verifying with the left facts attached,
+    sharded by their right article."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self._shards = config.candidate_shards
+        self._entity_keys_needed = min_entity_keys(config)
+        self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
+
+    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, LeftFactsPairs]]:
+        _, joined = element
+        facts = _merged_facts(joined["facts"])
+        evidence = add_pair_evidence(PairEvidence.concatenate(list(joined["pairs"]), len(LEVELS)))
+        evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
+        self._candidates.inc(len(evidence))
+        for shard, (right, left, shared) in split_by_shard(
+            evidence.right.astype(np.uint64),
+            self._shards,
+            evidence.left,
+            evidence.counts[:, LEVELS.index(STORY_LEVEL)],
+        ).items():
+            left_facts = {key: facts[key] for key in set(left.tolist()) if key in facts}
+            yield shard, (left, right.astype(np.int64), shared, left_facts)
 
 
 class VerifyPairsFn(beam.DoFn):
-    """Candidate pair with both articles' facts -> verified links."""
+    """One shard of right articles: candidate pairs with the left facts, and the
+    right facts -> one batch of verified links."""
 
     def __init__(self, config: DedupConfig) -> None:
         self._config = config
@@ -170,20 +226,26 @@ class VerifyPairsFn(beam.DoFn):
             for level in (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)
         }
 
-    def process(
-        self, element: tuple[int, dict[str, list[Any]]]
-    ) -> Iterator[tuple[str, int, int, float]]:
-        right, joined = element
-        if not joined["facts"]:
-            return
-        right_facts = joined["facts"][0]
-        for left, (_, shared, _), left_facts in joined["pairs"]:
-            # Any candidate, from band keys or fingerprints, may be a near-duplicate.
-            link = classify_pair(shared, left_facts, right_facts, self._config)
-            if link is not None:
-                kind, score = link
-                self._links[kind].inc()
-                yield kind, left, right, score
+    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[list[Link]]:
+        _, joined = element
+        facts = _merged_facts(joined["facts"])
+        links: list[Link] = []
+        for lefts, rights, shared_counts, left_facts in joined["pairs"]:
+            for left, right, shared in zip(
+                lefts.tolist(), rights.tolist(), shared_counts.tolist(), strict=True
+            ):
+                if left not in left_facts or right not in facts:
+                    continue
+                # Any candidate, from band keys or fingerprints, may be a near-duplicate.
+                link = classify_pair(
+                    shared, PairFacts(*left_facts[left]), PairFacts(*facts[right]), self._config
+                )
+                if link is not None:
+                    kind, score = link
+                    self._links[kind].inc()
+                    links.append((kind, left, right, score))
+        if links:
+            yield links
 
 
 class ClusterFn(beam.DoFn):
@@ -198,9 +260,9 @@ class ClusterFn(beam.DoFn):
         self, element: tuple[int, dict[str, list[Any]]]
     ) -> Iterator[tuple[int, ArticleAssignment] | TaggedOutput]:
         _, joined = element
-        links = joined["links"]
+        links = [link for batch in joined["links"] for link in batch]
         result = cluster(
-            joined["nodes"],
+            [node for batch in joined["nodes"] for node in batch],
             dup_links=[(a, b) for level, a, b, _ in links if level == DUP_LEVEL],
             story_links=[(a, b, score) for level, a, b, score in links if level != DUP_LEVEL],
             min_link_density=self._config.story_link_density,
@@ -212,7 +274,8 @@ class ClusterFn(beam.DoFn):
             yield TaggedOutput(STORY_MERGES_TAG, merge)
 
 
-def _node_of(sketch: ArticleSketch, known: KnownArticle | None = None) -> ClusterNode:
+def _marked_node(marked: MarkedSketch) -> ClusterNode:
+    sketch, known = marked
     return ClusterNode(
         sketch.article_key,
         sketch.article_id,
@@ -238,41 +301,35 @@ class ClusterArticles(beam.PTransform):
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
         marked = (
-            new_sketches | "MarkNew" >> beam.Map(lambda s: (s, False)),
-            self._known | "MarkKnown" >> beam.Map(lambda k: (k.sketch, True)),
+            new_sketches | "MarkNew" >> beam.Map(lambda s: (s, None)),
+            self._known | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k)),
         ) | "AllSketches" >> beam.Flatten()
-        sketches = marked | "Sketches" >> beam.Map(lambda marked_sketch: marked_sketch[0])
-        candidates = (
+        shard_keys = (
             marked
             | "BatchSketches" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-            | "ShardKeys" >> beam.ParDo(ShardKeysFn(config))
+            | "ShardKeys" >> beam.ParDo(ShardKeysFn(config)).with_outputs(FACTS_TAG, main="keys")
+        )
+        facts = shard_keys[FACTS_TAG]
+        pairs = (
+            shard_keys.keys
             | "GroupShards" >> beam.GroupByKey()
             | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config))
-            | "AddPairCounts" >> beam.CombinePerKey(add_counts)
-            | "WorthVerifying"
-            >> beam.Filter(
-                lambda kv, needed: worth_verifying(kv[1], needed), min_entity_keys(config)
-            )
         )
-        facts = sketches | "FactsByArticle" >> beam.Map(_facts_of)
-        links = (
-            {
-                "pairs": candidates
-                | "KeyByLeft" >> beam.Map(lambda kv: (kv[0][0], (kv[0][1], kv[1]))),
-                "facts": facts,
-            }
+        with_left_facts = (
+            {"pairs": pairs, "facts": facts}
             | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts" >> beam.FlatMap(_attach_left)
+            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config))
         )
         verified = (
-            {"pairs": links, "facts": facts}
+            {"pairs": with_left_facts, "facts": facts}
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )
         nodes = (
-            new_sketches | "NewNodes" >> beam.Map(_node_of),
-            self._known | "KnownNodes" >> beam.Map(lambda k: _node_of(k.sketch, k)),
-        ) | "AllNodes" >> beam.Flatten()
+            marked
+            | "Nodes" >> beam.Map(_marked_node)
+            | "BatchNodes" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+        )
         return (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),

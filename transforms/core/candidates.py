@@ -93,3 +93,43 @@ def candidate_pairs(keys: KeyArray, owners: OwnerArray, max_owners: int) -> Pair
 def _empty(skipped: int) -> PairCounts:
     none = np.empty(0, dtype=np.int64)
     return PairCounts(none, none.copy(), none.copy(), skipped)
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """Unordered article pairs (left < right) with their shared-key counts per
+    level: one row of `counts` per pair, one column per level."""
+
+    left: OwnerArray
+    right: OwnerArray
+    counts: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    @staticmethod
+    def concatenate(parts: list[PairEvidence], levels: int) -> PairEvidence:
+        if not parts:
+            none = np.empty(0, dtype=np.int64)
+            return PairEvidence(none, none.copy(), np.empty((0, levels), dtype=np.int64))
+        return PairEvidence(
+            np.concatenate([p.left for p in parts]),
+            np.concatenate([p.right for p in parts]),
+            np.concatenate([p.counts for p in parts]),
+        )
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> PairEvidence:
+        return PairEvidence(self.left[mask], self.right[mask], self.counts[mask])
+
+
+def add_pair_evidence(evidence: PairEvidence) -> PairEvidence:
+    """One row per distinct pair, its counts summed over every row of that pair
+    (a pair shares keys at several levels and in several shards)."""
+    if len(evidence) == 0:
+        return evidence
+    order = np.lexsort((evidence.right, evidence.left))
+    left, right = evidence.left[order], evidence.right[order]
+    changes = (np.diff(left) != 0) | (np.diff(right) != 0)
+    starts = np.concatenate([[0], np.flatnonzero(changes) + 1])
+    counts = np.add.reduceat(evidence.counts[order], starts, axis=0)
+    return PairEvidence(left[starts], right[starts], counts)
