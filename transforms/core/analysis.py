@@ -19,6 +19,7 @@ from transforms.core.entities import (
     lead_entities,
 )
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
+from transforms.core.keysets import in_sorted
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
 from transforms.core.shingles import HashArray, shingle_hashes, shingle_size_for, tokens_for
@@ -31,7 +32,7 @@ def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
     if not hashes or not len(boilerplate):
         return hashes
     values = np.frombuffer(hashes, dtype="<u8")
-    return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
+    return values[~in_sorted(values.astype(np.uint64), boilerplate)].astype("<u8").tobytes()
 
 
 def article_key(article_id: str) -> int:
@@ -120,7 +121,7 @@ def sign_article(
     article = shingled.article
     hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
     raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
-    if np.isin(raw_fingerprints, boilerplate).any():
+    if in_sorted(raw_fingerprints, boilerplate).any():
         content, fingerprints = without_boilerplate(hashes, window, boilerplate)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
         content, fingerprints = hashes, raw_fingerprints

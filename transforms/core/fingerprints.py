@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from transforms.core.keysets import in_sorted
 from transforms.core.shingles import HashArray
 
 
@@ -41,7 +42,7 @@ def without_boilerplate(
     boundary this also drops up to window - 1 shingles of content, a few words.
     """
     minima = window_minima(shingle_hashes, window)
-    flagged = np.isin(minima, boilerplate, assume_unique=False)
+    flagged = in_sorted(minima, boilerplate)
     if not flagged.any():
         return shingle_hashes, np.unique(minima)
     # Shingle i is covered by the flagged windows starting in [i - window + 1, i].
