@@ -28,25 +28,22 @@ from pipelines.options import (
     reject_unknown_options,
 )
 from schemas.parquet import (
-    ARTICLES_PARTITION_COLUMN,
     DATASET_SCHEMAS,
     with_run_metadata,
 )
 from transforms.analyze import AnalyzeArticles
 from transforms.assemble import (
     KNOWN_REJECTS_COUNTER,
-    AssembleArticleRows,
     BuildRejectRows,
     BuildStoryMergeRows,
     BuildStoryRows,
     DropKnownRejects,
+    WriteArticles,
 )
 from transforms.cluster import STORY_MERGES_TAG, ClusterArticles
 from transforms.core.config import DedupConfig
 from transforms.core.rows import (
     RunContext,
-    article_partition,
-    article_sort_key,
     reject_sort_key,
     story_sort_key,
 )
@@ -182,11 +179,10 @@ def _build(
     earlier_articles = dataset_files(staging.previous, "articles")
     prefix = staging.file_prefix
     parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
-    new_ids = (
+    new_ids = beam.pvalue.AsSingleton(
         parsed.articles
-        | "NewIds" >> beam.Map(lambda article: article.article_id)
-        | "DistinctNewIds" >> beam.Distinct()
-        | "NewIdsAsKeys" >> beam.Map(lambda article_id: (article_id, True))
+        | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
+        | "AllNewIds" >> beam.CombineGlobally(lambda parts: set().union(*parts))
     )
     earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
     written = (
@@ -197,9 +193,11 @@ def _build(
     )
     unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(written)
     if progress:
-        _ = parsed.articles | "CountRead" >> CountProgress(str(progress), ProgressDisplay.READ)
+        _ = parsed.articles | "CountRead" >> CountProgress(
+            str(progress), ProgressDisplay.READ, of_lists=True
+        )
         _ = unique.articles | "CountAnalysed" >> CountProgress(
-            str(progress), ProgressDisplay.ANALYSED
+            str(progress), ProgressDisplay.ANALYSED, of_lists=True
         )
 
     earlier_stories = (
@@ -212,7 +210,7 @@ def _build(
     )
     new_dates = (
         unique.articles
-        | "PublishedAt" >> beam.Map(lambda article: article.published_at)
+        | "PublishedAt" >> beam.FlatMap(lambda batch: [article.published_at for article in batch])
         | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
     )
     known = (
@@ -229,24 +227,20 @@ def _build(
     analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config, known)
     clustered = (
         analyzed
-        | "Sketches" >> beam.Map(lambda a: a.sketch)
-        | "ClusterArticles" >> ClusterArticles(config, weighted_known)
+        | "Sketches" >> beam.Map(lambda batch: [a.sketch for a in batch])
+        | "ClusterArticles" >> ClusterArticles(config, weighted_known, own.output_shards)
     )
     merges = clustered[STORY_MERGES_TAG]
-    article_rows = analyzed | "AssembleArticleRows" >> AssembleArticleRows(
-        clustered.assignments, run_context
-    )
-    _ = article_rows | "WriteArticles" >> WriteParquetDataset(
+    story_members = analyzed | "WriteArticles" >> WriteArticles(
+        clustered.assignments,
+        run_context,
         str(staging.dataset("articles")),
         schemas["articles"],
-        sort_key=article_sort_key,
-        file_prefix=prefix,
-        partition=article_partition,
-        partition_column=ARTICLES_PARTITION_COLUMN,
-        shards=own.output_shards,
+        prefix,
+        own.output_shards,
     )
     _ = (
-        article_rows
+        story_members
         | "BuildStoryRows"
         >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files)
         | "WriteStories"

@@ -7,8 +7,33 @@ test them without Beam, and Beam can pickle them between workers.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
+from typing import Any, TypeVar
+
+RecordType = TypeVar("RecordType", bound=type)
+
+
+def record(cls: RecordType) -> RecordType:
+    """A frozen slots dataclass that pickles as (class, field values).
+
+    The pickling that dataclasses generate for frozen slots classes looks the
+    fields up again for every object; Beam pickles every record each time it
+    crosses a stage, so this is most of the cost of moving records otherwise.
+    """
+    names = [f.name for f in fields(cls)]
+    getter = attrgetter(*names)
+    values: Callable[[Any], tuple[Any, ...]] = (
+        (lambda obj: (getter(obj),)) if len(names) == 1 else getter
+    )
+
+    def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = reduce  # type: ignore[assignment]
+    return cls
 
 
 class RejectReason(enum.StrEnum):
@@ -33,6 +58,7 @@ class RejectReason(enum.StrEnum):
     NOT_AN_ARTICLE = "not_an_article"
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Reject:
     """An input record that could not become an article, and why."""
@@ -44,6 +70,7 @@ class Reject:
     excerpt: str
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class InputArticle:
     """One article as parsed from input, before any analysis.
@@ -65,6 +92,7 @@ class InputArticle:
     timestamp_invalid: bool = False
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ArticleSketch:
     """What clustering needs of an article: ids, times and signatures, no text.
@@ -90,6 +118,7 @@ class ArticleSketch:
     entity_weights: bytes = b""
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ShingledArticle:
     """An article after language detection and shingling, before signing.
@@ -111,6 +140,7 @@ class ShingledArticle:
     entities: bytes
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class AnalyzedArticle:
     """An article with everything computed from its text; its key, language and
@@ -121,6 +151,7 @@ class AnalyzedArticle:
     sketch: ArticleSketch
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ArticleAssignment:
     """The clustering result for one article."""
@@ -132,6 +163,7 @@ class ArticleAssignment:
     exact_duplicate_of: str | None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class KnownArticle:
     """An article written by an earlier run, as an incremental run reads it back:
@@ -143,6 +175,7 @@ class KnownArticle:
     story_id: str
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ArrivedArticle:
     """An analysed article in the streaming pipeline, and when its file arrived

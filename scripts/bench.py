@@ -87,6 +87,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "reading and re-deliveries": (
         "transforms.read:ParseFileFn.process",
         "transforms.redeliveries:record_origin",
+        "transforms.redeliveries:repeated_ids",
         "transforms.redeliveries:_SplitByVerdictFn.process",
     ),
     "language detection": ("transforms.core.language:LanguageDetector.detect",),
@@ -100,13 +101,12 @@ STAGES: dict[str, tuple[str, ...]] = {
     "candidate generation": (
         "transforms.cluster:ShardKeysFn.process",
         "transforms.cluster:PairsFromShardFn.process",
-        "transforms.cluster:add_counts",
-        "transforms.cluster:_attach_left",
+        "transforms.cluster:AttachLeftFactsFn.process",
     ),
     "verification": ("transforms.cluster:VerifyPairsFn.process",),
     "clustering": ("transforms.cluster:ClusterFn.process",),
     "writing (rows, Parquet)": (
-        "transforms.assemble:_ArticleRowFn.process",
+        "transforms.assemble:_WriteArticleFileFn.process",
         "transforms.core.rows:story_row",
         "transforms.write:file_key",
         "transforms.write:_WriteGroupFn.process",

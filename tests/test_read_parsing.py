@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -276,3 +277,42 @@ def test_extension_of(path: str, extension: str) -> None:
 def test_blank_only_jsonl_file_is_an_empty_file(lines: list[bytes]) -> None:
     results = list(parse_jsonl_stream(lines, PATH, LIMIT))
     assert [r.reason for r in rejects(results)] == [RejectReason.EMPTY_FILE]
+
+
+def _ranges_parsed(data: bytes, split_bytes: int) -> list[InputArticle | Reject]:
+    from transforms.read import _range_lines, jsonl_ranges
+
+    ranges = list(jsonl_ranges(io.BytesIO(data), split_bytes))
+    assert ranges[0][:1] == (0,) and ranges[-1][1] == len(data)
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(ranges))
+    return [
+        result
+        for start, end, first_line in ranges
+        for result in parse_jsonl_stream(
+            _range_lines(io.BytesIO(data), start, end), PATH, LIMIT, first_line, whole_file=False
+        )
+    ]
+
+
+@pytest.mark.parametrize("split_bytes", [1, 7, 40, 100, 10_000])
+def test_a_file_parsed_in_ranges_gives_what_the_whole_file_gives(split_bytes: int) -> None:
+    data = b"\r\n".join(
+        [
+            b"\xef\xbb\xbf" + record("first"),
+            b"",
+            record("second", "Zweiter Text mit \\u00fc."),
+            b"{broken",
+            b"   ",
+            record("third", "x" * 150),
+            record("last"),  # no line break after the last line
+        ]
+    )
+    whole = list(parse_jsonl_stream(io.BytesIO(data), PATH, LIMIT))
+    assert [r.article_id for r in articles(whole)] == ["first", "second", "third", "last"]
+    assert _ranges_parsed(data, split_bytes) == whole
+
+
+def test_a_range_of_blank_lines_is_not_an_empty_file() -> None:
+    parsed = _ranges_parsed(b"\n\n\n" + record("only") + b"\n\n\n", 2)
+    assert [(r.article_id, r.line) for r in articles(parsed)] == [("only", 4)]
+    assert len(parsed) == 1  # no empty_file reject from the blank ranges

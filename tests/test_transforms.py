@@ -13,16 +13,16 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.util import assert_that, equal_to, is_not_empty
 
-from schemas.parquet import REJECTS_SCHEMA
+from schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from schemas.records import InputArticle, RejectReason
 from tests import textgen
 from transforms.analyze import AnalyzeArticles
-from transforms.assemble import AssembleArticleRows, BuildRejectRows, BuildStoryRows
+from transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
 from transforms.cluster import ClusterArticles
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.config import DedupConfig
 from transforms.core.normalize import content_hash
-from transforms.core.rows import RunContext, reject_sort_key
+from transforms.core.rows import RunContext, article_file_key, reject_sort_key
 from transforms.read import REJECTS_TAG, ReadArticles
 from transforms.redeliveries import DropRedeliveries
 from transforms.write import WriteParquetDataset
@@ -54,11 +54,11 @@ def test_read_articles_splits_good_records_from_rejects(
     (tmp_path / "empty.jsonl").write_bytes(b"")
     paths = sorted(str(p) for p in tmp_path.iterdir())
 
-    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20)
+    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20, batch_size=1)
 
     assert_that(
-        parsed.articles | beam.Map(lambda a: a.article_id),
-        equal_to(["a1", "a3", "story"]),
+        parsed.articles | beam.Map(lambda batch: [a.article_id for a in batch]),
+        equal_to([["a1"], ["a3"], ["story"]]),
         label="ArticleIds",
     )
     assert_that(
@@ -85,7 +85,7 @@ def test_written_articles_win_over_new_records_with_their_id(pipeline: beam.Pipe
     written = pipeline | "Written" >> beam.Create(
         [("same", content_hash("identical text")), ("changed", content_hash("old version"))]
     )
-    result = pipeline | beam.Create(articles) | DropRedeliveries(written)
+    result = pipeline | beam.Create([articles]) | DropRedeliveries(written)
     assert_that(result.articles, equal_to([]), label="NothingNew")
     assert_that(
         result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, "earlier run" in r.detail)),
@@ -102,10 +102,12 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline) -> N
         _article("clash", "version two"),
         _article("alone", "only once"),
     ]
-    result = pipeline | beam.Create(articles) | DropRedeliveries(nothing(pipeline, "Written"))
+    # Copies of one id in different lists meet all the same.
+    batches = [articles[:1], articles[1:3], articles[3:]]
+    result = pipeline | beam.Create(batches) | DropRedeliveries(nothing(pipeline, "Written"))
 
     assert_that(
-        result.articles | beam.Map(lambda a: a.article_id),
+        result.articles | beam.FlatMap(lambda batch: [a.article_id for a in batch]),
         equal_to(["same", "clash", "alone"]),
         label="OnePerId",
     )
@@ -129,11 +131,12 @@ def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) ->
         _article("en", "The government announced new rules for the harbour on Tuesday morning."),
         _article("tiny", "12 34"),
     ]
-    analyzed, _ = (
+    batches, _ = (
         pipeline
-        | beam.Create(articles)
+        | beam.Create([articles[:2], articles[2:]])
         | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
     )
+    analyzed = batches | "Unbatch" >> beam.FlatMap(lambda batch: batch)
 
     assert_that(
         analyzed | beam.Map(lambda a: (a.article.article_id, a.sketch.language)),
@@ -161,11 +164,14 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipelin
         "follow_up": textgen.text(textgen.article(3, 2) + agency[1:4] + textgen.article(4, 2)),
         "unrelated": textgen.text(textgen.article(5, 6)),
     }
-    assignments = (
-        pipeline
-        | beam.Create(_sketches(texts))
-        | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"))
-    ).assignments
+    sketches = _sketches(texts)
+    assignments = unbatched(
+        (
+            pipeline
+            | beam.Create([sketches[:2], sketches[2:]])
+            | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"), output_shards=2)
+        ).assignments
+    )
 
     def partition(pairs: list) -> None:  # type: ignore[type-arg]
         by_id = {a.article_id: a for _, a in pairs}
@@ -176,6 +182,11 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipelin
         assert [a.is_canonical for a in (by_id["agency"], by_id["rerun"])].count(True) == 1
 
     assert_that(assignments, partition)
+
+
+def unbatched(assignments: beam.PCollection) -> beam.PCollection:
+    """(file key, [(article key, assignment)]) lists -> (article key, assignment)."""
+    return assignments | "Unbatch" >> beam.FlatMap(lambda keyed: keyed[1])
 
 
 def count_stories(assignments: beam.PCollection) -> beam.PCollection:
@@ -199,11 +210,13 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
         for i in range(6)
     }
     config = DedupConfig(max_key_articles=max_key_articles)
-    assignments = (
-        pipeline
-        | beam.Create(_sketches(texts))
-        | ClusterArticles(config, nothing(pipeline, "Known"))
-    ).assignments
+    assignments = unbatched(
+        (
+            pipeline
+            | beam.Create([_sketches(texts)])
+            | ClusterArticles(config, nothing(pipeline, "Known"), output_shards=1)
+        ).assignments
+    )
 
     assert_that(count_stories(assignments), equal_to([stories]))
 
@@ -227,7 +240,7 @@ def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> Non
     config = DedupConfig()
     boilerplate = (
         pipeline
-        | beam.Create(_footer_pages(3))
+        | beam.Create([_footer_pages(2), _footer_pages(3)[2:]])
         | beam.ParDo(ShingleArticleFn(config))
         | FindSiteBoilerplate(config)
     )
@@ -254,9 +267,9 @@ def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline)
     config = DedupConfig()
     frequencies = (
         pipeline
-        | beam.Create(articles)
+        | beam.Create([articles[:1], articles[1:]])
         | beam.ParDo(ShingleArticleFn(config))
-        | beam.Map(lambda shingled: shingled.entities)
+        | beam.Map(lambda batch: [shingled.entities for shingled in batch])
         | CountEntities(config)
     )
 
@@ -274,16 +287,20 @@ def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline)
 def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
     analyzed, known = (
         pipeline
-        | beam.Create(_footer_pages(3))
+        | beam.Create([_footer_pages(3)])
         | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
     )
-    assignments = (
-        analyzed | beam.Map(lambda a: a.sketch) | ClusterArticles(DedupConfig(), known)
-    ).assignments
+    assignments = unbatched(
+        (
+            analyzed
+            | beam.Map(lambda batch: [a.sketch for a in batch])
+            | ClusterArticles(DedupConfig(), known, output_shards=1)
+        ).assignments
+    )
     assert_that(count_stories(assignments), equal_to([3]))
 
 
-def test_story_rows_summarise_members(pipeline: beam.Pipeline) -> None:
+def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -> None:
     analyzer = ArticleAnalyzer(DedupConfig())
     early = datetime(2026, 3, 1, 8, tzinfo=UTC)
     late = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -311,14 +328,32 @@ def test_story_rows_summarise_members(pipeline: beam.Pipeline) -> None:
     from transforms.core.analysis import article_key
 
     assignments = [
-        (article_key(k), ArticleAssignment(k, f"dg_{k}", "st_1", True, None)) for k in ("a", "b")
+        (
+            article_file_key(a.article.article_id, a.sketch.published_ts, 2),
+            [
+                (
+                    article_key(a.article.article_id),
+                    ArticleAssignment(
+                        a.article.article_id, f"dg_{a.article.article_id}", "st_1", True, None
+                    ),
+                )
+            ],
+        )
+        for a in analyzed
     ]
-    rows = (
+    members = (
         pipeline
-        | "Analyzed" >> beam.Create(analyzed)
-        | AssembleArticleRows(pipeline | "Assignments" >> beam.Create(assignments), RUN)
+        | "Analyzed" >> beam.Create([analyzed])
+        | WriteArticles(
+            pipeline | "Assignments" >> beam.Create(assignments),
+            RUN,
+            str(tmp_path / "articles"),
+            ARTICLES_SCHEMA,
+            "run",
+            shards=2,
+        )
     )
-    stories = rows | BuildStoryRows(
+    stories = members | BuildStoryRows(
         RUN,
         nothing(pipeline, "EarlierStories"),
         nothing(pipeline, "Merges"),
@@ -402,3 +437,90 @@ def test_pairs_without_enough_evidence_are_not_verified() -> None:
     assert min_entity_keys(config) == 2
     counts = np.array([[1, 0, 0], [0, 3, 0], [0, 0, 2], [0, 0, 1]], dtype=np.int64)
     assert worth_verifying(counts, 2).tolist() == [True, True, True, False]
+
+
+def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: Path) -> None:
+    from apache_beam.testing.test_pipeline import TestPipeline
+
+    from schemas.records import ArticleAssignment
+    from transforms.core.analysis import article_key
+
+    analyzer = ArticleAnalyzer(DedupConfig())
+    days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]
+    analyzed = [
+        analyzer.analyze(
+            _article(f"id{i}", f"Report number {i} about the harbour.", published_at=days[i % 3])
+        )
+        for i in range(12)
+    ]
+    by_file: dict = {}  # type: ignore[type-arg]
+    for a in analyzed:
+        key = article_file_key(a.article.article_id, a.sketch.published_ts, 2)
+        assignment = ArticleAssignment(
+            a.article.article_id, "dg", f"st_{a.article.article_id}", True, None
+        )
+        by_file.setdefault(key, []).append((article_key(a.article.article_id), assignment))
+    root = tmp_path / "articles"
+    with TestPipeline(runner="FnApiRunner") as test_pipeline:
+        members = (
+            test_pipeline
+            | "Analyzed" >> beam.Create([analyzed[:5], analyzed[5:]])
+            | WriteArticles(
+                test_pipeline | "Assignments" >> beam.Create(sorted(by_file.items())),
+                RUN,
+                str(root),
+                ARTICLES_SCHEMA,
+                "run-000001",
+                shards=2,
+            )
+        )
+        assert_that(
+            members | beam.FlatMap(lambda keyed: [story for story, _ in keyed[1]]),
+            equal_to([f"st_id{i}" for i in range(12)]),
+        )
+
+    files = sorted(root.glob("*/*.parquet"))
+    assert {f.parent.name for f in files} == {
+        "published_date=2026-03-01",
+        "published_date=2026-03-02",
+        "published_date=unknown",
+    }
+    assert {f.name for f in files} <= {"run-000001-00000.parquet", "run-000001-00001.parquet"}
+    rows = [row for f in files for row in pq.read_table(f).to_pylist()]
+    assert sorted(r["article_id"] for r in rows) == sorted(f"id{i}" for i in range(12))
+    assert all(r["story_id"] == f"st_{r['article_id']}" for r in rows)
+    assert all(r["text"].startswith("Report number") for r in rows)
+    for f in files:
+        ids = pq.read_table(f, columns=["article_id"]).column(0).to_pylist()
+        assert ids == sorted(ids)
+
+
+def test_read_articles_parses_large_json_lines_files_in_ranges(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    lines = [
+        json.dumps({"id": f"r{i}", "text": f"Text number {i} of the feed."}) for i in range(40)
+    ]
+    lines[17] = "{broken"
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "binary.jsonl").write_bytes(b"\x00\x01" * 200)
+    paths = sorted(str(p) for p in tmp_path.iterdir())
+
+    # About 100 bytes per range: many ranges, parsed as one file would be.
+    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20, split_bytes=100)
+
+    assert_that(
+        parsed.articles | beam.FlatMap(lambda batch: [(a.article_id, a.line) for a in batch]),
+        equal_to([(f"r{i}", i + 1) for i in range(40) if i != 17]),
+        label="ArticlesWithLines",
+    )
+    assert_that(
+        parsed[REJECTS_TAG] | beam.Map(lambda r: (Path(r.source_file).name, r.line, r.reason)),
+        equal_to(
+            [
+                ("big.jsonl", 18, RejectReason.MALFORMED_JSON),
+                ("binary.jsonl", None, RejectReason.BINARY_FILE),
+            ]
+        ),
+        label="OneRejectPerProblem",
+    )

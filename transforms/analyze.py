@@ -36,9 +36,9 @@ class ShingleArticleFn(beam.DoFn):
     def setup(self) -> None:
         self._analyzer = ArticleAnalyzer(self._config)
 
-    def process(self, article: InputArticle) -> Iterator[ShingledArticle]:
+    def process(self, batch: Sequence[InputArticle]) -> Iterator[list[ShingledArticle]]:
         assert self._analyzer is not None, "setup() was not called"
-        yield self._analyzer.shingle(article)
+        yield [self._analyzer.shingle(article) for article in batch]
 
 
 class _ShardSiteFingerprintsFn(beam.DoFn):
@@ -50,6 +50,8 @@ class _ShardSiteFingerprintsFn(beam.DoFn):
     def process(
         self, batch: Sequence[tuple[int, int, bytes]]
     ) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+        if not batch:
+            return
         per_article = [np.frombuffer(fps, dtype="<u8") for _, _, fps in batch]
         counts = [len(f) for f in per_article]
         keys = np.concatenate(per_article).astype(np.uint64)
@@ -123,10 +125,14 @@ class FindSiteBoilerplate(beam.PTransform):
     def expand(self, shingled: beam.PCollection) -> beam.PCollection:
         return (
             shingled
-            | "KnownSites" >> beam.Filter(lambda s: s.site_key != 0)
             | "SiteFingerprints"
-            >> beam.Map(lambda s: (s.site_key, s.article_key, s.raw_fingerprints + s.entities))
-            | "BatchSiteFingerprints" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+            >> beam.Map(
+                lambda batch: [
+                    (s.site_key, s.article_key, s.raw_fingerprints + s.entities)
+                    for s in batch
+                    if s.site_key != 0
+                ]
+            )
             | "ShardSiteFingerprints"
             >> beam.ParDo(_ShardSiteFingerprintsFn(self._config.candidate_shards))
             | "GroupSiteShards" >> beam.GroupByKey()
@@ -143,6 +149,8 @@ class _ShardEntityCountsFn(beam.DoFn):
         self._shards = shards
 
     def process(self, batch: Sequence[bytes]) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+        if not batch:
+            return
         hashes = np.concatenate([np.frombuffer(e, dtype="<u8") for e in batch]).astype(np.uint64)
         distinct, counts = np.unique(hashes, return_counts=True)
         yield from split_by_shard(distinct, self._shards, counts).items()
@@ -174,7 +182,7 @@ class MergeEntityCountsFn(_CollectArrayPartsFn):
 
 
 class CountEntities(beam.PTransform):
-    """Lead entity sets (bytes, one per article) -> one EntityFrequencies: in how
+    """Lists of lead entity sets (bytes, one per article) -> one EntityFrequencies: in how
     many articles each lead entity occurs, so that rare names weigh more than
     common ones.
 
@@ -187,10 +195,13 @@ class CountEntities(beam.PTransform):
         self._config = config
 
     def expand(self, entity_sets: beam.PCollection) -> beam.PCollection:
-        article_count = entity_sets | "CountArticles" >> beam.combiners.Count.Globally()
+        article_count = (
+            entity_sets
+            | "ArticlesPerBatch" >> beam.Map(len)
+            | "CountArticles" >> beam.CombineGlobally(sum)
+        )
         return (
             entity_sets
-            | "BatchEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "ShardEntityCounts" >> beam.ParDo(_ShardEntityCountsFn(self._config.candidate_shards))
             | "GroupEntityShards" >> beam.GroupByKey()
             | "RepeatedEntities" >> beam.FlatMap(_repeated_entities)
@@ -220,17 +231,24 @@ class SignArticleFn(beam.DoFn):
         self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
     def process(
-        self, shingled: ShingledArticle, boilerplate: Any, entity_frequencies: EntityFrequencies
-    ) -> Iterator[AnalyzedArticle]:
+        self,
+        batch: Sequence[ShingledArticle],
+        boilerplate: Any,
+        entity_frequencies: EntityFrequencies,
+    ) -> Iterator[list[AnalyzedArticle]]:
         assert self._signatures is not None, "setup() was not called"
-        analyzed = sign_article(
-            shingled,
-            self._signatures,
-            self._config.anchor_window,
-            boilerplate.get(shingled.site_key, NO_BOILERPLATE),
-            entity_frequencies,
-        )
-        self._fingerprints.update(len(analyzed.sketch.fingerprints) // 8)
+        analyzed = [
+            sign_article(
+                shingled,
+                self._signatures,
+                self._config.anchor_window,
+                boilerplate.get(shingled.site_key, NO_BOILERPLATE),
+                entity_frequencies,
+            )
+            for shingled in batch
+        ]
+        for article in analyzed:
+            self._fingerprints.update(len(article.sketch.fingerprints) // 8)
         yield analyzed
 
 
@@ -239,7 +257,8 @@ def _weigh_known(known: KnownArticle, frequencies: EntityFrequencies) -> KnownAr
 
 
 class AnalyzeArticles(beam.PTransform):
-    """Articles -> analysed articles (language, signature, fingerprints), and the
+    """Lists of articles -> lists of analysed articles (language, signature,
+    fingerprints), and the
     known articles of earlier runs with their lead entities weighted by the same
     frequencies: entities are counted over new and known articles alike, as one
     run over all of them would."""
@@ -253,8 +272,10 @@ class AnalyzeArticles(beam.PTransform):
         shingled = articles | "Shingle" >> beam.ParDo(ShingleArticleFn(self._config))
         boilerplate = shingled | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         entity_sets = (
-            shingled | "NewEntities" >> beam.Map(lambda s: s.entities),
-            self._known | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities),
+            shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
+            self._known
+            | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities)
+            | "BatchKnownEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
         ) | "AllEntities" >> beam.Flatten()
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)

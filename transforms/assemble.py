@@ -1,18 +1,27 @@
-"""Article, story and reject rows from analysed articles and their assignments."""
+"""Article, story and reject rows from analysed articles and their assignments;
+the articles files written where their rows meet."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
+import pyarrow as pa
+import xxhash
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas.records import AnalyzedArticle, ArticleAssignment
+from schemas.parquet import ARTICLES_PARTITION_COLUMN
+from schemas.records import AnalyzedArticle
 from transforms.core.rows import (
+    FileKey,
     Row,
     RunContext,
+    StoryMember,
+    article_file_key,
     article_row,
+    article_sort_key,
     reject_row,
     story_member,
     story_merge_row,
@@ -26,42 +35,128 @@ from transforms.core.state import (
     story_root,
 )
 from transforms.state import ReadParquetRows
+from transforms.write import partition_path, write_parquet
+
+# Story members are grouped in this many shards of story ids to build story rows.
+STORY_SHARDS = 16
+# (shard of the story id, [(story id, member)]): members on their way to their story.
+MemberList = tuple[int, list[tuple[str, StoryMember]]]
 
 
-class _ArticleRowFn(beam.DoFn):
-    def __init__(self, run: RunContext) -> None:
+def story_shard(story_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(story_id.encode("utf-8")) % STORY_SHARDS
+
+
+def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[MemberList]:
+    by_shard: dict[int, list[tuple[str, StoryMember]]] = {}
+    for story_id, member in members:
+        by_shard.setdefault(story_shard(story_id), []).append((story_id, member))
+    yield from sorted(by_shard.items())
+
+
+def _articles_by_file(
+    batch: list[AnalyzedArticle], shards: int
+) -> Iterator[tuple[FileKey, list[AnalyzedArticle]]]:
+    by_file: dict[FileKey, list[AnalyzedArticle]] = {}
+    for analyzed in batch:
+        key = article_file_key(analyzed.article.article_id, analyzed.sketch.published_ts, shards)
+        by_file.setdefault(key, []).append(analyzed)
+    yield from by_file.items()
+
+
+class _WriteArticleFileFn(beam.DoFn):
+    """One articles file: its analysed articles and their assignments -> the
+    Parquet file (rows sorted by id), and the story members of its rows."""
+
+    def __init__(self, root: str, schema: pa.Schema, file_prefix: str, run: RunContext) -> None:
+        self._root = root
+        self._schema = schema
+        self._file_prefix = file_prefix
         self._run = run
 
-    def process(
-        self, analyzed: AnalyzedArticle, assignments: dict[int, ArticleAssignment]
-    ) -> Iterator[Row]:
-        yield article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
+    def process(self, element: tuple[FileKey, dict[str, Any]]) -> Iterator[MemberList]:
+        (partition, shard), joined = element
+        assignments = {key: a for part in joined["assignments"] for key, a in part}
+        rows = sorted(
+            (
+                article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
+                for part in joined["articles"]
+                for analyzed in part
+            ),
+            key=article_sort_key,
+        )
+        if not rows:
+            return
+        folder = partition_path(self._root, ARTICLES_PARTITION_COLUMN, partition)
+        write_parquet(
+            FileSystems.join(folder, f"{self._file_prefix}-{shard:05d}.parquet"),
+            rows,
+            self._schema,
+        )
+        yield from members_by_shard((row["story_id"], story_member(row)) for row in rows)
 
 
-class AssembleArticleRows(beam.PTransform):
-    """Analysed articles + assignments (a side input of ids, no text) -> article rows.
+class WriteArticles(beam.PTransform):
+    """Lists of analysed articles + their assignments (lists per articles file,
+    from ClusterArticles; no text) -> Parquet files under `root`, partitioned by
+    publication date, `shards` files per date; returns the story members of the
+    written rows, in lists per story shard.
 
-    The text-bearing collection is never shuffled to meet its assignment: the
-    assignments are small and travel to it instead.
+    The assignments meet their articles in the shuffle that gathers each file's
+    rows, so the text is shuffled once, to be written.
     """
 
-    def __init__(self, assignments: beam.PCollection, run: RunContext) -> None:
+    def __init__(
+        self,
+        assignments: beam.PCollection,
+        run: RunContext,
+        root: str,
+        schema: pa.Schema,
+        file_prefix: str,
+        shards: int,
+    ) -> None:
         super().__init__()
         self._assignments = assignments
         self._run = run
+        self._root = root
+        self._schema = schema
+        self._file_prefix = file_prefix
+        self._shards = shards
 
     def expand(self, analyzed: beam.PCollection) -> beam.PCollection:
-        return analyzed | "ArticleRows" >> beam.ParDo(
-            _ArticleRowFn(self._run), assignments=beam.pvalue.AsDict(self._assignments)
+        return (
+            {
+                "articles": analyzed
+                | "ArticlesByFile" >> beam.FlatMap(_articles_by_file, self._shards),
+                "assignments": self._assignments,
+            }
+            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "WriteArticleFiles"
+            >> beam.ParDo(
+                _WriteArticleFileFn(self._root, self._schema, self._file_prefix, self._run)
+            )
         )
 
 
-def _as_keys(pcoll: beam.PCollection, label: str) -> beam.PCollection:
-    return pcoll | label >> beam.Map(lambda key: (key, True))
+def _story_ids(members: MemberList) -> set[str]:
+    return {story_id for story_id, _ in members[1]}
+
+
+def _story_rows(
+    element: tuple[int, Iterable[list[tuple[str, StoryMember]]]], run: RunContext
+) -> Iterator[Row]:
+    _, parts = element
+    by_story: dict[str, list[StoryMember]] = {}
+    for part in parts:
+        for story_id, member in part:
+            by_story.setdefault(story_id, []).append(member)
+    for story_id in sorted(by_story):
+        yield story_row(story_id, by_story[story_id], run)
 
 
 class BuildStoryRows(beam.PTransform):
-    """This run's article rows -> the whole stories table after this run.
+    """This run's story members (lists per story shard, from WriteArticles) ->
+    the whole stories table after this run.
 
     A story that gained articles is rebuilt from all its members: this run's
     rows, and the member columns (no text) of earlier articles of it and of the
@@ -82,22 +177,16 @@ class BuildStoryRows(beam.PTransform):
         self._merges = merges
         self._earlier_article_files = earlier_article_files
 
-    def expand(self, article_rows: beam.PCollection) -> beam.PCollection:
+    def expand(self, new_members: beam.PCollection) -> beam.PCollection:
         run = self._run
-        new_members = article_rows | "StoryMembers" >> beam.Map(
-            lambda row: (row["story_id"], story_member(row))
-        )
-        touched = beam.pvalue.AsDict(
-            _as_keys(
-                new_members
-                | "TouchedStories" >> beam.Keys()
-                | "DistinctStories" >> beam.Distinct(),
-                "TouchedAsKeys",
-            )
+        touched = beam.pvalue.AsSingleton(
+            new_members
+            | "TouchedStories" >> beam.Map(_story_ids)
+            | "AllTouchedStories" >> beam.CombineGlobally(lambda parts: set().union(*parts))
         )
         merges = beam.pvalue.AsDict(self._merges)
 
-        def earlier_member_story(row: Row, merges: dict, touched: dict) -> Iterator:
+        def earlier_member_story(row: Row, merges: dict, touched: set[str]) -> Iterator:
             root = story_root(row["story_id"], row["merged_into"], merges)
             if root in touched:
                 yield row["story_id"], root
@@ -108,22 +197,24 @@ class BuildStoryRows(beam.PTransform):
         earlier_members = (
             self._earlier_article_files
             | "ReadEarlierMembers"
-            >> ReadParquetRows(STORY_MEMBER_COLUMNS, only_where=("story_id", member_stories))
-            | "KeyByRoot"
-            >> beam.Map(
-                lambda row, roots: (roots[row["story_id"]], story_member(row)),
+            >> ReadParquetRows(
+                STORY_MEMBER_COLUMNS,
+                only_where=("story_id", beam.pvalue.AsDict(member_stories)),
+            )
+            | "EarlierMembersByShard"
+            >> beam.FlatMap(
+                lambda row, roots: members_by_shard([(roots[row["story_id"]], story_member(row))]),
                 roots=beam.pvalue.AsDict(member_stories),
             )
         )
         rebuilt = (
             (new_members, earlier_members)
             | "AllMembers" >> beam.Flatten()
-            | "GroupByStory" >> beam.GroupByKey()
-            | "StoryRows"
-            >> beam.MapTuple(lambda story_id, members: story_row(story_id, members, run))
+            | "GroupByStoryShard" >> beam.GroupByKey()
+            | "StoryRows" >> beam.FlatMap(_story_rows, run)
         )
 
-        def carried(row: Row, merges: dict, touched: dict) -> Iterator[Row]:
+        def carried(row: Row, merges: dict, touched: set[str]) -> Iterator[Row]:
             if row["story_id"] not in touched:
                 yield carried_story_row(row, merges)
 

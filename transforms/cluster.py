@@ -49,6 +49,7 @@ from transforms.core.clustering import (
     cluster,
 )
 from transforms.core.config import DedupConfig
+from transforms.core.rows import FileKey, article_file_key
 from transforms.core.signatures import (
     LshBands,
     band_keys,
@@ -86,6 +87,8 @@ class ShardKeysFn(beam.DoFn):
     def process(
         self, batch: Sequence[MarkedSketch]
     ) -> Iterator[tuple[tuple[str, int], ShardEntries] | TaggedOutput]:
+        if not batch:
+            return
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
         facts: dict[int, FactsByKey] = {}
@@ -249,27 +252,36 @@ class VerifyPairsFn(beam.DoFn):
 
 
 class ClusterFn(beam.DoFn):
-    """All nodes and links of the run -> one assignment per article."""
+    """All nodes and links of the run -> the assignments of the new articles, in
+    one list per articles file they are written to."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, output_shards: int) -> None:
         self._config = config
+        self._output_shards = output_shards
         self._dup_groups = Metrics.counter("newsdedup", "dup_groups")
         self._stories = Metrics.counter("newsdedup", "stories")
 
     def process(
         self, element: tuple[int, dict[str, list[Any]]]
-    ) -> Iterator[tuple[int, ArticleAssignment] | TaggedOutput]:
+    ) -> Iterator[tuple[FileKey, list[tuple[int, ArticleAssignment]]] | TaggedOutput]:
         _, joined = element
         links = [link for batch in joined["links"] for link in batch]
+        nodes = [node for batch in joined["nodes"] for node in batch]
         result = cluster(
-            [node for batch in joined["nodes"] for node in batch],
+            nodes,
             dup_links=[(a, b) for level, a, b, _ in links if level == DUP_LEVEL],
             story_links=[(a, b, score) for level, a, b, score in links if level != DUP_LEVEL],
             min_link_density=self._config.story_link_density,
         )
         self._dup_groups.inc(result.dup_group_count)
         self._stories.inc(result.story_count)
-        yield from sorted(result.assignments.items())
+        by_file: dict[FileKey, list[tuple[int, ArticleAssignment]]] = {}
+        for node in nodes:
+            assignment = result.assignments.get(node.article_key)
+            if assignment is not None:
+                key = article_file_key(node.article_id, node.published_ts, self._output_shards)
+                by_file.setdefault(key, []).append((node.article_key, assignment))
+        yield from sorted(by_file.items())
         for merge in result.story_merges:
             yield TaggedOutput(STORY_MERGES_TAG, merge)
 
@@ -288,26 +300,29 @@ def _marked_node(marked: MarkedSketch) -> ClusterNode:
 
 
 class ClusterArticles(beam.PTransform):
-    """ArticleSketch -> (article_key, ArticleAssignment) for every new article
-    (main output) and (story_id, merged_into) for known stories that new
-    evidence joined (`story_merges`). `known` holds the KnownArticles of earlier
-    runs within the horizon."""
+    """Lists of ArticleSketch -> the new articles' assignments as
+    (file key, [(article_key, ArticleAssignment)]) per articles file (see
+    `article_file_key` with `output_shards`; main output), and
+    (story_id, merged_into) for known stories that new evidence joined
+    (`story_merges`). `known` holds the KnownArticles of earlier runs within
+    the horizon."""
 
-    def __init__(self, config: DedupConfig, known: beam.PCollection) -> None:
+    def __init__(self, config: DedupConfig, known: beam.PCollection, output_shards: int) -> None:
         super().__init__()
         self._config = config
         self._known = known
+        self._output_shards = output_shards
 
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
         marked = (
-            new_sketches | "MarkNew" >> beam.Map(lambda s: (s, None)),
-            self._known | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k)),
+            new_sketches | "MarkNew" >> beam.Map(lambda batch: [(s, None) for s in batch]),
+            self._known
+            | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
+            | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
         ) | "AllSketches" >> beam.Flatten()
-        shard_keys = (
-            marked
-            | "BatchSketches" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-            | "ShardKeys" >> beam.ParDo(ShardKeysFn(config)).with_outputs(FACTS_TAG, main="keys")
+        shard_keys = marked | "ShardKeys" >> beam.ParDo(ShardKeysFn(config)).with_outputs(
+            FACTS_TAG, main="keys"
         )
         facts = shard_keys[FACTS_TAG]
         pairs = (
@@ -325,11 +340,7 @@ class ClusterArticles(beam.PTransform):
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )
-        nodes = (
-            marked
-            | "Nodes" >> beam.Map(_marked_node)
-            | "BatchNodes" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-        )
+        nodes = marked | "Nodes" >> beam.Map(lambda batch: [_marked_node(m) for m in batch])
         return (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
@@ -337,5 +348,7 @@ class ClusterArticles(beam.PTransform):
             }
             | "GatherGraph" >> beam.CoGroupByKey()
             | "Cluster"
-            >> beam.ParDo(ClusterFn(config)).with_outputs(STORY_MERGES_TAG, main="assignments")
+            >> beam.ParDo(ClusterFn(config, self._output_shards)).with_outputs(
+                STORY_MERGES_TAG, main="assignments"
+            )
         )

@@ -28,9 +28,10 @@ WRITE_INTERVAL_SECONDS = 0.5
 
 
 class _CountFn(beam.DoFn):
-    def __init__(self, folder: str, counter: str) -> None:
+    def __init__(self, folder: str, counter: str, of_lists: bool) -> None:
         self._folder = folder
         self._counter = counter
+        self._of_lists = of_lists
         self._path: Path | None = None
         self._count = 0
         self._written_at = 0.0
@@ -41,7 +42,7 @@ class _CountFn(beam.DoFn):
         self._written_at = 0.0
 
     def process(self, element: Any) -> Iterator[None]:
-        self._count += 1
+        self._count += len(element) if self._of_lists else 1
         now = time.monotonic()
         if now - self._written_at >= WRITE_INTERVAL_SECONDS:
             self._write(now)
@@ -61,15 +62,17 @@ class _CountFn(beam.DoFn):
 
 
 class CountProgress(beam.PTransform):
-    """Counts the elements of a PCollection under `counter` for a ProgressDisplay."""
+    """Counts the elements of a PCollection under `counter` for a ProgressDisplay;
+    with `of_lists`, the items of its elements (lists)."""
 
-    def __init__(self, folder: str, counter: str) -> None:
+    def __init__(self, folder: str, counter: str, of_lists: bool = False) -> None:
         super().__init__()
         self._folder = folder
         self._counter = counter
+        self._of_lists = of_lists
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        return pcoll | "Count" >> beam.ParDo(_CountFn(self._folder, self._counter))
+        return pcoll | "Count" >> beam.ParDo(_CountFn(self._folder, self._counter, self._of_lists))
 
 
 def read_counts(folder: Path) -> dict[str, int]:

@@ -35,6 +35,9 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 # How much of a text file is inspected for NUL bytes, the mark of a binary file.
 _BINARY_SNIFF_BYTES = 8192
 _BINARY_DETAIL = "NUL bytes: not a text file"
+# JSON Lines files larger than this are parsed in ranges of about this size, by
+# several workers at once.
+JSONL_SPLIT_BYTES = 8 * 1024 * 1024
 
 
 def extension_of(path: str) -> str:
@@ -61,11 +64,19 @@ def _reject(
 
 
 def parse_jsonl_stream(
-    lines: Iterable[bytes], path: str, max_record_bytes: int
+    lines: Iterable[bytes],
+    path: str,
+    max_record_bytes: int,
+    first_line: int = 1,
+    whole_file: bool = True,
 ) -> Iterator[InputArticle | Reject]:
-    """Articles and rejects of a JSON Lines byte stream; blank lines are skipped."""
+    """Articles and rejects of a JSON Lines byte stream; blank lines are skipped.
+
+    `lines` may be a range of a file that starts at line `first_line`; only a
+    whole file without records is rejected as empty.
+    """
     seen_any = False
-    for number, raw_line in enumerate(lines, start=1):
+    for number, raw_line in enumerate(lines, start=first_line):
         if number == 1 and b"\x00" in raw_line[:_BINARY_SNIFF_BYTES]:
             yield _reject(path, None, RejectReason.BINARY_FILE, _BINARY_DETAIL, raw_line[:64])
             return
@@ -91,8 +102,68 @@ def parse_jsonl_stream(
             )
             continue
         yield parse_jsonl_record(line, path, number)
-    if not seen_any:
+    if not seen_any and whole_file:
         yield _reject(path, None, RejectReason.EMPTY_FILE, "the file holds no record")
+
+
+# A part of an input file: path, first byte, end byte (-1: the whole file), and
+# the number of its first line.
+FileRange = tuple[str, int, int, int]
+WHOLE_FILE_END = -1
+
+
+def jsonl_ranges(stream: BinaryIO, split_bytes: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first line) of consecutive ranges of about `split_bytes`
+    bytes that each begin at the start of a line, in one pass over `stream`."""
+    start, line = 0, 1
+    while True:
+        block = stream.read(split_bytes)
+        rest = stream.readline() if block and not block.endswith(b"\n") else b""
+        if not block:
+            return
+        end = start + len(block) + len(rest)
+        yield start, end, line
+        line += block.count(b"\n") + rest.count(b"\n")
+        start = end
+
+
+def _range_lines(stream: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    stream.seek(start)
+    position = start
+    for raw_line in stream:
+        if position >= end:
+            return
+        position += len(raw_line)
+        yield raw_line
+
+
+class SplitLargeFilesFn(beam.DoFn):
+    """Input paths -> FileRanges: JSON Lines files larger than `split_bytes` in
+    ranges that several workers parse at once, every other file whole."""
+
+    def __init__(self, split_bytes: int) -> None:
+        self._split_bytes = split_bytes
+
+    def process(self, path: str) -> Iterator[FileRange]:
+        whole = (path, 0, WHOLE_FILE_END, 1)
+        if extension_of(path) not in JSONL_EXTENSIONS:
+            yield whole
+            return
+        try:
+            if FileSystems.match([path])[0].metadata_list[0].size_in_bytes <= self._split_bytes:
+                yield whole
+                return
+            with _open_raw(path) as stream:
+                if b"\x00" in stream.read(_BINARY_SNIFF_BYTES):
+                    yield whole  # a binary file is one reject, never split
+                    return
+                stream.seek(0)
+                ranges = list(jsonl_ranges(stream, self._split_bytes))
+        except (OSError, IndexError):
+            yield whole  # parsing reports what is wrong with the file
+            return
+        for start, end, first_line in ranges:
+            yield path, start, end, first_line
 
 
 def _document_reject(data: bytes, path: str, limit: int) -> Reject | None:
@@ -149,6 +220,11 @@ def parse_feed_bytes(
     yield from parse_feed(data, path, max_record_bytes)
 
 
+# Articles per list in the batch pipeline: large enough that Beam's per-element
+# cost vanishes, small enough to spread over workers and keep bundles small.
+ARTICLE_BATCH_SIZE = 256
+
+
 class ParseFileFn(beam.DoFn):
     """One input file to articles; bad records go to the `rejects` output."""
 
@@ -159,18 +235,30 @@ class ParseFileFn(beam.DoFn):
         self._records = Metrics.counter("newsdedup", RECORDS_READ_COUNTER)
 
     def process(self, path: str) -> Iterator[InputArticle | TaggedOutput]:
+        yield from self._parse_routed(path)
+
+    def _parse_routed(
+        self, path: str, byte_range: tuple[int, int, int] | None = None
+    ) -> Iterator[InputArticle | TaggedOutput]:
         try:
-            for result in self._parse(path):
+            for result in self._parse(path, byte_range):
                 yield self._route(result)
         except OSError as error:
             yield self._route(
                 _reject(path, None, RejectReason.UNREADABLE_FILE, f"cannot read: {error}")
             )
 
-    def _parse(self, path: str) -> Iterator[InputArticle | Reject]:
+    def _parse(
+        self, path: str, byte_range: tuple[int, int, int] | None = None
+    ) -> Iterator[InputArticle | Reject]:
         extension = extension_of(path)
         limit = self._max_record_bytes
-        if extension in JSONL_EXTENSIONS:
+        if extension in JSONL_EXTENSIONS and byte_range is not None:
+            start, end, first_line = byte_range
+            with _open_raw(path) as stream:
+                lines = _range_lines(stream, start, end)
+                yield from parse_jsonl_stream(lines, path, limit, first_line, whole_file=False)
+        elif extension in JSONL_EXTENSIONS:
             with FileSystems.open(path) as stream:
                 # Line by line, so that a large file is never held in memory whole.
                 yield from parse_jsonl_stream(stream, path, limit)
@@ -201,25 +289,66 @@ class ParseFileFn(beam.DoFn):
         return result
 
 
-class ReadArticles(beam.PTransform):
-    """Paths of input files -> articles (main output) and rejects (`rejects`)."""
+class ParseFileInBatchesFn(ParseFileFn):
+    """One input file or range (FileRange) to lists of up to `batch_size`
+    articles; rejects one by one.
+
+    The batch pipeline moves articles in lists, so that Beam's cost per element
+    (coding, dispatch) is paid once per list rather than once per article.
+    """
 
     def __init__(
-        self, paths: list[str], max_record_bytes: int, columns: ColumnMapping | None = None
+        self, max_record_bytes: int, columns: ColumnMapping | None, batch_size: int
+    ) -> None:
+        super().__init__(max_record_bytes, columns)
+        self._batch_size = batch_size
+
+    def process(  # type: ignore[override]
+        self, file_range: FileRange
+    ) -> Iterator[list[InputArticle] | TaggedOutput]:
+        path, start, end, first_line = file_range
+        byte_range = None if end == WHOLE_FILE_END else (start, end, first_line)
+        batch: list[InputArticle] = []
+        for routed in self._parse_routed(path, byte_range):
+            if isinstance(routed, TaggedOutput):
+                yield routed
+                continue
+            batch.append(routed)
+            if len(batch) >= self._batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+class ReadArticles(beam.PTransform):
+    """Paths of input files -> lists of articles (main output) and rejects
+    (`rejects`)."""
+
+    def __init__(
+        self,
+        paths: list[str],
+        max_record_bytes: int,
+        columns: ColumnMapping | None = None,
+        batch_size: int = ARTICLE_BATCH_SIZE,
+        split_bytes: int = JSONL_SPLIT_BYTES,
     ) -> None:
         super().__init__()
         self._paths = sorted(set(paths))
         self._max_record_bytes = max_record_bytes
         self._columns = columns or ColumnMapping()
+        self._batch_size = batch_size
+        self._split_bytes = split_bytes
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
             | "InputFiles" >> beam.Create(self._paths)
-            # Spread files over workers before the expensive parse.
+            | "SplitLargeFiles" >> beam.ParDo(SplitLargeFilesFn(self._split_bytes))
+            # Spread files and ranges over workers before the expensive parse.
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
-            >> beam.ParDo(ParseFileFn(self._max_record_bytes, self._columns)).with_outputs(
-                REJECTS_TAG, main="articles"
-            )
+            >> beam.ParDo(
+                ParseFileInBatchesFn(self._max_record_bytes, self._columns, self._batch_size)
+            ).with_outputs(REJECTS_TAG, main="articles")
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
+import xxhash
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
@@ -40,56 +41,94 @@ def choose_kept(origins: Iterable[RecordOrigin]) -> RecordOrigin | None:
     return ordered[0] if len(ordered) > 1 else None
 
 
+# Article ids are grouped in this many shards to find those seen more than once.
+ID_SHARDS = 16
+
+
+def id_shard(article_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) % ID_SHARDS
+
+
+def origins_by_shard(
+    origins: Iterable[tuple[str, RecordOrigin]],
+) -> Iterator[tuple[int, list[tuple[str, RecordOrigin]]]]:
+    by_shard: dict[int, list[tuple[str, RecordOrigin]]] = {}
+    for article_id, origin in origins:
+        by_shard.setdefault(id_shard(article_id), []).append((article_id, origin))
+    yield from by_shard.items()
+
+
+def repeated_ids(
+    element: tuple[int, Iterable[list[tuple[str, RecordOrigin]]]],
+) -> Iterator[tuple[str, RecordOrigin]]:
+    """One shard's (id, origin) lists -> (id, kept origin) of the ids seen twice or more."""
+    _, parts = element
+    origins: dict[str, list[RecordOrigin]] = {}
+    for part in parts:
+        for article_id, origin in part:
+            origins.setdefault(article_id, []).append(origin)
+    for article_id, seen in origins.items():
+        kept = choose_kept(seen)
+        if kept is not None:
+            yield article_id, kept
+
+
 class _SplitByVerdictFn(beam.DoFn):
     def __init__(self) -> None:
         self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
     def process(
-        self, article: InputArticle, kept: dict[str, RecordOrigin]
-    ) -> Iterator[InputArticle | TaggedOutput]:
-        winner = kept.get(article.article_id)
-        if winner is None:
-            yield article
-            return
-        origin = record_origin(article)
-        if origin == winner:
-            yield article
-        elif origin[0] == winner[0]:
-            self._redeliveries.inc()
-        else:
-            self._conflicts.inc()
-            if winner[2] == WRITTEN_LINE:
-                detail = (
-                    f"id {article.article_id!r} was written by an earlier run with other "
-                    "content; written articles are never changed"
-                )
+        self, batch: list[InputArticle], kept: dict[str, RecordOrigin]
+    ) -> Iterator[list[InputArticle] | TaggedOutput]:
+        unique: list[InputArticle] = []
+        for article in batch:
+            winner = kept.get(article.article_id)
+            if winner is None:
+                unique.append(article)
+                continue
+            origin = record_origin(article)
+            if origin == winner:
+                unique.append(article)
+            elif origin[0] == winner[0]:
+                self._redeliveries.inc()
             else:
-                detail = (
-                    f"id {article.article_id!r} also at {winner[1]}:{winner[2]} with other "
-                    "content; that record was kept"
-                )
-            yield TaggedOutput(
-                REJECTS_TAG,
-                Reject(
-                    article.source_file,
-                    article.line,
-                    RejectReason.ID_CONFLICT,
-                    detail,
-                    excerpt(article.text),
-                ),
-            )
+                self._conflicts.inc()
+                yield TaggedOutput(REJECTS_TAG, _conflict(article, winner))
+        if unique:
+            yield unique
+
+
+def _conflict(article: InputArticle, winner: RecordOrigin) -> Reject:
+    if winner[2] == WRITTEN_LINE:
+        detail = (
+            f"id {article.article_id!r} was written by an earlier run with other "
+            "content; written articles are never changed"
+        )
+    else:
+        detail = (
+            f"id {article.article_id!r} also at {winner[1]}:{winner[2]} with other "
+            "content; that record was kept"
+        )
+    return Reject(
+        article.source_file,
+        article.line,
+        RejectReason.ID_CONFLICT,
+        detail,
+        excerpt(article.text),
+    )
 
 
 class DropRedeliveries(beam.PTransform):
-    """Articles -> one article per id (main) and id conflicts (`rejects`).
+    """Lists of articles -> lists with one article per id (main) and id
+    conflicts (`rejects`).
 
     Records with the same id and content are re-deliveries: all but one are
     dropped and counted. Records with the same id and different content keep
     one deterministically; the others are rejected as `id_conflict`. `written`
     holds (article_id, content_hash) of articles in OUT that share an id with
     this run's records: those are kept, and records of them are re-deliveries
-    or conflicts.
+    or conflicts. Ids and content hashes travel in lists per id shard.
     """
 
     def __init__(self, written: beam.PCollection) -> None:
@@ -99,15 +138,23 @@ class DropRedeliveries(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         kept = (
             (
-                articles | "KeyOriginById" >> beam.Map(lambda a: (a.article_id, record_origin(a))),
+                articles
+                | "OriginsByShard"
+                >> beam.FlatMap(
+                    lambda batch: origins_by_shard((a.article_id, record_origin(a)) for a in batch)
+                ),
                 self._written
-                | "KeyWrittenById"
-                >> beam.MapTuple(lambda article_id, content: (article_id, written_origin(content))),
+                | "WrittenByShard"
+                >> beam.MapTuple(
+                    lambda article_id, content: (
+                        id_shard(article_id),
+                        [(article_id, written_origin(content))],
+                    )
+                ),
             )
             | "AllOrigins" >> beam.Flatten()
-            | "GroupOriginsById" >> beam.GroupByKey()
-            | "ChooseKept" >> beam.Map(lambda kv: (kv[0], choose_kept(kv[1])))
-            | "OnlyRepeatedIds" >> beam.Filter(lambda kv: kv[1] is not None)
+            | "GroupOriginsByShard" >> beam.GroupByKey()
+            | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
         return articles | "SplitByVerdict" >> beam.ParDo(
             _SplitByVerdictFn(), kept=beam.pvalue.AsDict(kept)

@@ -3,7 +3,7 @@ file by file on the workers, optionally only the rows a side input asks for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ class _ReadColumnsFn(beam.DoFn):
         self._columns = columns
         self._filter_column = filter_column
 
-    def process(self, path: str, wanted: Mapping[str, Any] | None = None) -> Iterator[dict]:
+    def process(self, path: str, wanted: Collection[Any] | None = None) -> Iterator[dict]:
         with FileSystems.open(path) as stream:
             table = pq.read_table(stream, columns=self._columns)
         if self._filter_column is not None:
@@ -35,14 +35,15 @@ class _ReadColumnsFn(beam.DoFn):
 class ReadParquetRows(beam.PTransform):
     """Paths of Parquet files -> their rows (dicts of `columns`, all if None).
 
-    With `only_where=(column, side)`, only rows whose `column` is a key of the
-    side input (a PCollection of (key, value)) are read out.
+    With `only_where=(column, side)`, only rows whose `column` is in the side
+    input (a view of a collection of values: `AsDict` keys, or `AsSingleton` of a
+    set) are read out.
     """
 
     def __init__(
         self,
         columns: list[str] | None = None,
-        only_where: tuple[str, beam.PCollection] | None = None,
+        only_where: tuple[str, beam.pvalue.AsSideInput] | None = None,
     ) -> None:
         super().__init__()
         self._columns = columns
@@ -54,7 +55,7 @@ class ReadParquetRows(beam.PTransform):
             return files | "ReadColumns" >> beam.ParDo(_ReadColumnsFn(self._columns, None))
         column, wanted = self._only_where
         return files | "ReadColumns" >> beam.ParDo(
-            _ReadColumnsFn(self._columns, column), wanted=beam.pvalue.AsDict(wanted)
+            _ReadColumnsFn(self._columns, column), wanted=wanted
         )
 
 

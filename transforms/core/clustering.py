@@ -17,13 +17,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.records import ArticleAssignment, ArticleSketch
+from schemas.records import ArticleAssignment, ArticleSketch, record
 from transforms.core.config import DedupConfig
 from transforms.core.entities import entity_overlap
 from transforms.core.signatures import estimated_jaccard, signature_from_bytes
 from transforms.core.unionfind import UnionFind
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ClusterNode:
     """What clustering needs of one article."""
@@ -42,6 +43,7 @@ class ClusterNode:
         return self.story_id is not None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PairFacts:
     """What verifying a candidate pair needs of one of its articles."""

@@ -7,12 +7,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import xxhash
+
 from schemas.parquet import UNKNOWN_DATE_PARTITION
-from schemas.records import AnalyzedArticle, ArticleAssignment, InputArticle, Reject
+from schemas.records import (
+    AnalyzedArticle,
+    ArticleAssignment,
+    InputArticle,
+    Reject,
+    record,
+)
 
 Row = dict[str, Any]
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class RunContext:
     ingested_at: datetime
@@ -92,6 +101,20 @@ def date_partition(published_at: datetime | None) -> str:
     return published_at.astimezone(UTC).date().isoformat()
 
 
+FileKey = tuple[str, int]  # (date partition, shard)
+
+
+def article_file_key(article_id: str, published_ts: float | None, shards: int) -> FileKey:
+    """The articles file an article is written to: its publication date's
+    partition, and a shard by id. Computed from the id and the time alone, so
+    that the article and its assignment (which carries no text) can meet in
+    the write's shuffle."""
+    published_at = None if published_ts is None else datetime.fromtimestamp(published_ts, UTC)
+    shard = xxhash.xxh3_64_intdigest(repr(article_id).encode("utf-8")) % shards
+    return date_partition(published_at), shard
+
+
+@record
 @dataclass(frozen=True, slots=True)
 class StoryMember:
     """What a story row needs of one of its articles."""
