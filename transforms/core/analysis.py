@@ -34,6 +34,11 @@ def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
     return values[~np.isin(values, boilerplate)].astype("<u8").tobytes()
 
 
+def _little_endian_bytes(hashes: HashArray) -> bytes:
+    # No copy when the array already is little-endian uint64 (on every common machine).
+    return np.asarray(hashes, dtype="<u8").tobytes()
+
+
 def article_key(article_id: str) -> int:
     """A 63-bit key for an article id: compact in shuffles, positive as int64."""
     return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) >> 1
@@ -78,10 +83,10 @@ class ArticleAnalyzer:
             language_probability=probability,
             content_hash=content_hash(article.text),
             site_key=site_key(article.source, article.url),
-            shingle_hashes=hashes.astype("<u8").tobytes(),
-            raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
-            .astype("<u8")
-            .tobytes(),
+            shingle_hashes=_little_endian_bytes(hashes),
+            raw_fingerprints=_little_endian_bytes(
+                passage_fingerprints(hashes, config.anchor_window)
+            ),
             entities=self._entities(detection_text),
         )
 
@@ -90,7 +95,7 @@ class ArticleAnalyzer:
         if self.config.entity_threshold >= 1.0:
             return b""
         lead = lead_entities(detection_text, self.config.entity_lead_words)
-        return entity_hashes(lead).astype("<u8").tobytes()
+        return _little_endian_bytes(entity_hashes(lead))
 
     def sign(
         self,
@@ -118,8 +123,11 @@ def sign_article(
     """Signature and fingerprints of the article without its site's boilerplate;
     its lead entities weighted by their rarity in the corpus."""
     article = shingled.article
-    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
-    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
+    # Read-only views of the stored bytes: nothing below writes to them.
+    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
+    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(
+        np.uint64, copy=False
+    )
     if np.isin(raw_fingerprints, boilerplate).any():
         content, fingerprints = without_boilerplate(hashes, window, boilerplate)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
@@ -133,7 +141,7 @@ def sign_article(
         content_hash=shingled.content_hash,
         text_length=len(article.text),
         signature=signature_to_bytes(signatures.signature(content)),
-        fingerprints=fingerprints.astype("<u8").tobytes(),
+        fingerprints=_little_endian_bytes(fingerprints),
         entities=entities,
     )
     return AnalyzedArticle(

@@ -6,6 +6,8 @@ vectorised numpy arithmetic, so no Python loop runs per shingle.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 import xxhash
@@ -35,13 +37,26 @@ def shingle_size_for(language: str, word_size: int, char_size: int) -> int:
     return char_size if language in CHARACTER_SHINGLE_LANGUAGES else word_size
 
 
-def _splitmix(values: HashArray) -> HashArray:
-    # The splitmix64 finaliser: an avalanching bijection on 64-bit integers.
-    z = values ^ (values >> np.uint64(30))
-    z = z * np.uint64(0xBF58476D1CE4E5B9)
-    z = z ^ (z >> np.uint64(27))
-    z = z * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+# numpy scalars made once: building them per call costs more than the arithmetic.
+_SPLITMIX_STEPS = (
+    (np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)),
+    (np.uint64(27), np.uint64(0x94D049BB133111EB)),
+)
+_SPLITMIX_LAST_SHIFT = np.uint64(31)
+
+
+@functools.cache
+def _position_multiplier(offset: int) -> np.uint64:
+    return np.uint64(_MIX_MULTIPLIERS[offset % len(_MIX_MULTIPLIERS)] + np.uint64(2 * offset))
+
+
+def _splitmix(values: HashArray, scratch: HashArray) -> None:
+    """The splitmix64 finaliser, an avalanching bijection on 64-bit integers,
+    applied to `values` in place (`scratch`: a buffer of the same size)."""
+    for shift, multiplier in _SPLITMIX_STEPS:
+        values ^= np.right_shift(values, shift, out=scratch)
+        values *= multiplier
+    values ^= np.right_shift(values, _SPLITMIX_LAST_SHIFT, out=scratch)
 
 
 def shingle_hashes(tokens: list[str], size: int) -> HashArray:
@@ -60,10 +75,13 @@ def shingle_hashes(tokens: list[str], size: int) -> HashArray:
     )
     size = min(size, len(token_hashes))
     count = len(token_hashes) - size + 1
+    # In place, in two buffers: no temporary array per operation.
     combined = np.zeros(count, dtype=np.uint64)
+    scratch = np.empty(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(size):
             # Position-dependent mixing, so "a b" and "b a" differ.
-            multiplier = _MIX_MULTIPLIERS[offset % len(_MIX_MULTIPLIERS)] + np.uint64(2 * offset)
-            combined = _splitmix(combined ^ (token_hashes[offset : offset + count] * multiplier))
+            multiplier = _position_multiplier(offset)
+            combined ^= np.multiply(token_hashes[offset : offset + count], multiplier, out=scratch)
+            _splitmix(combined, scratch)
     return combined

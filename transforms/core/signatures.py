@@ -64,7 +64,8 @@ class SignatureBuilder:
         low32 = (shingle_hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         mixed = _fmix(low32.reshape(-1, 1), 32)
         with np.errstate(over="ignore"):
-            permuted = mixed * self._a + self._b
+            permuted = mixed * self._a
+            permuted += self._b  # in place: one matrix of shingles x permutations, not two
         return np.asarray(permuted.min(axis=0), dtype=np.uint32)
 
     def to_datasketch(self, signature: SignatureArray) -> LeanMinHash:

@@ -47,6 +47,10 @@ def _build_char_table() -> dict[int, str | None]:
 
 
 _CHAR_TABLE = _build_char_table()
+# str.translate looks every character up in the table, even in text that holds none
+# of them (nearly all text): one search of their character class in C is far cheaper.
+_TABLE_CHARACTERS = re.compile("[" + "".join(re.escape(chr(code)) for code in _CHAR_TABLE) + "]")
+_BLANK_LINES = re.compile(r"\n\n\n+")
 
 
 def _normalize_line_breaks(text: str) -> str:
@@ -63,19 +67,13 @@ def clean_text(text: str) -> str:
     by exactly one blank line; no leading or trailing whitespace. Quotes and case are
     kept: folding them is for matching only (see ``transforms.core.normalize``).
     """
-    prepared = unicodedata.normalize("NFC", _normalize_line_breaks(text).translate(_CHAR_TABLE))
-    out: list[str] = []
-    blank_pending = False
-    for line in prepared.split("\n"):
-        words = line.split()
-        if not words:
-            blank_pending = bool(out)
-            continue
-        if blank_pending:
-            out.append("")
-            blank_pending = False
-        out.append(" ".join(words))
-    return "\n".join(out)
+    prepared = _normalize_line_breaks(text)
+    if _TABLE_CHARACTERS.search(prepared):
+        prepared = prepared.translate(_CHAR_TABLE)
+    prepared = unicodedata.normalize("NFC", prepared)
+    # Blank lines are "" here: runs of them become one paragraph break, and none lead or trail.
+    lines = "\n".join([" ".join(line.split()) for line in prepared.split("\n")])
+    return _BLANK_LINES.sub("\n\n", lines).strip("\n")
 
 
 def _clean_lines(raw: str) -> list[str]:
