@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from transforms.core.entities import lead_entities
 from transforms.core.fingerprints import passage_fingerprints, window_minima
+from transforms.core.normalize import words
 from transforms.core.shingles import _MIX_MULTIPLIERS, HashArray, shingle_hashes
 from transforms.core.textdocs import _CHAR_TABLE, _normalize_line_breaks, clean_text
 
@@ -162,3 +163,12 @@ def test_window_minima_and_fingerprints_equal_numpys(window: int) -> None:
         fingerprints = passage_fingerprints(hashes, window)
         assert fingerprints.dtype == np.uint64
         assert np.array_equal(fingerprints, np.unique(expected))
+
+
+def test_words_equal_the_regex_on_ascii_and_other_text() -> None:
+    rng = random.Random(1)
+    ascii_characters = [chr(code) for code in range(128)]
+    texts = ["".join(rng.choices(ascii_characters, k=rng.randint(0, 80))) for _ in range(300)]
+    for text in [*texts, *_random_texts(100)]:
+        assert words(text) == re.findall(r"\w+", text)
+    assert words("don't stop_me, 42x\tA-b") == ["don", "t", "stop_me", "42x", "A", "b"]

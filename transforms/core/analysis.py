@@ -143,13 +143,17 @@ def sign_article(
         signature=signature_to_bytes(signatures.signature(content)),
         fingerprints=_little_endian_bytes(fingerprints),
         entities=entities,
+        # Weighed here rather than by weigh_entities: one sketch made, not two.
+        entity_weights=_entity_weights(entities, entity_frequencies),
     )
-    return AnalyzedArticle(
-        article, shingled.language_probability, weigh_entities(sketch, entity_frequencies)
-    )
+    return AnalyzedArticle(article, shingled.language_probability, sketch)
+
+
+def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:
+    weights = frequencies.weights(np.frombuffer(entities, dtype="<u8").astype(np.uint64))
+    return weights.astype("<f4").tobytes()
 
 
 def weigh_entities(sketch: ArticleSketch, frequencies: EntityFrequencies) -> ArticleSketch:
     """The sketch with the rarity weights of its lead entities in the corpus."""
-    weights = frequencies.weights(np.frombuffer(sketch.entities, dtype="<u8").astype(np.uint64))
-    return replace(sketch, entity_weights=weights.astype("<f4").tobytes())
+    return replace(sketch, entity_weights=_entity_weights(sketch.entities, frequencies))

@@ -67,8 +67,17 @@ def normalize_for_matching(text: str) -> str:
     return " ".join(folded.split())
 
 
+# In ASCII, \w is [A-Za-z0-9_]: every other ASCII character separates words.
+_ASCII_SEPARATORS = str.maketrans(
+    {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+)
+
+
 def words(matching_text: str) -> list[str]:
     """Word tokens of an already normalised text; punctuation is dropped."""
+    if matching_text.isascii():
+        # Same words as the regex, over twice as fast: str.translate has a fast path for ASCII.
+        return matching_text.translate(_ASCII_SEPARATORS).split()
     return _WORD.findall(matching_text)
 
 

@@ -67,12 +67,11 @@ def shingle_hashes(tokens: list[str], size: int) -> HashArray:
     """
     if not tokens:
         return np.empty(0, dtype=np.uint64)
-    # map() over C functions: no Python frame per token (str.encode defaults to UTF-8).
-    token_hashes = np.fromiter(
-        map(xxhash.xxh3_64_intdigest, map(str.encode, tokens)),
-        dtype=np.uint64,
-        count=len(tokens),
-    )
+    # map() over C functions: no Python frame per token (str.encode defaults to UTF-8);
+    # the digests (big-endian) joined into one buffer: no Python int per token either.
+    token_hashes = np.frombuffer(
+        b"".join(map(xxhash.xxh3_64_digest, map(str.encode, tokens))), dtype=">u8"
+    ).astype(np.uint64)
     size = min(size, len(token_hashes))
     count = len(token_hashes) - size + 1
     # In place, in two buffers: no temporary array per operation.
