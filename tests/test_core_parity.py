@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from transforms.core.entities import lead_entities
 from transforms.core.fingerprints import passage_fingerprints, window_minima
-from transforms.core.normalize import words
+from transforms.core.normalize import utf8_words, words
 from transforms.core.shingles import _MIX_MULTIPLIERS, HashArray, shingle_hashes
 from transforms.core.textdocs import _CHAR_TABLE, _normalize_line_breaks, clean_text
 
@@ -29,6 +29,7 @@ _PIECES = (
     "x_1", "٣٤", "2025", "e\u0301t\u00e9", "Jose\u0301", "日本", "5", "I", "a", "_",
     " ", " ", " ", "  ", "\n", "\n\n", ". ", "! ", "? ", ", ", " - ", "\u00a0", "\t",
     "\r\n", "\r", "\u0085", "\u2028", "\x00", "\ufeff", "\x7f", "“", "...", "\u3000",
+    "©", "…", "·", "é_x", "\u00a0", "\ud800",
 )  # fmt: skip
 
 
@@ -143,7 +144,7 @@ def test_clean_text_equals_the_reference_on_random_text() -> None:
 @pytest.mark.parametrize("size", [1, 3, 5, 9])
 def test_shingle_hashes_equal_the_reference(size: int) -> None:
     for text in _random_texts(100, seed=size):
-        tokens = text.split()
+        tokens = words(text)
         assert np.array_equal(shingle_hashes(tokens, size), _reference_shingle_hashes(tokens, size))
 
 
@@ -172,3 +173,18 @@ def test_words_equal_the_regex_on_ascii_and_other_text() -> None:
     for text in [*texts, *_random_texts(100)]:
         assert words(text) == re.findall(r"\w+", text)
     assert words("don't stop_me, 42x\tA-b") == ["don", "t", "stop_me", "42x", "A", "b"]
+
+
+def test_word_characters_are_alphanumerics_and_the_underscore() -> None:
+    # utf8_words relies on it; Python's re documents \w this way for str patterns.
+    every_character = "".join(map(chr, range(0x110000)))
+    assert re.findall(r"\w", every_character) == [
+        ch for ch in every_character if ch.isalnum() or ch == "_"
+    ]
+
+
+def test_utf8_words_are_the_encoded_words() -> None:
+    texts = [*_random_texts(400, seed=3), "", "a © b", "naïve café…", "x\u3000y", "a\ud800b"]
+    for text in texts:
+        assert utf8_words(text) == [w.encode() for w in re.findall(r"\w+", text)]
+    assert utf8_words("Zürich © 2024… über_all") == [b"Z\xc3\xbcrich", b"2024", b"\xc3\xbcber_all"]

@@ -21,7 +21,12 @@ from transforms.core.entities import (
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
 from transforms.core.normalize import content_hash, normalize_for_matching
-from transforms.core.shingles import HashArray, shingle_hashes, shingle_size_for, tokens_for
+from transforms.core.shingles import (
+    HashArray,
+    shingle_size_for,
+    utf8_shingle_hashes,
+    utf8_tokens_for,
+)
 from transforms.core.signatures import SignatureBuilder, signature_to_bytes
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
@@ -71,11 +76,11 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        tokens = tokens_for(normalize_for_matching(article.text), language)
+        tokens = utf8_tokens_for(normalize_for_matching(article.text), language)
         shingle_size = shingle_size_for(
             language, config.word_shingle_size, config.char_shingle_size
         )
-        hashes = shingle_hashes(tokens, shingle_size)
+        hashes = utf8_shingle_hashes(tokens, shingle_size)
         return ShingledArticle(
             article=article,
             article_key=article_key(article.article_id),

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from itertools import filterfalse
 
 # Typographic variants that outlets swap freely; folded for matching only.
 _MATCHING_TRANSLATION = str.maketrans(
@@ -79,6 +80,35 @@ def words(matching_text: str) -> list[str]:
         # Same words as the regex, over twice as fast: str.translate has a fast path for ASCII.
         return matching_text.translate(_ASCII_SEPARATORS).split()
     return _WORD.findall(matching_text)
+
+
+# UTF-8 bytes of ASCII characters other than [A-Za-z0-9_] become spaces; all others stay.
+_UTF8_SEPARATORS = bytes(
+    code if code >= 128 or chr(code).isalnum() or code == ord("_") else ord(" ")
+    for code in range(256)
+)
+
+
+def utf8_words(matching_text: str) -> list[bytes]:
+    """`words(matching_text)`, each word UTF-8 encoded, found in the encoded text with
+    bytes methods (about twice as fast as the regular expression, no str per word)."""
+    try:
+        encoded = matching_text.encode()
+    except UnicodeEncodeError:  # lone surrogates, which are never part of a word
+        return [word.encode() for word in _WORD.findall(matching_text)]
+    tokens = encoded.translate(_UTF8_SEPARATORS).split()
+    if len(encoded) == len(matching_text):  # ASCII: the tokens are the words
+        return tokens
+    # Runs of other characters stay in the tokens: a token of word characters only is a
+    # word (\w is isalnum() or "_"). Any other character becomes a space too, by its
+    # UTF-8 sequence (which can only occur where that character is), and all is split again.
+    mixed = list(filterfalse(str.isalnum, map(bytes.decode, filterfalse(bytes.isascii, tokens))))
+    separators = {ch for token in mixed for ch in token if not (ch.isalnum() or ch == "_")}
+    if not separators:
+        return tokens
+    for separator in separators:
+        encoded = encoded.replace(separator.encode(), b" ")
+    return encoded.translate(_UTF8_SEPARATORS).split()
 
 
 def letter_count(text: str) -> int:

@@ -7,12 +7,13 @@ vectorised numpy arithmetic, so no Python loop runs per shingle.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from transforms.core.normalize import words
+from transforms.core.normalize import utf8_words, words
 
 # langdetect codes of languages written without spaces between words.
 CHARACTER_SHINGLE_LANGUAGES = frozenset({"zh-cn", "zh-tw", "ja", "th"})
@@ -31,6 +32,13 @@ def tokens_for(matching_text: str, language: str) -> list[str]:
     if language in CHARACTER_SHINGLE_LANGUAGES:
         return [ch for ch in matching_text if ch.isalnum()]
     return words(matching_text)
+
+
+def utf8_tokens_for(matching_text: str, language: str) -> list[bytes]:
+    """`tokens_for`, each token UTF-8 encoded (as hashed, and found faster so)."""
+    if language in CHARACTER_SHINGLE_LANGUAGES:
+        return [token.encode() for token in tokens_for(matching_text, language)]
+    return utf8_words(matching_text)
 
 
 def shingle_size_for(language: str, word_size: int, char_size: int) -> int:
@@ -59,19 +67,24 @@ def _splitmix(values: HashArray, scratch: HashArray) -> None:
     values ^= np.right_shift(values, _SPLITMIX_LAST_SHIFT, out=scratch)
 
 
-def shingle_hashes(tokens: list[str], size: int) -> HashArray:
+def shingle_hashes(tokens: Iterable[str], size: int) -> HashArray:
     """Hashes of every run of `size` consecutive tokens, in text order.
 
     A text shorter than one shingle yields one hash for all its tokens, so
     short texts still have a signature; an empty token list yields none.
     """
-    if not tokens:
+    # map() over C functions: no Python frame per token (str.encode defaults to UTF-8).
+    return utf8_shingle_hashes(map(str.encode, tokens), size)
+
+
+def utf8_shingle_hashes(tokens: Iterable[bytes], size: int) -> HashArray:
+    """`shingle_hashes` of the tokens given UTF-8 encoded."""
+    # The digests (big-endian) joined into one buffer: no Python int per token.
+    token_hashes = np.frombuffer(b"".join(map(xxhash.xxh3_64_digest, tokens)), dtype=">u8").astype(
+        np.uint64
+    )
+    if not len(token_hashes):
         return np.empty(0, dtype=np.uint64)
-    # map() over C functions: no Python frame per token (str.encode defaults to UTF-8);
-    # the digests (big-endian) joined into one buffer: no Python int per token either.
-    token_hashes = np.frombuffer(
-        b"".join(map(xxhash.xxh3_64_digest, map(str.encode, tokens))), dtype=">u8"
-    ).astype(np.uint64)
     size = min(size, len(token_hashes))
     count = len(token_hashes) - size + 1
     # In place, in two buffers: no temporary array per operation.
