@@ -139,6 +139,17 @@ def test_clean_text_equals_the_reference_on_random_text() -> None:
     cleaned = [clean_text(t) for t in texts]
     assert cleaned == [_reference_clean_text(t) for t in texts]
     assert clean_text("a\x00b\t c\u2028d\n\n\n\ne ") == "ab c d\n\ne"
+    # Text that is clean already comes back as it is; any other whitespace is tidied.
+    for tidy in ("", "a b\n\nc d\ne", "Zürich, 5 km²."):
+        assert clean_text(tidy) == tidy
+    for untidy in ("a\u2009b", "a\u3000b", "a  b", "a \nb", "a\n b", "a\n\n\nb", " a", "a\n"):
+        assert clean_text(untidy) == _reference_clean_text(untidy) != untidy
+    assert clean_text("Cafe\u0301 a") == "Café a"
+
+
+def test_no_whitespace_beyond_the_basic_multilingual_plane() -> None:
+    # clean_text looks for odd whitespace among the first 65,536 code points only.
+    assert not [code for code in range(0x10000, 0x110000) if chr(code).isspace()]
 
 
 @pytest.mark.parametrize("size", [1, 3, 5, 9])
