@@ -17,8 +17,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from transforms.core.entities import lead_entities
 from transforms.core.fingerprints import passage_fingerprints, window_minima
-from transforms.core.normalize import utf8_words, words
-from transforms.core.shingles import _MIX_MULTIPLIERS, HashArray, shingle_hashes
+from transforms.core.normalize import (
+    fold_for_matching,
+    normalize_for_matching,
+    utf8_words,
+    words,
+)
+from transforms.core.shingles import (
+    _MIX_MULTIPLIERS,
+    HashArray,
+    shingle_hashes,
+    tokens_for,
+    utf8_tokens_for,
+)
 from transforms.core.textdocs import _CHAR_TABLE, _normalize_line_breaks, clean_text
 
 # Words, separators and sentence ends that exercise every branch: capitals,
@@ -199,3 +210,11 @@ def test_utf8_words_are_the_encoded_words() -> None:
     for text in texts:
         assert utf8_words(text) == [w.encode() for w in re.findall(r"\w+", text)]
     assert utf8_words("Zürich © 2024… über_all") == [b"Z\xc3\xbcrich", b"2024", b"\xc3\xbcber_all"]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_tokens_of_folded_text_are_those_of_normalised_text(language: str) -> None:
+    # The analysis tokenises text without collapsing its whitespace first.
+    for text in [*_random_texts(300, seed=4), "a\u3000b\u00a0c \u2009 d", "日本 語"]:
+        expected = [t.encode() for t in tokens_for(normalize_for_matching(text), language)]
+        assert utf8_tokens_for(fold_for_matching(text), language) == expected

@@ -20,7 +20,7 @@ from transforms.core.entities import (
 )
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.language import UNDETERMINED, LanguageDetector
-from transforms.core.normalize import content_hash, normalize_for_matching
+from transforms.core.normalize import content_hash, fold_for_matching
 from transforms.core.shingles import (
     HashArray,
     shingle_size_for,
@@ -76,7 +76,8 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        tokens = utf8_tokens_for(normalize_for_matching(article.text), language)
+        # Whitespace is no part of any token: no need to collapse it first.
+        tokens = utf8_tokens_for(fold_for_matching(article.text), language)
         shingle_size = shingle_size_for(
             language, config.word_shingle_size, config.char_shingle_size
         )

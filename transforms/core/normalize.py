@@ -63,9 +63,14 @@ def _fold_typography(match: re.Match[str]) -> str:
 
 def normalize_for_matching(text: str) -> str:
     """NFC, folded quotes and dashes, case-folded, whitespace collapsed."""
+    return " ".join(fold_for_matching(text).split())
+
+
+def fold_for_matching(text: str) -> str:
+    """`normalize_for_matching` without collapsing whitespace: enough for finding
+    words or letters, which never hold whitespace."""
     nfc = unicodedata.normalize("NFC", text)
-    folded = _MATCHING_CHARACTERS.sub(_fold_typography, nfc).casefold()
-    return " ".join(folded.split())
+    return _MATCHING_CHARACTERS.sub(_fold_typography, nfc).casefold()
 
 
 # In ASCII, \w is [A-Za-z0-9_]: every other ASCII character separates words.
