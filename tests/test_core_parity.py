@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
 import xxhash
 from numpy.lib.stride_tricks import sliding_window_view
 
+from scripts import analysis_parity
 from transforms.core.entities import lead_entities
 from transforms.core.fingerprints import passage_fingerprints, window_minima
 from transforms.core.normalize import (
@@ -218,3 +221,13 @@ def test_tokens_of_folded_text_are_those_of_normalised_text(language: str) -> No
     for text in [*_random_texts(300, seed=4), "a\u3000b\u00a0c \u2009 d", "日本 語"]:
         expected = [t.encode() for t in tokens_for(normalize_for_matching(text), language)]
         assert utf8_tokens_for(fold_for_matching(text), language) == expected
+
+
+def test_parity_script_finds_no_difference(shared_data: Path, tmp_path: Path) -> None:
+    reference = "dc4f321"
+    known = subprocess.run(["git", "cat-file", "-e", f"{reference}^{{commit}}"], check=False)
+    if known.returncode:
+        pytest.skip(f"revision {reference} not in this clone")
+    bench = tmp_path / "absent.jsonl"
+    arguments = ["--limit", "60", "--corpora", str(shared_data / "corpora"), "--bench", str(bench)]
+    assert analysis_parity.main(arguments) == 0

@@ -66,7 +66,8 @@ def lead_entities(text: str, lead_words: int) -> list[str]:
         opener = words[0]  # opens a sentence: counts only as a number
         if len(opener) >= 2 and _is_number(opener):
             found.append(opener)
-        # Lower-case words (nearly all) are dropped by one comprehension at C speed.
+        # Lower-case words of letters (nearly all words) are no entities: one cheap test
+        # each, in a comprehension, before the slower tests below.
         for word in [w for w in words[1:] if len(w) >= 2 and not (w.islower() and w.isalpha())]:
             if _is_number(word):
                 found.append(word)

@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from itertools import filterfalse
 
 # Typographic variants that outlets swap freely; folded for matching only.
 _MATCHING_TRANSLATION = str.maketrans(
@@ -107,7 +106,8 @@ def utf8_words(matching_text: str) -> list[bytes]:
     # Runs of other characters stay in the tokens: a token of word characters only is a
     # word (\w is isalnum() or "_"). Any other character becomes a space too, by its
     # UTF-8 sequence (which can only occur where that character is), and all is split again.
-    mixed = list(filterfalse(str.isalnum, map(bytes.decode, filterfalse(bytes.isascii, tokens))))
+    others = itertools.filterfalse(bytes.isascii, tokens)
+    mixed = list(itertools.filterfalse(str.isalnum, map(bytes.decode, others)))
     separators = {ch for token in mixed for ch in token if not (ch.isalnum() or ch == "_")}
     if not separators:
         return tokens
