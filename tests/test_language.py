@@ -51,3 +51,11 @@ def test_backends_agree_on_real_news(shared_data: Path) -> None:
     reference, fast = both()
     assert len(texts) > 200
     assert [fast.detect(t) for t in texts] == [reference.detect(t) for t in texts]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_backends_agree_without_a_letter_minimum(text: str) -> None:
+    # min_letters 0 sends featureless text ("12 34 !!", "") to the detectors themselves.
+    reference = LanguageDetector(0, 2000, 0, "langdetect")
+    fast = LanguageDetector(0, 2000, 0, "langdetect_rs")
+    assert fast.detect(text) == reference.detect(text)

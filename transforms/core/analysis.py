@@ -21,8 +21,13 @@ from transforms.core.entities import (
 from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
 from transforms.core.keysets import in_sorted
 from transforms.core.language import UNDETERMINED, LanguageDetector
-from transforms.core.normalize import content_hash, normalize_for_matching
-from transforms.core.shingles import HashArray, shingle_hashes, shingle_size_for, tokens_for
+from transforms.core.normalize import content_hash, fold_for_matching
+from transforms.core.shingles import (
+    HashArray,
+    shingle_size_for,
+    utf8_shingle_hashes,
+    utf8_tokens_for,
+)
 from transforms.core.signatures import SignatureBuilder, signature_to_bytes
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
@@ -33,6 +38,11 @@ def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
         return hashes
     values = np.frombuffer(hashes, dtype="<u8")
     return values[~in_sorted(values.astype(np.uint64), boilerplate)].astype("<u8").tobytes()
+
+
+def _little_endian_bytes(hashes: HashArray) -> bytes:
+    # No copy when the array already is little-endian uint64 (on every common machine).
+    return np.asarray(hashes, dtype="<u8").tobytes()
 
 
 def article_key(article_id: str) -> int:
@@ -67,11 +77,12 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        tokens = tokens_for(normalize_for_matching(article.text), language)
+        # Whitespace is no part of any token: no need to collapse it first.
+        tokens = utf8_tokens_for(fold_for_matching(article.text), language)
         shingle_size = shingle_size_for(
             language, config.word_shingle_size, config.char_shingle_size
         )
-        hashes = shingle_hashes(tokens, shingle_size)
+        hashes = utf8_shingle_hashes(tokens, shingle_size)
         return ShingledArticle(
             article=article,
             article_key=article_key(article.article_id),
@@ -79,10 +90,10 @@ class ArticleAnalyzer:
             language_probability=probability,
             content_hash=content_hash(article.text),
             site_key=site_key(article.source, article.url),
-            shingle_hashes=hashes.astype("<u8").tobytes(),
-            raw_fingerprints=passage_fingerprints(hashes, config.anchor_window)
-            .astype("<u8")
-            .tobytes(),
+            shingle_hashes=_little_endian_bytes(hashes),
+            raw_fingerprints=_little_endian_bytes(
+                passage_fingerprints(hashes, config.anchor_window)
+            ),
             entities=self._entities(detection_text),
         )
 
@@ -91,7 +102,7 @@ class ArticleAnalyzer:
         if self.config.entity_threshold >= 1.0:
             return b""
         lead = lead_entities(detection_text, self.config.entity_lead_words)
-        return entity_hashes(lead).astype("<u8").tobytes()
+        return _little_endian_bytes(entity_hashes(lead))
 
     def sign(
         self,
@@ -119,8 +130,11 @@ def sign_article(
     """Signature and fingerprints of the article without its site's boilerplate;
     its lead entities weighted by their rarity in the corpus."""
     article = shingled.article
-    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64)
-    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
+    # Read-only views of the stored bytes: nothing below writes to them.
+    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
+    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(
+        np.uint64, copy=False
+    )
     if in_sorted(raw_fingerprints, boilerplate).any():
         content, fingerprints = without_boilerplate(hashes, window, boilerplate)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
@@ -134,15 +148,19 @@ def sign_article(
         content_hash=shingled.content_hash,
         text_length=len(article.text),
         signature=signature_to_bytes(signatures.signature(content)),
-        fingerprints=fingerprints.astype("<u8").tobytes(),
+        fingerprints=_little_endian_bytes(fingerprints),
         entities=entities,
+        # Weighed here rather than by weigh_entities: one sketch made, not two.
+        entity_weights=_entity_weights(entities, entity_frequencies),
     )
-    return AnalyzedArticle(
-        article, shingled.language_probability, weigh_entities(sketch, entity_frequencies)
-    )
+    return AnalyzedArticle(article, shingled.language_probability, sketch)
+
+
+def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:
+    weights = frequencies.weights(np.frombuffer(entities, dtype="<u8").astype(np.uint64))
+    return weights.astype("<f4").tobytes()
 
 
 def weigh_entities(sketch: ArticleSketch, frequencies: EntityFrequencies) -> ArticleSketch:
     """The sketch with the rarity weights of its lead entities in the corpus."""
-    weights = frequencies.weights(np.frombuffer(sketch.entities, dtype="<u8").astype(np.uint64))
-    return replace(sketch, entity_weights=weights.astype("<f4").tobytes())
+    return replace(sketch, entity_weights=_entity_weights(sketch.entities, frequencies))

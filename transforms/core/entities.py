@@ -17,6 +17,7 @@ article has); `EntityFrequencies` holds the counts, gathered in one batched pass
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -28,7 +29,14 @@ import xxhash
 from transforms.core.shingles import HashArray
 
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = frozenset(".!?\n")  # a line break ends a sentence too
+# A line break ends a sentence too. The first word after one of these opens a sentence.
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+@functools.lru_cache(maxsize=8)
+def _lead(lead_words: int) -> re.Pattern[str]:
+    # The text up to the end of its `lead_words`-th word (possessive: no backtracking).
+    return re.compile(rf"(?:\W*+\w++){{0,{lead_words}}}")
 
 
 def _fold(word: str) -> str:
@@ -38,25 +46,33 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _is_number(word: str) -> bool:
+    # isalpha() rules digits out at C speed; the check per character is the slow path.
+    return not word.isalpha() and any(ch.isdigit() for ch in word)
+
+
 def lead_entities(text: str, lead_words: int) -> list[str]:
     """Folded entity words among the first `lead_words` words of `text`."""
+    if lead_words <= 0:
+        return []
+    if lead_words < len(text):  # else no text has that many words: all of it is the lead
+        lead = _lead(lead_words).match(text)
+        text = text[: lead.end()] if lead else text  # {0,n}: it always matches
     found: list[str] = []
-    previous_end = -1
-    sentence_start = True
-    for count, match in enumerate(_WORD.finditer(text)):
-        if count >= lead_words:
-            break
-        if previous_end >= 0:
-            gap = text[previous_end + 1 : match.start()]
-            sentence_start = not _SENTENCE_END.isdisjoint(gap)
-        previous_end = match.end() - 1
-        word = match.group(0)
-        # isalpha() rules digits out at C speed; the check per character is the slow path.
-        if not word.isalpha() and any(ch.isdigit() for ch in word):
-            if len(word) >= 2:
+    for sentence in _SENTENCE_END.split(text):
+        words = _WORD.findall(sentence)
+        if not words:
+            continue
+        opener = words[0]  # opens a sentence: counts only as a number
+        if len(opener) >= 2 and _is_number(opener):
+            found.append(opener)
+        # Lower-case words of letters (nearly all words) are no entities: one cheap test
+        # each, in a comprehension, before the slower tests below.
+        for word in [w for w in words[1:] if len(w) >= 2 and not (w.islower() and w.isalpha())]:
+            if _is_number(word):
                 found.append(word)
-        elif len(word) >= 2 and word[0].isupper() and not sentence_start:
-            found.append(_fold(word))
+            elif word[0].isupper():
+                found.append(_fold(word))
     return found
 
 

@@ -16,6 +16,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from transforms.core.keysets import in_sorted
 from transforms.core.shingles import HashArray
 
+# Windows up to this size take their minima as shifted element-wise minima.
+_SHIFTED_MINIMA_UP_TO = 16
+
 
 def window_minima(shingle_hashes: HashArray, window: int) -> HashArray:
     """The minimum hash of every window of `window` consecutive shingles (one
@@ -24,12 +27,30 @@ def window_minima(shingle_hashes: HashArray, window: int) -> HashArray:
         return np.empty(0, dtype=np.uint64)
     if len(shingle_hashes) <= window:
         return shingle_hashes.min(keepdims=True)
-    return sliding_window_view(shingle_hashes, window).min(axis=1)
+    if window > _SHIFTED_MINIMA_UP_TO:
+        return sliding_window_view(shingle_hashes, window).min(axis=1)
+    # A few shifted element-wise minima: cheaper than a strided view's reduction.
+    count = len(shingle_hashes) - window + 1
+    minima = shingle_hashes[:count].copy()
+    for offset in range(1, window):
+        np.minimum(minima, shingle_hashes[offset : offset + count], out=minima)
+    return minima
+
+
+def _sorted_distinct(values: HashArray) -> HashArray:
+    # np.unique, without its generic machinery: sort, keep the first of each run.
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def passage_fingerprints(shingle_hashes: HashArray, window: int) -> HashArray:
     """Sorted distinct window minima of the shingle hash sequence."""
-    return np.unique(window_minima(shingle_hashes, window))
+    return _sorted_distinct(window_minima(shingle_hashes, window))
 
 
 def without_boilerplate(

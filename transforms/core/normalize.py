@@ -62,14 +62,58 @@ def _fold_typography(match: re.Match[str]) -> str:
 
 def normalize_for_matching(text: str) -> str:
     """NFC, folded quotes and dashes, case-folded, whitespace collapsed."""
+    return " ".join(fold_for_matching(text).split())
+
+
+def fold_for_matching(text: str) -> str:
+    """`normalize_for_matching` without collapsing whitespace: enough for finding
+    words or letters, which never hold whitespace."""
     nfc = unicodedata.normalize("NFC", text)
-    folded = _MATCHING_CHARACTERS.sub(_fold_typography, nfc).casefold()
-    return " ".join(folded.split())
+    return _MATCHING_CHARACTERS.sub(_fold_typography, nfc).casefold()
+
+
+# In ASCII, \w is [A-Za-z0-9_]: every other ASCII character separates words.
+_ASCII_SEPARATORS = str.maketrans(
+    {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+)
 
 
 def words(matching_text: str) -> list[str]:
     """Word tokens of an already normalised text; punctuation is dropped."""
+    if matching_text.isascii():
+        # Same words as the regex, over twice as fast: str.translate has a fast path for ASCII.
+        return matching_text.translate(_ASCII_SEPARATORS).split()
     return _WORD.findall(matching_text)
+
+
+# UTF-8 bytes of ASCII characters other than [A-Za-z0-9_] become spaces; all others stay.
+_UTF8_SEPARATORS = bytes(
+    code if code >= 128 or chr(code).isalnum() or code == ord("_") else ord(" ")
+    for code in range(256)
+)
+
+
+def utf8_words(matching_text: str) -> list[bytes]:
+    """`words(matching_text)`, each word UTF-8 encoded, found in the encoded text with
+    bytes methods (about twice as fast as the regular expression, no str per word)."""
+    try:
+        encoded = matching_text.encode()
+    except UnicodeEncodeError:  # lone surrogates, which are never part of a word
+        return [word.encode() for word in _WORD.findall(matching_text)]
+    tokens = encoded.translate(_UTF8_SEPARATORS).split()
+    if len(encoded) == len(matching_text):  # ASCII: the tokens are the words
+        return tokens
+    # Runs of other characters stay in the tokens: a token of word characters only is a
+    # word (\w is isalnum() or "_"). Any other character becomes a space too, by its
+    # UTF-8 sequence (which can only occur where that character is), and all is split again.
+    others = itertools.filterfalse(bytes.isascii, tokens)
+    mixed = list(itertools.filterfalse(str.isalnum, map(bytes.decode, others)))
+    separators = {ch for token in mixed for ch in token if not (ch.isalnum() or ch == "_")}
+    if not separators:
+        return tokens
+    for separator in separators:
+        encoded = encoded.replace(separator.encode(), b" ")
+    return encoded.translate(_UTF8_SEPARATORS).split()
 
 
 def letter_count(text: str) -> int:

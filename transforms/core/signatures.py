@@ -55,17 +55,21 @@ class SignatureBuilder:
         self.seed = seed
         self._a: SignatureArray = a.astype(np.uint32)
         self._b: SignatureArray = b.astype(np.uint32)
+        self._b_column: SignatureArray = self._b.reshape(-1, 1)
 
     def signature(self, shingle_hashes: HashArray) -> SignatureArray:
         """The MinHash of the set of shingles; all 0xFFFFFFFF for an empty set."""
         if len(shingle_hashes) == 0:
             return np.full(self.num_perm, _EMPTY_VALUE, dtype=np.uint32)
         # No np.unique: a repeated shingle cannot change a minimum, and sorting costs more.
-        low32 = (shingle_hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        mixed = _fmix(low32.reshape(-1, 1), 32)
+        low32 = shingle_hashes.astype(np.uint32)  # keeps the low 32 bits
+        mixed = _fmix(low32, 32)
+        # One row per permutation, so that each minimum runs along contiguous memory;
+        # added in place, so that no second matrix is made.
         with np.errstate(over="ignore"):
-            permuted = mixed * self._a + self._b
-        return np.asarray(permuted.min(axis=0), dtype=np.uint32)
+            permuted = np.multiply.outer(self._a, mixed)
+            permuted += self._b_column
+        return np.asarray(permuted.min(axis=1), dtype=np.uint32)
 
     def to_datasketch(self, signature: SignatureArray) -> LeanMinHash:
         """The same signature as a datasketch object, for use with its LSH indexes."""

@@ -47,6 +47,18 @@ def _build_char_table() -> dict[int, str | None]:
 
 
 _CHAR_TABLE = _build_char_table()
+# Whitespace other than space and line feed (all of it is in the Basic Multilingual Plane).
+_ODD_WHITESPACE = frozenset(
+    code for code in range(0x10000) if chr(code).isspace() and chr(code) not in " \n"
+)
+# Characters that clean_text must replace: table characters and odd whitespace. str.translate
+# looks every character up in the table, even in text without any (nearly all text): one
+# search of this character class in C is far cheaper.
+_UNTIDY_CHARACTERS = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in sorted({*_CHAR_TABLE, *_ODD_WHITESPACE})) + "]"
+)
+_UNTIDY_SPACING = ("  ", " \n", "\n ", "\n\n\n")
+_BLANK_LINES = re.compile(r"\n\n\n+")
 
 
 def _normalize_line_breaks(text: str) -> str:
@@ -63,19 +75,30 @@ def clean_text(text: str) -> str:
     by exactly one blank line; no leading or trailing whitespace. Quotes and case are
     kept: folding them is for matching only (see ``transforms.core.normalize``).
     """
-    prepared = unicodedata.normalize("NFC", _normalize_line_breaks(text).translate(_CHAR_TABLE))
-    out: list[str] = []
-    blank_pending = False
-    for line in prepared.split("\n"):
-        words = line.split()
-        if not words:
-            blank_pending = bool(out)
-            continue
-        if blank_pending:
-            out.append("")
-            blank_pending = False
-        out.append(" ".join(words))
-    return "\n".join(out)
+    prepared = _normalize_line_breaks(text)
+    untidy = _UNTIDY_CHARACTERS.search(prepared) is not None
+    if untidy:
+        prepared = prepared.translate(_CHAR_TABLE)
+    normalized = unicodedata.normalize("NFC", prepared)  # the same object if already NFC
+    # Most text: the steps below would give it back unchanged.
+    if (
+        not untidy
+        and (normalized is prepared or not _UNTIDY_CHARACTERS.search(normalized))
+        and _is_tidy(normalized)
+    ):
+        return normalized
+    prepared = normalized
+    # Blank lines are "" here: runs of them become one paragraph break, and none lead or trail.
+    lines = "\n".join([" ".join(line.split()) for line in prepared.split("\n")])
+    return _BLANK_LINES.sub("\n\n", lines).strip("\n")
+
+
+def _is_tidy(text: str) -> bool:
+    """Whether text whose only whitespace is space and line feed is clean already:
+    single spaces inside lines only, single blank lines between paragraphs only."""
+    if text.startswith((" ", "\n")) or text.endswith((" ", "\n")):
+        return False
+    return not any(spacing in text for spacing in _UNTIDY_SPACING)
 
 
 def _clean_lines(raw: str) -> list[str]:
