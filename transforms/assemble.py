@@ -34,6 +34,7 @@ from transforms.core.state import (
     reject_key,
     story_root,
 )
+from transforms.payload import pack, unpack
 from transforms.state import ReadParquetRows
 from transforms.write import partition_path, write_parquet
 
@@ -54,14 +55,13 @@ def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[Mem
     yield from sorted(by_shard.items())
 
 
-def _articles_by_file(
-    batch: list[AnalyzedArticle], shards: int
-) -> Iterator[tuple[FileKey, list[AnalyzedArticle]]]:
+def _articles_by_file(batch: list[AnalyzedArticle], shards: int) -> Iterator[tuple[FileKey, bytes]]:
     by_file: dict[FileKey, list[AnalyzedArticle]] = {}
     for analyzed in batch:
         key = article_file_key(analyzed.article.article_id, analyzed.sketch.published_ts, shards)
         by_file.setdefault(key, []).append(analyzed)
-    yield from by_file.items()
+    for key, articles in by_file.items():
+        yield key, pack(articles)
 
 
 class _WriteArticleFileFn(beam.DoFn):
@@ -80,8 +80,8 @@ class _WriteArticleFileFn(beam.DoFn):
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for part in joined["articles"]
-                for analyzed in part
+                for packed in joined["articles"]
+                for analyzed in unpack(packed)
             ),
             key=article_sort_key,
         )
