@@ -123,10 +123,10 @@ class ArticleSketch:
 class ShingledArticle:
     """An article after language detection and shingling, before signing.
 
-    `shingle_hashes` holds the shingle hashes in text order and
-    `raw_fingerprints` the passage fingerprints of the whole text, site
-    boilerplate included (both little-endian uint64). Signing removes the
-    site's boilerplate first.
+    `raw_signature` is the MinHash signature and `raw_fingerprints` (sorted
+    little-endian uint64) the passage fingerprints of the whole text, site
+    boilerplate included. Signing keeps them for a page without any of its
+    site's boilerplate, and shingles the text again for one with some.
     """
 
     article: InputArticle
@@ -135,7 +135,7 @@ class ShingledArticle:
     language_probability: float | None
     content_hash: str
     site_key: int
-    shingle_hashes: bytes
+    raw_signature: bytes
     raw_fingerprints: bytes
     entities: bytes
 

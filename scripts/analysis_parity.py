@@ -91,6 +91,8 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
         return results, best
 
     sys.path.insert(0, str(tree))
+    import numpy as np
+
     import transforms
     from schemas.records import InputArticle
     from transforms.core.analysis import ArticleAnalyzer
@@ -121,14 +123,34 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
     )
     shingled, timings["ArticleAnalyzer.shingle"] = _timed(analyzer.shingle, articles)
     analyzed, timings["ArticleAnalyzer.sign"] = _timed(analyzer.sign, shingled)
+    # Every third passage of each page taken as its site's boilerplate: signing
+    # that removes boilerplate must agree too.
+    with_boilerplate = [
+        analyzer.sign(s, np.unique(np.frombuffer(s.raw_fingerprints, dtype="<u8")[::3]))
+        for s in shingled
+    ]
     counts = {"parse_jsonl_record": len(lines), "clean_text": len(raw_texts)}
     with output.open("wb") as handle:
         pickle.dump(
             {
                 "parsed": parsed,
                 "entities": entities,
-                "shingled": shingled,
+                # The fields every version of ShingledArticle has.
+                "shingled": [
+                    (
+                        s.article,
+                        s.article_key,
+                        s.language,
+                        s.language_probability,
+                        s.content_hash,
+                        s.site_key,
+                        s.raw_fingerprints,
+                        s.entities,
+                    )
+                    for s in shingled
+                ],
                 "analyzed": analyzed,
+                "analyzed with boilerplate": with_boilerplate,
                 "seconds": timings,
                 "counts": counts,
                 "articles": len(articles),
@@ -188,10 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     articles = current["articles"]
     print(f"{len(lines)} records, {articles} articles; reference {args.reference}")
     differing = 0
-    for name in ("parsed", "entities", "shingled", "analyzed"):
+    for name in ("parsed", "entities", "shingled", "analyzed", "analyzed with boilerplate"):
         count = _differences(reference[name], current[name])
         differing += count
-        print(f"{name:10s} results differing: {count}")
+        print(f"{name:26s} results differing: {count}")
     print(f"{'per record, ms':26s} {'reference':>10s} {'this tree':>10s} {'speed-up':>9s}")
     for name, seconds in reference["seconds"].items():
         count = reference["counts"].get(name, articles)

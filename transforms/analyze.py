@@ -241,7 +241,7 @@ class SignArticleFn(beam.DoFn):
             sign_article(
                 shingled,
                 self._signatures,
-                self._config.anchor_window,
+                self._config,
                 boilerplate.get(shingled.site_key, NO_BOILERPLATE),
                 entity_frequencies,
             )

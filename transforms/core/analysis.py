@@ -77,12 +77,7 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        # Whitespace is no part of any token: no need to collapse it first.
-        tokens = utf8_tokens_for(fold_for_matching(article.text), language)
-        shingle_size = shingle_size_for(
-            language, config.word_shingle_size, config.char_shingle_size
-        )
-        hashes = utf8_shingle_hashes(tokens, shingle_size)
+        hashes = content_shingle_hashes(article.text, language, config)
         return ShingledArticle(
             article=article,
             article_key=article_key(article.article_id),
@@ -90,7 +85,7 @@ class ArticleAnalyzer:
             language_probability=probability,
             content_hash=content_hash(article.text),
             site_key=site_key(article.source, article.url),
-            shingle_hashes=_little_endian_bytes(hashes),
+            raw_signature=signature_to_bytes(self.signatures.signature(hashes)),
             raw_fingerprints=_little_endian_bytes(
                 passage_fingerprints(hashes, config.anchor_window)
             ),
@@ -110,9 +105,7 @@ class ArticleAnalyzer:
         boilerplate: HashArray = NO_BOILERPLATE,
         entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
     ) -> AnalyzedArticle:
-        return sign_article(
-            shingled, self.signatures, self.config.anchor_window, boilerplate, entity_frequencies
-        )
+        return sign_article(shingled, self.signatures, self.config, boilerplate, entity_frequencies)
 
     def analyze(self, article: InputArticle) -> AnalyzedArticle:
         """Shingle and sign one article on its own (no site boilerplate or entity
@@ -120,25 +113,37 @@ class ArticleAnalyzer:
         return self.sign(self.shingle(article))
 
 
+def content_shingle_hashes(text: str, language: str, config: DedupConfig) -> HashArray:
+    """The shingle hashes of a text in its language, in text order."""
+    # Whitespace is no part of any token: no need to collapse it first.
+    tokens = utf8_tokens_for(fold_for_matching(text), language)
+    size = shingle_size_for(language, config.word_shingle_size, config.char_shingle_size)
+    return utf8_shingle_hashes(tokens, size)
+
+
 def sign_article(
     shingled: ShingledArticle,
     signatures: SignatureBuilder,
-    window: int,
+    config: DedupConfig,
     boilerplate: HashArray = NO_BOILERPLATE,
     entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
 ) -> AnalyzedArticle:
     """Signature and fingerprints of the article without its site's boilerplate;
     its lead entities weighted by their rarity in the corpus."""
     article = shingled.article
-    # Read-only views of the stored bytes: nothing below writes to them.
-    hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
+    # A read-only view of the stored bytes: nothing below writes to it.
     raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(
         np.uint64, copy=False
     )
     if in_sorted(raw_fingerprints, boilerplate).any():
-        content, fingerprints = without_boilerplate(hashes, window, boilerplate)
+        # Shingled again rather than carried: the hashes outweigh the text, and
+        # only pages with some of their site's boilerplate need them.
+        hashes = content_shingle_hashes(article.text, shingled.language, config)
+        content, fingerprints = without_boilerplate(hashes, config.anchor_window, boilerplate)
+        signature = signature_to_bytes(signatures.signature(content))
+        fingerprint_bytes = _little_endian_bytes(fingerprints)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
-        content, fingerprints = hashes, raw_fingerprints
+        signature, fingerprint_bytes = shingled.raw_signature, shingled.raw_fingerprints
     entities = _without(shingled.entities, boilerplate)
     sketch = ArticleSketch(
         article_key=shingled.article_key,
@@ -147,8 +152,8 @@ def sign_article(
         language=shingled.language,
         content_hash=shingled.content_hash,
         text_length=len(article.text),
-        signature=signature_to_bytes(signatures.signature(content)),
-        fingerprints=_little_endian_bytes(fingerprints),
+        signature=signature,
+        fingerprints=fingerprint_bytes,
         entities=entities,
         # Weighed here rather than by weigh_entities: one sketch made, not two.
         entity_weights=_entity_weights(entities, entity_frequencies),
