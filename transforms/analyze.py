@@ -13,7 +13,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import AnalyzedArticle, InputArticle, KnownArticle, ShingledArticle
 from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article, weigh_entities
-from transforms.core.candidates import site_boilerplate, split_by_shard
+from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_shard
 from transforms.core.config import DedupConfig
 from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
@@ -106,7 +106,7 @@ class MergeBoilerplateFn(_CollectArrayPartsFn):
             return {}
         sites = np.concatenate([s for s, _ in accumulator])
         keys = np.concatenate([k for _, k in accumulator])
-        return {int(site): np.unique(keys[sites == site]) for site in np.unique(sites).tolist()}
+        return keys_by_site(sites, keys)
 
 
 class FindSiteBoilerplate(beam.PTransform):

@@ -81,6 +81,23 @@ def site_boilerplate(
     return key_sites[boilerplate], site_keys[boilerplate].view(np.uint64)
 
 
+def keys_by_site(sites: OwnerArray, keys: KeyArray) -> dict[int, KeyArray]:
+    """Site -> its distinct keys, sorted: one sort for all sites, not one scan per site."""
+    order = np.lexsort((keys, sites))
+    sites, keys = sites[order], keys[order]
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = (sites[1:] != sites[:-1]) | (keys[1:] != keys[:-1])
+    sites, keys = sites[distinct], keys[distinct]
+    if len(sites) == 0:
+        return {}
+    starts = np.flatnonzero(np.concatenate([[True], sites[1:] != sites[:-1]]))
+    ends = np.append(starts[1:], len(sites))
+    return {
+        int(sites[start]): keys[start:end]
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
+
+
 def candidate_pairs(keys: KeyArray, owners: OwnerArray, max_owners: int) -> PairCounts:
     """All pairs of distinct owners sharing a key, with the number of shared keys."""
     (keys_sorted, owners_sorted), _ = unique_rows(keys.astype(np.uint64).view(np.int64), owners)
