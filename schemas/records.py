@@ -36,6 +36,14 @@ def record(cls: RecordType) -> RecordType:
     return cls
 
 
+class RecordBatch(list[Any]):
+    """Records of one kind that move between steps as one element.
+
+    Beam's cost per element (coding, dispatch) is then paid once per batch, and
+    a batch that waits for a side input is held compressed (transforms.batches).
+    """
+
+
 class RejectReason(enum.StrEnum):
     """Stable codes for input records that cannot become articles."""
 

@@ -11,7 +11,14 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from schemas.records import AnalyzedArticle, InputArticle, KnownArticle, ShingledArticle
+from schemas.records import (
+    AnalyzedArticle,
+    InputArticle,
+    KnownArticle,
+    RecordBatch,
+    ShingledArticle,
+)
+from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
 from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article, weigh_entities
 from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_shard
 from transforms.core.config import DedupConfig
@@ -36,9 +43,9 @@ class ShingleArticleFn(beam.DoFn):
     def setup(self) -> None:
         self._analyzer = ArticleAnalyzer(self._config)
 
-    def process(self, batch: Sequence[InputArticle]) -> Iterator[list[ShingledArticle]]:
+    def process(self, batch: Sequence[InputArticle]) -> Iterator[RecordBatch]:
         assert self._analyzer is not None, "setup() was not called"
-        yield [self._analyzer.shingle(article) for article in batch]
+        yield RecordBatch(self._analyzer.shingle(article) for article in batch)
 
 
 class _ShardSiteFingerprintsFn(beam.DoFn):
@@ -269,7 +276,9 @@ class AnalyzeArticles(beam.PTransform):
         self._known = known
 
     def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        shingled = articles | "Shingle" >> beam.ParDo(ShingleArticleFn(self._config))
+        shingled = articles | "Shingle" >> beam.ParDo(
+            ShingleArticleFn(self._config)
+        ).with_output_types(RecordBatch)
         boilerplate = shingled | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         entity_sets = (
             shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),

@@ -12,7 +12,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from schemas.records import InputArticle, Reject, RejectReason
+from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
+from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
 from transforms.core.feeds import parse_feed
 from transforms.core.html import PageOrigin, parse_html_page
 from transforms.core.jsonl import excerpt, parse_jsonl_record
@@ -305,7 +306,7 @@ class ParseFileInBatchesFn(ParseFileFn):
 
     def process(  # type: ignore[override]
         self, file_range: FileRange
-    ) -> Iterator[list[InputArticle] | TaggedOutput]:
+    ) -> Iterator[RecordBatch | TaggedOutput]:
         path, start, end, first_line = file_range
         byte_range = None if end == WHOLE_FILE_END else (start, end, first_line)
         batch: list[InputArticle] = []
@@ -315,10 +316,10 @@ class ParseFileInBatchesFn(ParseFileFn):
                 continue
             batch.append(routed)
             if len(batch) >= self._batch_size:
-                yield batch
+                yield RecordBatch(batch)
                 batch = []
         if batch:
-            yield batch
+            yield RecordBatch(batch)
 
 
 class ReadArticles(beam.PTransform):
@@ -350,5 +351,7 @@ class ReadArticles(beam.PTransform):
             | "ParseFiles"
             >> beam.ParDo(
                 ParseFileInBatchesFn(self._max_record_bytes, self._columns, self._batch_size)
-            ).with_outputs(REJECTS_TAG, main="articles")
+            )
+            .with_output_types(RecordBatch)
+            .with_outputs(REJECTS_TAG, main="articles")
         )

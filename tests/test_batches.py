@@ -1,0 +1,36 @@
+"""RecordBatch and its coder: what the runner holds while batches wait."""
+
+from __future__ import annotations
+
+import pickle
+
+import apache_beam as beam
+
+from schemas.records import InputArticle, RecordBatch
+from transforms.batches import RecordBatchCoder
+from transforms.read import ReadArticles
+
+
+def _articles(count: int) -> RecordBatch:
+    return RecordBatch(
+        InputArticle(article_id=f"a{i}", text=f"Bericht {i} über den Hafen von Lissabon. " * 60)
+        for i in range(count)
+    )
+
+
+def test_a_batch_round_trips_compressed() -> None:
+    batch = _articles(50)
+    coder = RecordBatchCoder()
+    encoded = coder.encode(batch)
+    decoded = coder.decode(encoded)
+    assert type(decoded) is RecordBatch
+    assert decoded == batch
+    assert len(encoded) < len(pickle.dumps(list(batch))) / 2
+    assert coder.decode(coder.encode(RecordBatch())) == []
+
+
+def test_parsed_batches_are_coded_as_record_batches() -> None:
+    assert isinstance(beam.coders.registry.get_coder(RecordBatch), RecordBatchCoder)
+    pipeline = beam.Pipeline(runner="FnApiRunner")
+    parsed = pipeline | ReadArticles(["in.jsonl"], max_record_bytes=1 << 20)
+    assert parsed.articles.element_type is RecordBatch
