@@ -211,28 +211,18 @@ def test_split_of_empty_input_is_empty() -> None:
     assert split_by_shard(keys_of(), 4, owners_of()) == {}
 
 
-def test_site_boilerplate_is_a_key_in_many_articles_of_one_site() -> None:
-    # Key 7 is in three articles of site 1 (its footer) and in one article of site 2.
-    keys = np.array([7, 7, 7, 7, 8, 8], dtype=np.uint64)
-    owners = np.array([1, 2, 3, 4, 1, 4], dtype=np.int64)
-    sites = np.array([1, 1, 1, 2, 1, 2], dtype=np.int64)
-    found_sites, found_keys = site_boilerplate(keys, owners, sites, 2)
-    assert list(zip(found_sites.tolist(), found_keys.tolist(), strict=True)) == [(1, 7)]
+def test_site_boilerplate_is_a_key_in_more_articles_of_the_site_than_allowed() -> None:
+    # Key 7 is in three of the site's articles (its footer), key 8 in two.
+    per_article = [[7, 8], [7], [7, 8], [9]]
+    keys = np.concatenate([np.array(k, dtype=np.uint64) for k in per_article])
+    assert site_boilerplate(keys, 2).tolist() == [7]
+    assert site_boilerplate(keys, 1).tolist() == [7, 8]
+    assert site_boilerplate(keys[:0], 2).tolist() == []
 
 
-def test_unknown_site_has_no_boilerplate() -> None:
-    keys = np.array([7, 7, 7], dtype=np.uint64)
-    owners = np.array([1, 2, 3], dtype=np.int64)
-    found_sites, _ = site_boilerplate(keys, owners, np.zeros(3, np.int64), 2)
-    assert len(found_sites) == 0
-
-
-def test_site_boilerplate_counts_each_article_once() -> None:
-    keys = np.array([7, 7, 7, 2**64 - 1, 2**64 - 1, 2**64 - 1], dtype=np.uint64)
-    owners = np.array([1, 1, 2, 1, 2, 3], dtype=np.int64)  # article 1 has key 7 twice
-    found_sites, found_keys = site_boilerplate(keys, owners, np.ones(6, np.int64), 2)
-    assert found_keys.tolist() == [2**64 - 1]
-    assert found_sites.tolist() == [1]
+def test_site_boilerplate_keeps_the_largest_keys() -> None:
+    keys = np.array([2**64 - 1] * 3 + [0] * 3, dtype=np.uint64)
+    assert site_boilerplate(keys, 2).tolist() == [0, 2**64 - 1]
 
 
 def test_pair_evidence_is_summed_per_pair_over_levels_and_shards() -> None:

@@ -49,22 +49,22 @@ class ShingleArticleFn(beam.DoFn):
 
 
 class _ShardSiteFingerprintsFn(beam.DoFn):
-    """A batch of (site, article, fingerprints) -> per shard: fingerprint, article, site arrays."""
+    """A batch of (site, fingerprints) -> per site: (site shard, (site, the distinct
+    fingerprints of each of its articles, one after the other)). Only keys travel:
+    an article's site is its group's, and each article adds a key once."""
 
     def __init__(self, shards: int) -> None:
         self._shards = shards
 
     def process(
-        self, batch: Sequence[tuple[int, int, bytes]]
-    ) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        if not batch:
-            return
-        per_article = [np.frombuffer(fps, dtype="<u8") for _, _, fps in batch]
-        counts = [len(f) for f in per_article]
-        keys = np.concatenate(per_article).astype(np.uint64)
-        owners = np.repeat(np.array([owner for _, owner, _ in batch], dtype=np.int64), counts)
-        sites = np.repeat(np.array([site for site, _, _ in batch], dtype=np.int64), counts)
-        yield from split_by_shard(keys, self._shards, owners, sites).items()
+        self, batch: Sequence[tuple[int, bytes]]
+    ) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
+        by_site: dict[int, list[np.ndarray]] = {}
+        for site, fingerprints in batch:
+            keys = np.unique(np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64))
+            by_site.setdefault(site, []).append(keys)
+        for site, article_keys in sorted(by_site.items()):
+            yield site % self._shards, (site, np.concatenate(article_keys))
 
 
 class _BoilerplateOfShardFn(beam.DoFn):
@@ -73,19 +73,17 @@ class _BoilerplateOfShardFn(beam.DoFn):
         self._found = Metrics.counter("newsdedup", "site_boilerplate_fingerprints")
 
     def process(
-        self, element: tuple[int, Iterable[tuple[np.ndarray, ...]]]
+        self, element: tuple[int, Iterable[tuple[int, np.ndarray]]]
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         _, parts = element
-        chunks = list(parts)
-        sites, keys = site_boilerplate(
-            np.concatenate([c[0] for c in chunks]),
-            np.concatenate([c[1] for c in chunks]),
-            np.concatenate([c[2] for c in chunks]),
-            self._max_site_articles,
-        )
-        self._found.inc(len(keys))
-        if len(keys):
-            yield sites, keys
+        by_site: dict[int, list[np.ndarray]] = {}
+        for site, keys in parts:
+            by_site.setdefault(site, []).append(keys)
+        for site, site_keys in sorted(by_site.items()):
+            keys = site_boilerplate(np.concatenate(site_keys), self._max_site_articles)
+            self._found.inc(len(keys))
+            if len(keys):
+                yield np.full(len(keys), site, dtype=np.int64), keys
 
 
 ArrayParts = list[tuple[np.ndarray, np.ndarray]]
@@ -122,7 +120,7 @@ class FindSiteBoilerplate(beam.PTransform):
     A fingerprint is a site's boilerplate when more than `max_site_articles`
     articles of that site have it: navigation, newsletter boxes, cookie notices
     and footers repeat on every page, while text shared between outlets is not
-    counted against any one of them. Only ids and fingerprints are shuffled.
+    counted against any one of them. Only fingerprints are shuffled, grouped by site.
     """
 
     def __init__(self, config: DedupConfig) -> None:
@@ -135,9 +133,7 @@ class FindSiteBoilerplate(beam.PTransform):
             | "SiteFingerprints"
             >> beam.Map(
                 lambda batch: [
-                    (s.site_key, s.article_key, s.raw_fingerprints + s.entities)
-                    for s in batch
-                    if s.site_key != 0
+                    (s.site_key, s.raw_fingerprints + s.entities) for s in batch if s.site_key != 0
                 ]
             )
             | "ShardSiteFingerprints"

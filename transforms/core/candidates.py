@@ -68,17 +68,13 @@ def unique_rows(
     return tuple(c[starts] for c in ordered), counts.astype(np.int64)
 
 
-def site_boilerplate(
-    keys: KeyArray, owners: OwnerArray, sites: OwnerArray, max_site_owners: int
-) -> tuple[OwnerArray, KeyArray]:
-    """(site, key) pairs where the key appears in more than `max_site_owners`
-    articles of that site: the site's navigation, newsletter box or footer.
-    Site 0 means unknown and has no boilerplate."""
-    signed_keys = keys.astype(np.uint64).view(np.int64)
-    (entry_keys, _, entry_sites), _ = unique_rows(signed_keys, owners, sites)
-    (site_keys, key_sites), counts = unique_rows(entry_keys, entry_sites)
-    boilerplate = (counts > max_site_owners) & (key_sites != 0)
-    return key_sites[boilerplate], site_keys[boilerplate].view(np.uint64)
+def site_boilerplate(keys: KeyArray, max_site_owners: int) -> KeyArray:
+    """The keys of one site found in more than `max_site_owners` of its articles:
+    the site's navigation, newsletter box or footer. `keys` holds the distinct
+    keys of each article of the site, one after the other, so that a key's count
+    is its number of articles."""
+    distinct, counts = np.unique(keys, return_counts=True)
+    return distinct[counts > max_site_owners]
 
 
 def keys_by_site(sites: OwnerArray, keys: KeyArray) -> dict[int, KeyArray]:
