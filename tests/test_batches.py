@@ -7,7 +7,7 @@ import pickle
 import apache_beam as beam
 
 from schemas.records import InputArticle, RecordBatch
-from transforms.batches import RecordBatchCoder
+from transforms.batches import RecordBatchCoder, pack, unpack
 from transforms.read import ReadArticles
 
 
@@ -34,3 +34,11 @@ def test_parsed_batches_are_coded_as_record_batches() -> None:
     pipeline = beam.Pipeline(runner="FnApiRunner")
     parsed = pipeline | ReadArticles(["in.jsonl"], max_record_bytes=1 << 20)
     assert parsed.articles.element_type is RecordBatch
+
+
+def test_packed_records_come_back_as_a_batch() -> None:
+    batch = _articles(3)
+    packed = pack(iter(batch))
+    assert isinstance(packed, bytes)
+    assert unpack(packed) == batch
+    assert type(unpack(packed)) is RecordBatch

@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.parquet import ARTICLES_PARTITION_COLUMN
 from schemas.records import AnalyzedArticle
+from transforms.batches import pack, unpack
 from transforms.core.rows import (
     FileKey,
     Row,
@@ -34,7 +35,6 @@ from transforms.core.state import (
     reject_key,
     story_root,
 )
-from transforms.payload import pack, unpack
 from transforms.state import ReadParquetRows
 from transforms.write import partition_path, write_parquet
 
