@@ -1,4 +1,4 @@
-"""Writing Parquet datasets (optionally Hive-partitioned) into a staging folder.
+"""Writing Parquet datasets into a staging folder.
 
 File names and row order derive from the data alone, so the same input gives
 byte-for-byte comparable datasets whatever the bundling. The driver commits the
@@ -22,9 +22,8 @@ PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 64 * 1024
 
 
-def partition_path(root: str, partition_column: str | None, partition: str) -> str:
-    if partition_column is None:
-        return root
+def partition_path(root: str, partition_column: str, partition: str) -> str:
+    """The folder of one Hive partition of a dataset."""
     return FileSystems.join(root, f"{partition_column}={partition}")
 
 
@@ -36,31 +35,25 @@ def write_parquet(path: str, rows: list[Row], schema: pa.Schema) -> None:
 
 class _WriteGroupFn(beam.DoFn):
     def __init__(
-        self,
-        root: str,
-        schema: pa.Schema,
-        partition_column: str | None,
-        sort_key: Callable[[Row], Any],
-        file_prefix: str,
+        self, root: str, schema: pa.Schema, sort_key: Callable[[Row], Any], file_prefix: str
     ) -> None:
         self._root = root
         self._file_prefix = file_prefix
         self._schema = schema
-        self._partition_column = partition_column
         self._sort_key = sort_key
 
-    def process(self, element: tuple[tuple[str, int], Iterable[Row]]) -> Iterator[tuple[str, int]]:
-        (partition, shard), rows = element
+    def process(self, element: tuple[int, Iterable[Row]]) -> Iterator[tuple[str, int]]:
+        shard, rows = element
         ordered = sorted(rows, key=self._sort_key)
-        folder = partition_path(self._root, self._partition_column, partition)
-        path = FileSystems.join(folder, f"{self._file_prefix}-{shard:05d}.parquet")
+        path = FileSystems.join(self._root, f"{self._file_prefix}-{shard:05d}.parquet")
         write_parquet(path, ordered, self._schema)
         yield path, len(ordered)
 
 
 class WriteParquetDataset(beam.PTransform):
-    """Rows -> Parquet files under `root`, one per (partition, shard), named
-    `<file_prefix>-<shard>.parquet`."""
+    """Rows -> Parquet files under `root`, `shards` of them at most, named
+    `<file_prefix>-<shard>.parquet`, rows sorted by `sort_key`. (The articles,
+    partitioned by date, are written by transforms.assemble.WriteArticles.)"""
 
     def __init__(
         self,
@@ -68,8 +61,6 @@ class WriteParquetDataset(beam.PTransform):
         schema: pa.Schema,
         sort_key: Callable[[Row], Any],
         file_prefix: str,
-        partition: Callable[[Row], str] | None = None,
-        partition_column: str | None = None,
         shards: int = 1,
     ) -> None:
         super().__init__()
@@ -77,30 +68,22 @@ class WriteParquetDataset(beam.PTransform):
         self._root = root
         self._schema = schema
         self._sort_key = sort_key
-        self._partition = partition
-        self._partition_column = partition_column
         self._shards = shards
 
     def expand(self, rows: beam.PCollection) -> beam.PCollection:
-        partition = self._partition
         shards = self._shards
         sort_key = self._sort_key
 
-        def file_key(row: Mapping[str, Any]) -> tuple[str, int]:
-            shard = xxhash.xxh3_64_intdigest(repr(sort_key(dict(row))).encode()) % shards
-            return (partition(dict(row)) if partition else "", shard)
+        def shard_of(row: Mapping[str, Any]) -> int:
+            return xxhash.xxh3_64_intdigest(repr(sort_key(dict(row))).encode()) % shards
 
         return (
             rows
             | "KeyByFile"
-            >> beam.Map(lambda row: (file_key(row), row)).with_output_types(
-                tuple[tuple[str, int], dict[str, Any]]
+            >> beam.Map(lambda row: (shard_of(row), row)).with_output_types(
+                tuple[int, dict[str, Any]]
             )
             | "GroupByFile" >> beam.GroupByKey()
             | "WriteFiles"
-            >> beam.ParDo(
-                _WriteGroupFn(
-                    self._root, self._schema, self._partition_column, sort_key, self._file_prefix
-                )
-            )
+            >> beam.ParDo(_WriteGroupFn(self._root, self._schema, sort_key, self._file_prefix))
         )
