@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts import bench
+from tests.conftest import REPO_ROOT, SAMPLE_DIR
 from transforms.core.language import LanguageDetector
 
 
@@ -103,3 +104,31 @@ def test_bad_arguments_are_usage_errors() -> None:
         bench.build_parser().parse_args(["--runners", "inprocess,spark"])
     assert raised.value.code == 2
     assert bench.build_parser().parse_args(["--sizes", "5000,1000"]).sizes == (1000, 5000)
+
+
+def test_stage_memory_prints_stages_and_peak(tmp_path: Path) -> None:
+    from scripts import stage_memory
+
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.stage_memory",
+            "--input",
+            str(SAMPLE_DIR),
+            "--output",
+            str(out),
+            "--min-seconds",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    lines = result.stdout.splitlines()
+    assert any("ReadArticles" in line for line in lines)
+    assert lines[-1].startswith("total ") and "peak resident memory" in lines[-1]
+    assert (out / "articles").is_dir()
+    assert stage_memory.resident_mib() > 0
