@@ -5,10 +5,10 @@
 Runs the batch pipeline in this process on the in-process runner and prints,
 for every fused stage (bundle) that took at least `--min-seconds` or changed
 the resident memory by 100 MiB or more: seconds since start, the stage's
-seconds, resident memory before and after, and the stage's name; then the
-peak resident memory of the process (`ru_maxrss`, which includes peaks inside
-stages that the before/after figures miss). This is how docs/benchmarks.md
-finds where memory goes.
+seconds, resident memory before and after it and its peak during the stage
+(the kernel's high-water mark, reset before each stage through
+/proc/self/clear_refs), and the stage's name; then the peak of the whole run.
+This is how docs/benchmarks.md finds where memory goes.
 
 It wraps `FnApiRunner._execute_bundle`, a private method of Beam's in-process
 runner (Beam 2.77): after a Beam upgrade, check that it still exists.
@@ -30,24 +30,44 @@ from apache_beam.runners.portability.fn_api_runner import fn_runner
 MIB = 1024
 
 
-def resident_mib() -> int:
+def _status_mib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) // MIB
     return 0
+
+
+def resident_mib() -> int:
+    return _status_mib("VmRSS")
+
+
+def reset_peak() -> bool:
+    """Restart the kernel's peak resident memory (VmHWM) at the current size."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_since_reset_mib() -> int:
+    return _status_mib("VmHWM")
 
 
 def watch_stages(min_seconds: float, started: float) -> None:
     execute: Callable[..., Any] = fn_runner.FnApiRunner._execute_bundle
 
     def measured(runner: Any, context: Any, bundle: Any, bundle_input: Any) -> Any:
+        peak_known = reset_peak()
         before, stage_started = resident_mib(), time.monotonic()
         result = execute(runner, context, bundle, bundle_input)
         seconds, after = time.monotonic() - stage_started, resident_mib()
-        if seconds >= min_seconds or abs(after - before) >= 100:
+        peak_mib = peak_since_reset_mib() if peak_known else after
+        peak = f"{peak_mib:6d}" if peak_known else "     -"
+        if seconds >= min_seconds or abs(after - before) >= 100 or peak_mib - before >= 100:
             print(
                 f"{time.monotonic() - started:7.1f} s {seconds:6.2f} s "
-                f"{before:6d} -> {after:6d} MiB  {bundle.stage.name[:100]}",
+                f"{before:6d} -> {after:6d} MiB, peak {peak}  {bundle.stage.name[:90]}",
                 flush=True,
             )
         return result
@@ -67,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.output, ignore_errors=True)
     started = time.monotonic()
     watch_stages(args.min_seconds, started)
-    print("   since   stage   resident memory  stage")
+    print("  since    stage    resident memory before -> after, peak within  stage")
     batch.run(["--input", args.input, "--output", args.output, "--quiet", *args.flags])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // MIB
     print(f"total {time.monotonic() - started:.1f} s, peak resident memory {peak} MiB")
