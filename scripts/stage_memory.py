@@ -54,7 +54,8 @@ def peak_since_reset_mib() -> int:
     return _status_mib("VmHWM")
 
 
-def watch_stages(min_seconds: float, started: float) -> None:
+def watch_stages(min_seconds: float, started: float, peaks: list[int]) -> None:
+    """Print the stages worth showing; append each stage's peak to `peaks`."""
     execute: Callable[..., Any] = fn_runner.FnApiRunner._execute_bundle
 
     def measured(runner: Any, context: Any, bundle: Any, bundle_input: Any) -> Any:
@@ -63,6 +64,7 @@ def watch_stages(min_seconds: float, started: float) -> None:
         result = execute(runner, context, bundle, bundle_input)
         seconds, after = time.monotonic() - stage_started, resident_mib()
         peak_mib = peak_since_reset_mib() if peak_known else after
+        peaks.append(peak_mib)
         peak = f"{peak_mib:6d}" if peak_known else "     -"
         if seconds >= min_seconds or abs(after - before) >= 100 or peak_mib - before >= 100:
             print(
@@ -86,10 +88,13 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(args.output, ignore_errors=True)
     started = time.monotonic()
-    watch_stages(args.min_seconds, started)
+    peaks: list[int] = []
+    watch_stages(args.min_seconds, started, peaks)
     print("  since    stage    resident memory before -> after, peak within  stage")
     batch.run(["--input", args.input, "--output", args.output, "--quiet", *args.flags])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // MIB
+    # Resetting the high-water mark resets ru_maxrss too: the run's peak is the
+    # largest stage peak, or the current size if no stage ran.
+    peak = max([*peaks, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // MIB])
     print(f"total {time.monotonic() - started:.1f} s, peak resident memory {peak} MiB")
     return 0
 
