@@ -108,7 +108,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "writing (rows, Parquet)": (
         "transforms.assemble:_WriteArticleFileFn.process",
         "transforms.core.rows:story_row",
-        "transforms.write:file_key",
+        "transforms.write:shard_of",
         "transforms.write:_WriteGroupFn.process",
         "transforms.output:commit",
     ),
