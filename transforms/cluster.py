@@ -59,7 +59,7 @@ from transforms.core.signatures import (
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
 ENTITY_LEVEL = ENTITY_LINK
-LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the order of PairCounts
+LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the columns of PairEvidence.counts
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
 # A sketch, with the known article when an earlier run wrote it.
 MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
@@ -120,7 +120,7 @@ class ShardKeysFn(beam.DoFn):
 
 
 def facts_tuple(facts: PairFacts) -> FactsTuple:
-    """PairFacts as a plain tuple: pickled many times faster than a dataclass."""
+    """PairFacts as a plain tuple, the cheapest form to pickle."""
     return (
         facts.published_ts,
         facts.fingerprint_count,
