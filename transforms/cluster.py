@@ -10,8 +10,8 @@ Only ids, times, hashes and signatures travel here; article text never does.
    summed over levels and shards, and pairs that can be no link dropped; the
    rest meet the facts (signature, fingerprint count, weighted entities, time)
    of their left articles' shard, then of their right articles' shard, and are
-   kept if they pass. Pairs and facts travel as arrays and dicts per shard,
-   never one element per pair.
+   kept if they pass. Pairs travel as arrays per shard, never one element per
+   pair; facts as packed bytes, which runners hold as they are while grouping.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -33,6 +33,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from schemas.records import ArticleAssignment, ArticleSketch, KnownArticle
+from transforms.batches import pack, unpack
 from transforms.core.candidates import (
     PairEvidence,
     add_pair_evidence,
@@ -67,8 +68,8 @@ MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
 FactsTuple = tuple[float | None, int, bytes, bytes, bytes]
 FactsByKey = dict[int, FactsTuple]
 # Candidate pairs of one right shard: left keys, right keys, shared fingerprints,
-# and the facts of their left articles.
-LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, FactsByKey]
+# and the facts of their left articles (packed (key, facts) pairs).
+LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, bytes]
 Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
 FACTS_TAG = "facts"
@@ -97,7 +98,7 @@ class ShardKeysFn(beam.DoFn):
                 PairFacts.of(sketch)
             )
         for shard, shard_facts in facts.items():
-            yield TaggedOutput(FACTS_TAG, (shard, shard_facts))
+            yield TaggedOutput(FACTS_TAG, (shard, pack(shard_facts.items())))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -185,10 +186,10 @@ def worth_verifying(
     return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
 
 
-def _merged_facts(parts: Iterable[FactsByKey]) -> FactsByKey:
+def _merged_facts(parts: Iterable[bytes]) -> FactsByKey:
     merged: FactsByKey = {}
     for part in parts:
-        merged.update(part)
+        merged.update(unpack(part))
     return merged
 
 
@@ -214,8 +215,8 @@ class AttachLeftFactsFn(beam.DoFn):
             evidence.left,
             evidence.counts[:, LEVELS.index(STORY_LEVEL)],
         ).items():
-            left_facts = {key: facts[key] for key in set(left.tolist()) if key in facts}
-            yield shard, (left, right.astype(np.int64), shared, left_facts)
+            left_facts = [(key, facts[key]) for key in sorted(set(left.tolist())) if key in facts]
+            yield shard, (left, right.astype(np.int64), shared, pack(left_facts))
 
 
 class VerifyPairsFn(beam.DoFn):
@@ -233,7 +234,8 @@ class VerifyPairsFn(beam.DoFn):
         _, joined = element
         facts = _merged_facts(joined["facts"])
         links: list[Link] = []
-        for lefts, rights, shared_counts, left_facts in joined["pairs"]:
+        for lefts, rights, shared_counts, packed_left_facts in joined["pairs"]:
+            left_facts = dict(unpack(packed_left_facts))
             for left, right, shared in zip(
                 lefts.tolist(), rights.tolist(), shared_counts.tolist(), strict=True
             ):
