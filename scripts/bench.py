@@ -85,7 +85,9 @@ MIB = 1024 * 1024
 # its module's file and its own name.
 STAGES: dict[str, tuple[str, ...]] = {
     "reading and re-deliveries": (
-        "transforms.read:ParseFileFn.process",
+        "transforms.read:SplitLargeFilesFn.process",
+        # Both the streaming ParseFileFn and the batch pipeline's subclass parse here.
+        "transforms.read:ParseFileFn._parse_routed",
         "transforms.redeliveries:record_origin",
         "transforms.redeliveries:repeated_ids",
         "transforms.redeliveries:_SplitByVerdictFn.process",

@@ -50,6 +50,7 @@ from transforms.core.clustering import (
     cluster,
 )
 from transforms.core.config import DedupConfig
+from transforms.core.keysets import in_sorted
 from transforms.core.rows import FileKey, article_file_key
 from transforms.core.signatures import (
     LshBands,
@@ -163,7 +164,7 @@ class PairsFromShardFn(beam.DoFn):
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)
         # Two known articles were compared by the run that wrote them.
-        new = ~(np.isin(pairs.left, known_owners) & np.isin(pairs.right, known_owners))
+        new = ~(in_sorted(pairs.left, known_owners) & in_sorted(pairs.right, known_owners))
         counts = np.zeros((int(new.sum()), len(LEVELS)), dtype=np.int64)
         counts[:, LEVELS.index(level)] = pairs.shared[new]
         yield from _by_left_shard(
