@@ -224,7 +224,9 @@ def _build(
         | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
-    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(config, known)
+    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
+        config, known, str((staging.scratch / "shingled").resolve())
+    )
     clustered = (
         analyzed
         | "Sketches" >> beam.Map(lambda batch: [a.sketch for a in batch])
@@ -238,6 +240,7 @@ def _build(
         schemas["articles"],
         prefix,
         own.output_shards,
+        str((staging.scratch / "articles").resolve()),
     )
     _ = (
         story_members

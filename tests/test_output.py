@@ -116,3 +116,13 @@ def test_a_folder_newsdedup_did_not_make_is_refused(tmp_path: Path) -> None:
     (out / "articles").mkdir(parents=True)
     with pytest.raises(UsageError, match="did not make"):
         prepare_staging(str(out))
+
+
+def test_commit_removes_the_runs_scratch_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    staging = stage_run(out, "first")
+    staging.scratch.mkdir()
+    (staging.scratch / "batch.spill").write_bytes(b"text that waited")
+    snapshot = commit(staging, SCHEMAS)
+    assert not (snapshot / staging.scratch.name).exists()
+    assert visible_markers(out) == ["first"]

@@ -125,7 +125,9 @@ def _losing_version(*texts: str) -> str:
     return max(texts, key=content_hash)
 
 
-def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) -> None:
+def test_analyze_articles_detects_language_and_signs(
+    pipeline: beam.Pipeline, tmp_path: Path
+) -> None:
     articles = [
         _article("de", "Die Bundesregierung hat am Dienstag in Berlin neue Regeln beschlossen."),
         _article("en", "The government announced new rules for the harbour on Tuesday morning."),
@@ -134,7 +136,7 @@ def test_analyze_articles_detects_language_and_signs(pipeline: beam.Pipeline) ->
     batches, _ = (
         pipeline
         | beam.Create([articles[:2], articles[2:]])
-        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
+        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"), str(tmp_path))
     )
     analyzed = batches | "Unbatch" >> beam.FlatMap(lambda batch: batch)
 
@@ -284,11 +286,13 @@ def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline)
     assert_that(frequencies, counted)
 
 
-def test_site_footer_does_not_link_pages_of_that_site(pipeline: beam.Pipeline) -> None:
+def test_site_footer_does_not_link_pages_of_that_site(
+    pipeline: beam.Pipeline, tmp_path: Path
+) -> None:
     analyzed, known = (
         pipeline
         | beam.Create([_footer_pages(3)])
-        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"))
+        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"), str(tmp_path))
     )
     assignments = unbatched(
         (
@@ -351,6 +355,7 @@ def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -
             ARTICLES_SCHEMA,
             "run",
             shards=2,
+            spill_folder=str(tmp_path / "spill"),
         )
     )
     stories = members | BuildStoryRows(
@@ -471,6 +476,7 @@ def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: 
                 ARTICLES_SCHEMA,
                 "run-000001",
                 shards=2,
+                spill_folder=str(tmp_path / "spill"),
             )
         )
         assert_that(

@@ -24,6 +24,7 @@ from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_
 from transforms.core.config import DedupConfig
 from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
+from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # Site key -> that site's boilerplate fingerprints, sorted.
 Boilerplate = dict[int, np.ndarray]
@@ -219,7 +220,8 @@ class CountEntities(beam.PTransform):
 
 
 class SignArticleFn(beam.DoFn):
-    """Signature and fingerprints of each article, its site's boilerplate removed.
+    """Signature and fingerprints of each article of a spilled batch of shingled
+    articles, its site's boilerplate removed.
 
     Only the MinHash permutations are built in `setup()`; signing needs no
     language profiles.
@@ -235,11 +237,12 @@ class SignArticleFn(beam.DoFn):
 
     def process(
         self,
-        batch: Sequence[ShingledArticle],
+        spilled: SpilledBatch,
         boilerplate: Any,
         entity_frequencies: EntityFrequencies,
     ) -> Iterator[list[AnalyzedArticle]]:
         assert self._signatures is not None, "setup() was not called"
+        batch: Sequence[ShingledArticle] = read_spilled(spilled)
         analyzed = [
             sign_article(
                 shingled,
@@ -264,12 +267,17 @@ class AnalyzeArticles(beam.PTransform):
     fingerprints), and the
     known articles of earlier runs with their lead entities weighted by the same
     frequencies: entities are counted over new and known articles alike, as one
-    run over all of them would."""
+    run over all of them would.
 
-    def __init__(self, config: DedupConfig, known: beam.PCollection) -> None:
+    Shingled articles wait for the site boilerplate and entity weights spilled
+    to files in `spill_folder` (see transforms.spill).
+    """
+
+    def __init__(self, config: DedupConfig, known: beam.PCollection, spill_folder: str) -> None:
         super().__init__()
         self._config = config
         self._known = known
+        self._spill_folder = spill_folder
 
     def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         shingled = articles | "Shingle" >> beam.ParDo(
@@ -285,7 +293,9 @@ class AnalyzeArticles(beam.PTransform):
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)
         )
-        analyzed = shingled | "Sign" >> beam.ParDo(
+        analyzed = (
+            shingled | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder))
+        ) | "Sign" >> beam.ParDo(
             SignArticleFn(self._config),
             boilerplate=beam.pvalue.AsSingleton(boilerplate),
             entity_frequencies=entity_frequencies,

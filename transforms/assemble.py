@@ -13,14 +13,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.parquet import ARTICLES_PARTITION_COLUMN
-from schemas.records import AnalyzedArticle
-from transforms.batches import pack, unpack
 from transforms.core.rows import (
     FileKey,
     Row,
     RunContext,
     StoryMember,
-    article_file_key,
     article_row,
     article_sort_key,
     reject_row,
@@ -35,6 +32,7 @@ from transforms.core.state import (
     reject_key,
     story_root,
 )
+from transforms.spill import SpillByArticleFileFn, read_spilled
 from transforms.state import ReadParquetRows
 from transforms.write import partition_path, write_parquet
 
@@ -55,15 +53,6 @@ def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[Mem
     yield from sorted(by_shard.items())
 
 
-def _articles_by_file(batch: list[AnalyzedArticle], shards: int) -> Iterator[tuple[FileKey, bytes]]:
-    by_file: dict[FileKey, list[AnalyzedArticle]] = {}
-    for analyzed in batch:
-        key = article_file_key(analyzed.article.article_id, analyzed.sketch.published_ts, shards)
-        by_file.setdefault(key, []).append(analyzed)
-    for key, articles in by_file.items():
-        yield key, pack(articles)
-
-
 class _WriteArticleFileFn(beam.DoFn):
     """One articles file: its analysed articles and their assignments -> the
     Parquet file (rows sorted by id), and the story members of its rows."""
@@ -80,8 +69,8 @@ class _WriteArticleFileFn(beam.DoFn):
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for packed in joined["articles"]
-                for analyzed in unpack(packed)
+                for spilled in joined["articles"]
+                for analyzed in read_spilled(spilled)
             ),
             key=article_sort_key,
         )
@@ -102,8 +91,9 @@ class WriteArticles(beam.PTransform):
     publication date, `shards` files per date; returns the story members of the
     written rows, in lists per story shard.
 
-    The assignments meet their articles in the shuffle that gathers each file's
-    rows, so the text is shuffled once, to be written.
+    The articles are spilled to files in `spill_folder` (see transforms.spill)
+    while they wait for their assignments: the shuffle that gathers each file's
+    rows carries only where they lie.
     """
 
     def __init__(
@@ -114,8 +104,10 @@ class WriteArticles(beam.PTransform):
         schema: pa.Schema,
         file_prefix: str,
         shards: int,
+        spill_folder: str,
     ) -> None:
         super().__init__()
+        self._spill_folder = spill_folder
         self._assignments = assignments
         self._run = run
         self._root = root
@@ -127,7 +119,8 @@ class WriteArticles(beam.PTransform):
         return (
             {
                 "articles": analyzed
-                | "ArticlesByFile" >> beam.FlatMap(_articles_by_file, self._shards),
+                | "SpillByFile"
+                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards)),
                 "assignments": self._assignments,
             }
             | "JoinAssignments" >> beam.CoGroupByKey()

@@ -46,10 +46,10 @@ from transforms.core.clustering import (
     STORY_LINK,
     ClusterNode,
     PairFacts,
-    classify_pair,
     cluster,
 )
 from transforms.core.config import DedupConfig
+from transforms.core.facts import LINK_KINDS, FactsTable, classify_pairs
 from transforms.core.keysets import in_sorted
 from transforms.core.rows import FileKey, article_file_key
 from transforms.core.signatures import (
@@ -65,11 +65,8 @@ LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the columns of PairEvidence.c
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
 # A sketch, with the known article when an earlier run wrote it.
 MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
-# PairFacts fields in order (see facts_tuple), by article key.
-FactsTuple = tuple[float | None, int, bytes, bytes, bytes]
-FactsByKey = dict[int, FactsTuple]
 # Candidate pairs of one right shard: left keys, right keys, shared fingerprints,
-# and the facts of their left articles (packed (key, facts) pairs).
+# and the facts of their left articles (a packed FactsTable).
 LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, bytes]
 Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
@@ -93,13 +90,14 @@ class ShardKeysFn(beam.DoFn):
             return
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
-        facts: dict[int, FactsByKey] = {}
+        facts: dict[int, list[tuple[int, PairFacts]]] = {}
         for sketch in sketches:
-            facts.setdefault(sketch.article_key % shards, {})[sketch.article_key] = facts_tuple(
-                PairFacts.of(sketch)
+            facts.setdefault(sketch.article_key % shards, []).append(
+                (sketch.article_key, PairFacts.of(sketch))
             )
-        for shard, shard_facts in facts.items():
-            yield TaggedOutput(FACTS_TAG, (shard, pack(shard_facts.items())))
+        for shard, shard_facts in sorted(facts.items()):
+            table = FactsTable.of(shard_facts, self._config.num_perm)
+            yield TaggedOutput(FACTS_TAG, (shard, pack([table])))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -119,17 +117,6 @@ class ShardKeysFn(beam.DoFn):
                 keys, shards, owners, owner_known
             ).items():
                 yield (level, shard), (shard_keys, shard_owners, shard_known)
-
-
-def facts_tuple(facts: PairFacts) -> FactsTuple:
-    """PairFacts as a plain tuple, the cheapest form to pickle."""
-    return (
-        facts.published_ts,
-        facts.fingerprint_count,
-        facts.signature,
-        facts.entities,
-        facts.entity_weights,
-    )
 
 
 def _by_left_shard(evidence: PairEvidence, shards: int) -> Iterator[tuple[int, PairEvidence]]:
@@ -187,11 +174,8 @@ def worth_verifying(
     return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
 
 
-def _merged_facts(parts: Iterable[bytes]) -> FactsByKey:
-    merged: FactsByKey = {}
-    for part in parts:
-        merged.update(unpack(part))
-    return merged
+def _merged_facts(parts: Iterable[bytes], num_perm: int) -> FactsTable:
+    return FactsTable.concatenate([unpack(part)[0] for part in parts], num_perm)
 
 
 class AttachLeftFactsFn(beam.DoFn):
@@ -201,12 +185,13 @@ class AttachLeftFactsFn(beam.DoFn):
 
     def __init__(self, config: DedupConfig) -> None:
         self._shards = config.candidate_shards
+        self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
         self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
 
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, LeftFactsPairs]]:
         _, joined = element
-        facts = _merged_facts(joined["facts"])
+        facts = _merged_facts(joined["facts"], self._num_perm)
         evidence = add_pair_evidence(PairEvidence.concatenate(list(joined["pairs"]), len(LEVELS)))
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
@@ -216,8 +201,7 @@ class AttachLeftFactsFn(beam.DoFn):
             evidence.left,
             evidence.counts[:, LEVELS.index(STORY_LEVEL)],
         ).items():
-            left_facts = [(key, facts[key]) for key in sorted(set(left.tolist())) if key in facts]
-            yield shard, (left, right.astype(np.int64), shared, pack(left_facts))
+            yield shard, (left, right.astype(np.int64), shared, pack([facts.take(left)]))
 
 
 class VerifyPairsFn(beam.DoFn):
@@ -233,23 +217,33 @@ class VerifyPairsFn(beam.DoFn):
 
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[list[Link]]:
         _, joined = element
-        facts = _merged_facts(joined["facts"])
+        right_facts = _merged_facts(joined["facts"], self._config.num_perm)
         links: list[Link] = []
         for lefts, rights, shared_counts, packed_left_facts in joined["pairs"]:
-            left_facts = dict(unpack(packed_left_facts))
-            for left, right, shared in zip(
-                lefts.tolist(), rights.tolist(), shared_counts.tolist(), strict=True
+            left_facts: FactsTable = unpack(packed_left_facts)[0]
+            left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
+            known = (left_rows >= 0) & (right_rows >= 0)
+            # Any candidate, from band keys or fingerprints, may be a near-duplicate.
+            classified = classify_pairs(
+                shared_counts[known],
+                left_facts,
+                left_rows[known],
+                right_facts,
+                right_rows[known],
+                self._config,
+            )
+            pair_lefts = lefts[known][classified.pair_rows].tolist()
+            pair_rights = rights[known][classified.pair_rows].tolist()
+            for left, right, kind, score in zip(
+                pair_lefts,
+                pair_rights,
+                classified.kinds.tolist(),
+                classified.scores.tolist(),
+                strict=True,
             ):
-                if left not in left_facts or right not in facts:
-                    continue
-                # Any candidate, from band keys or fingerprints, may be a near-duplicate.
-                link = classify_pair(
-                    shared, PairFacts(*left_facts[left]), PairFacts(*facts[right]), self._config
-                )
-                if link is not None:
-                    kind, score = link
-                    self._links[kind].inc()
-                    links.append((kind, left, right, score))
+                links.append((LINK_KINDS[kind], left, right, score))
+        for kind, counter in self._links.items():
+            counter.inc(sum(1 for link in links if link[0] == kind))
         if links:
             yield links
 

@@ -41,6 +41,8 @@ STAGING_FOLDER = "_staging"
 SNAPSHOTS_FOLDER = "_snapshots"
 CURRENT_LINK = "_current"
 LOCK_FILE = ".lock"
+# Inside the staging folder: files a run needs only while it runs (transforms.spill).
+SCRATCH_FOLDER = "_scratch"
 # Datasets whose earlier files stay as they are; the others are rewritten by every run.
 APPEND_ONLY_DATASETS = ("articles", "rejects", "story_merges")
 EMPTY_DATASET_FILE = "empty.parquet"
@@ -63,6 +65,10 @@ class Staging:
 
     def dataset(self, name: str) -> Path:
         return self.folder / name
+
+    @property
+    def scratch(self) -> Path:
+        return self.folder / SCRATCH_FOLDER
 
 
 def current_snapshot(output: str | Path) -> Path | None:
@@ -220,6 +226,7 @@ def _fsync_folder(folder: Path) -> None:
 
 def commit(staging: Staging, schemas: Mapping[str, pa.Schema]) -> Path:
     """Publish the staged run as OUT's new current snapshot; returns it."""
+    shutil.rmtree(staging.scratch, ignore_errors=True)
     _carry_over(staging, APPEND_ONLY_DATASETS)
     ensure_datasets(staging, schemas)
     snapshots = staging.root / SNAPSHOTS_FOLDER

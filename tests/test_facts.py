@@ -1,0 +1,171 @@
+"""FactsTable and classify_pairs: the bulk form of classify_pair gives its answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.core.clustering import PairFacts, classify_pair
+from transforms.core.config import DedupConfig
+from transforms.core.facts import LINK_KINDS, FactsTable, classify_pairs
+from transforms.core.signatures import signature_to_bytes
+
+NUM_PERM = 8
+EMPTY = signature_to_bytes(np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+# Entity hashes from a small alphabet, so that sets overlap.
+ENTITY_ALPHABET = [11, 22, 33, 44, 55, 66]
+
+
+@st.composite
+def pair_facts(draw: st.DrawFn) -> PairFacts:
+    # Values from {1, 2} make equal positions, and so every similarity, likely.
+    signature = (
+        EMPTY
+        if draw(st.booleans()) and draw(st.booleans())
+        else signature_to_bytes(
+            np.array(draw(st.lists(st.sampled_from([1, 2]), min_size=8, max_size=8)), np.uint32)
+        )
+    )
+    entities = sorted(draw(st.sets(st.sampled_from(ENTITY_ALPHABET), max_size=5)))
+    weights = draw(
+        st.one_of(
+            st.just(b""),
+            st.lists(
+                st.floats(0.125, 2.0, width=32), min_size=len(entities), max_size=len(entities)
+            ).map(lambda w: np.array(w, dtype="<f4").tobytes()),
+        )
+    )
+    return PairFacts(
+        published_ts=draw(st.one_of(st.none(), st.sampled_from([0.0, 3600.0, 40 * 3600.0]))),
+        fingerprint_count=draw(st.integers(0, 12)),
+        signature=signature,
+        entities=np.array(entities, dtype="<u8").tobytes(),
+        entity_weights=weights,
+    )
+
+
+CONFIGS = [
+    DedupConfig(num_perm=NUM_PERM, lsh_bands=4),
+    DedupConfig(
+        num_perm=NUM_PERM,
+        lsh_bands=4,
+        dup_threshold=0.5,
+        story_min_shared=1,
+        story_threshold=0.3,
+        story_window_hours=24.0,
+        entity_threshold=0.3,
+        entity_min_shared=1,
+        entity_min_weight=0.5,
+        entity_window_hours=24.0,
+    ),
+    DedupConfig(num_perm=NUM_PERM, lsh_bands=4, entity_threshold=1.0),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    facts=st.lists(pair_facts(), min_size=2, max_size=8),
+    pair_picks=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(0, 6)), max_size=30
+    ),
+    config_index=st.integers(0, len(CONFIGS) - 1),
+)
+def test_classify_pairs_gives_what_classify_pair_gives(
+    facts: list[PairFacts], pair_picks: list[tuple[int, int, int]], config_index: int
+) -> None:
+    config = CONFIGS[config_index]
+    keys = [100 + 7 * i for i in range(len(facts))]
+    table = FactsTable.of(zip(keys, facts, strict=True), NUM_PERM)
+    pairs = [(a % len(facts), b % len(facts), shared) for a, b, shared in pair_picks]
+    left_rows = table.positions(np.array([keys[a] for a, _, _ in pairs], dtype=np.int64))
+    right_rows = table.positions(np.array([keys[b] for _, b, _ in pairs], dtype=np.int64))
+    shared = np.array([s for _, _, s in pairs], dtype=np.int64)
+
+    classified = classify_pairs(shared, table, left_rows, table, right_rows, config)
+
+    expected = {}
+    for row, (a, b, s) in enumerate(pairs):
+        link = classify_pair(s, facts[a], facts[b], config)
+        if link is not None:
+            expected[row] = link
+    got = {
+        row: (LINK_KINDS[kind], score)
+        for row, kind, score in zip(
+            classified.pair_rows.tolist(),
+            classified.kinds.tolist(),
+            classified.scores.tolist(),
+            strict=True,
+        )
+    }
+    assert got == expected
+
+
+def test_facts_table_sorts_by_key_and_finds_rows() -> None:
+    signature = signature_to_bytes(np.arange(NUM_PERM, dtype=np.uint32))
+    table = FactsTable.of(
+        [(30, PairFacts(None, 3, signature)), (10, PairFacts(5.0, 1, EMPTY))], NUM_PERM
+    )
+    assert table.keys.tolist() == [10, 30]
+    assert table.similar_possible.tolist() == [False, True]
+    assert np.isnan(table.published_ts[1]) and table.published_ts[0] == 5.0
+    assert table.positions(np.array([30, 20, 10, 99], dtype=np.int64)).tolist() == [1, -1, 0, -1]
+    taken = table.take(np.array([30, 30, 99], dtype=np.int64))
+    assert taken.keys.tolist() == [30] and taken.fingerprint_counts.tolist() == [3]
+
+
+def test_facts_tables_concatenate_sorted_and_keep_a_key_once() -> None:
+    signature = signature_to_bytes(np.arange(NUM_PERM, dtype=np.uint32))
+    first = FactsTable.of([(5, PairFacts(1.0, 1, signature, b"a"))], NUM_PERM)
+    second = FactsTable.of(
+        [(2, PairFacts(2.0, 2, EMPTY, b"b")), (5, PairFacts(1.0, 1, signature, b"a"))], NUM_PERM
+    )
+    merged = FactsTable.concatenate([first, second], NUM_PERM)
+    assert merged.keys.tolist() == [2, 5]
+    assert merged.entities == (b"b", b"a")
+    assert merged.fingerprint_counts.tolist() == [2, 1]
+    assert len(FactsTable.concatenate([], NUM_PERM)) == 0
+
+
+def test_facts_table_refuses_signatures_of_another_length() -> None:
+    with pytest.raises(ValueError, match="different lengths"):
+        FactsTable.of([(1, PairFacts(None, 1, signature_to_bytes(np.ones(4, np.uint32))))], 8)
+
+
+def test_classify_pairs_keeps_classify_pairs_boundaries() -> None:
+    """Scores exactly at a threshold are links, as in classify_pair."""
+    config = CONFIGS[1]  # dup 0.5, story ratio 0.3 within 24 h, entities within 24 h
+    half_equal = signature_to_bytes(np.array([1, 1, 1, 1, 2, 2, 2, 2], dtype=np.uint32))
+    ones = signature_to_bytes(np.ones(NUM_PERM, dtype=np.uint32))
+    twos = signature_to_bytes(np.full(NUM_PERM, 2, dtype=np.uint32))
+    entity = np.array([11], dtype="<u8").tobytes()
+    facts = [
+        PairFacts(0.0, 10, ones),  # 0
+        PairFacts(0.0, 10, half_equal),  # 1: similarity 0.5 with 0
+        PairFacts(24 * 3600.0, 10, twos, entity),  # 2: exactly 24 h after 0
+        PairFacts(24 * 3600.0 + 1, 10, twos, entity),  # 3
+        PairFacts(0.0, 10, EMPTY, entity),  # 4
+    ]
+    table = FactsTable.of(enumerate(facts), NUM_PERM)
+    pairs = [(0, 1, 0), (0, 2, 3), (0, 3, 3), (2, 4, 0), (3, 4, 0), (0, 4, 2)]
+    shared = np.array([s for _, _, s in pairs], dtype=np.int64)
+    left = np.array([a for a, _, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b, _ in pairs], dtype=np.int64)
+    classified = classify_pairs(shared, table, left, table, right, config)
+    kinds = [LINK_KINDS[k] for k in classified.kinds.tolist()]
+    got = dict(
+        zip(
+            classified.pair_rows.tolist(),
+            zip(kinds, classified.scores.tolist(), strict=True),
+            strict=True,
+        )
+    )
+    expected = {
+        row: link
+        for row, (a, b, s) in enumerate(pairs)
+        if (link := classify_pair(s, facts[a], facts[b], config)) is not None
+    }
+    assert got == expected
+    assert got[0] == ("dup", 0.5) and got[1] == ("story", 0.3) and 2 not in got
+    assert got[3] == ("entity", 1.0) and 4 not in got

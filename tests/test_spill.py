@@ -1,0 +1,95 @@
+"""Batches spilled to files and read back (transforms.spill)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas.records import AnalyzedArticle, InputArticle
+from transforms.core.analysis import ArticleAnalyzer
+from transforms.core.config import DedupConfig
+from transforms.core.rows import article_file_key
+from transforms.spill import (
+    SpillBatchesFn,
+    SpillByArticleFileFn,
+    SpilledBatch,
+    SpillWriter,
+    read_spilled,
+)
+
+
+def analyzed_articles(count: int) -> list[AnalyzedArticle]:
+    analyzer = ArticleAnalyzer(DedupConfig())
+    days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]
+    return [
+        analyzer.analyze(
+            InputArticle(
+                article_id=f"id{i}",
+                text=f"Report number {i} about the harbour and its cranes.",
+                source_file="mem",
+                line=i + 1,
+                published_at=days[i % 3],
+            )
+        )
+        for i in range(count)
+    ]
+
+
+def test_spilled_batches_read_back_from_one_file(tmp_path: Path) -> None:
+    writer = SpillWriter(str(tmp_path / "spill"))
+    first = writer.write(["a", "b"])
+    second = writer.write([{"text": "ü" * 1000}])
+    # Readable before the writer is closed: readers may run in another process.
+    assert read_spilled(second) == [{"text": "ü" * 1000}]
+    writer.close()
+    assert first.path == second.path
+    assert second.offset == first.offset + first.size
+    assert read_spilled(first) == ["a", "b"]
+    assert [p.name for p in (tmp_path / "spill").iterdir()] == [Path(first.path).name]
+
+
+def test_a_cut_short_spill_file_is_an_error(tmp_path: Path) -> None:
+    writer = SpillWriter(str(tmp_path))
+    spilled = writer.write(["a"])
+    writer.close()
+    with pytest.raises(OSError, match="cut short"):
+        read_spilled(SpilledBatch(spilled.path, spilled.offset, spilled.size + 10))
+
+
+def test_each_writer_has_its_own_file(tmp_path: Path) -> None:
+    first, second = SpillWriter(str(tmp_path)), SpillWriter(str(tmp_path))
+    assert first.write([1]).path != second.write([2]).path
+    first.close()
+    second.close()
+
+
+def test_spill_fns_emit_references_that_read_back(tmp_path: Path, pipeline: beam.Pipeline) -> None:
+    analyzed = analyzed_articles(6)
+    expected = sorted(
+        (
+            article_file_key(a.article.article_id, a.sketch.published_ts, 2),
+            a.article.article_id,
+        )
+        for a in analyzed
+    )
+    batches = pipeline | beam.Create([analyzed[:4], analyzed[4:], []])
+    by_file = batches | "ByFile" >> beam.ParDo(SpillByArticleFileFn(str(tmp_path / "by_file"), 2))
+    whole = batches | "Whole" >> beam.ParDo(SpillBatchesFn(str(tmp_path / "whole")))
+    assert_that(
+        by_file
+        | "ReadByFile"
+        >> beam.FlatMap(
+            lambda keyed: [(keyed[0], a.article.article_id) for a in read_spilled(keyed[1])]
+        ),
+        equal_to(expected),
+        label="ByFile",
+    )
+    assert_that(
+        whole | "ReadWhole" >> beam.Map(lambda s: len(read_spilled(s))),
+        equal_to([4, 2]),
+        label="Whole",
+    )

@@ -1,0 +1,124 @@
+"""Article text parked in files while only ids and signatures move.
+
+The text of an article is needed twice: to shingle it, and to write its row at
+the end. In between it waits, first for the site boilerplate and entity
+weights (whole-input side inputs), then for clustering. A runner holds what
+waits: the in-process runner in memory, the whole input at once, and at 100k
+articles that was most of its peak. So the batches that carry text are written
+to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
+only a `SpilledBatch` (file, offset, size) goes through the runner.
+
+A worker appends each batch to its bundle's own file (named uniquely, so that a
+retried bundle never touches the file of its failed attempt) and flushes it
+before the reference is emitted; readers open, seek and read. The scratch
+folder must be visible to every worker: it lies inside `--output`, which must
+be a local or mounted folder anyway (see README).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from schemas.records import AnalyzedArticle, RecordBatch
+from transforms.batches import pack, unpack
+from transforms.core.rows import FileKey, article_file_key
+
+
+class SpilledBatch(NamedTuple):
+    """Where one packed batch lies: its file, offset and size in bytes."""
+
+    path: str
+    offset: int
+    size: int
+
+
+class SpillWriter:
+    """Appends packed batches to one new file in `folder`."""
+
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+        self._file: IO[bytes] | None = None
+        self._path = ""
+
+    def write(self, records: Iterable[Any]) -> SpilledBatch:
+        if self._file is None:
+            folder = Path(self._folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{uuid.uuid4().hex}.spill"
+            self._path = str(path)
+            self._file = path.open("ab")
+        packed = pack(records)
+        offset = self._file.tell()
+        self._file.write(packed)
+        # Readers may run in other processes as soon as the reference is out.
+        self._file.flush()
+        return SpilledBatch(self._path, offset, len(packed))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_spilled(spilled: SpilledBatch) -> RecordBatch:
+    with Path(spilled.path).open("rb") as file:
+        file.seek(spilled.offset)
+        packed = file.read(spilled.size)
+    if len(packed) != spilled.size:
+        raise OSError(f"{spilled.path}: spilled batch cut short")
+    return unpack(packed)
+
+
+class _SpillFn(beam.DoFn):
+    """Base of the spilling DoFns: one writer, and so one file, per bundle."""
+
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+        self._writer: SpillWriter | None = None
+        self._spilled_bytes = Metrics.counter("newsdedup", "spilled_bytes")
+
+    def start_bundle(self) -> None:
+        self._writer = SpillWriter(self._folder)
+
+    def finish_bundle(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def _spill(self, records: Iterable[Any]) -> SpilledBatch:
+        assert self._writer is not None, "start_bundle() was not called"
+        spilled = self._writer.write(records)
+        self._spilled_bytes.inc(spilled.size)
+        return spilled
+
+
+class SpillBatchesFn(_SpillFn):
+    """A batch of records -> where it was spilled."""
+
+    def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
+        if batch:
+            yield self._spill(batch)
+
+
+class SpillByArticleFileFn(_SpillFn):
+    """A batch of analysed articles -> (file key, where the batch's articles of
+    that articles file were spilled), one per file the batch has articles of."""
+
+    def __init__(self, folder: str, shards: int) -> None:
+        super().__init__(folder)
+        self._shards = shards
+
+    def process(self, batch: list[AnalyzedArticle]) -> Iterator[tuple[FileKey, SpilledBatch]]:
+        by_file: dict[FileKey, list[AnalyzedArticle]] = {}
+        for analyzed in batch:
+            key = article_file_key(
+                analyzed.article.article_id, analyzed.sketch.published_ts, self._shards
+            )
+            by_file.setdefault(key, []).append(analyzed)
+        for key, articles in sorted(by_file.items()):
+            yield key, self._spill(articles)
