@@ -20,6 +20,7 @@ SIZES = [
     "max_band_articles",
     "language_sample_chars",
     "candidate_shards",
+    "verify_shards",
 ]
 
 

@@ -9,9 +9,11 @@ Only ids, times, hashes and signatures travel here; article text never does.
 2. Verification: the pairs are resharded by their left article, their counts
    summed over levels and shards, and pairs that can be no link dropped; the
    rest meet the facts (signature, fingerprint count, weighted entities, time)
-   of their left articles' shard, then of their right articles' shard, and are
-   kept if they pass. Pairs travel as arrays per shard, never one element per
-   pair; facts as packed bytes, which runners hold as they are while grouping.
+   of their left articles' shard, then of their right articles' shard (one of
+   `verify_shards`, fewer than the candidate shards: a left article's facts
+   are copied to every shard with one of its partners), and are decided in
+   bulk (transforms.core.facts). Pairs travel as arrays per shard, never one
+   element per pair; facts as packed FactsTables.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -71,11 +73,14 @@ LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, bytes]
 Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
 FACTS_TAG = "facts"
+VERIFY_FACTS_TAG = "verify_facts"
 
 
 class ShardKeysFn(beam.DoFn):
     """A batch of sketches -> per (level, shard): key and owner arrays (main), and
-    per shard of article keys: the facts verification needs (`facts`)."""
+    the facts verification needs per candidate shard of article keys (`facts`,
+    for the left articles) and per verification shard (`verify_facts`, for the
+    right ones)."""
 
     def __init__(self, config: DedupConfig) -> None:
         self._config = config
@@ -90,14 +95,17 @@ class ShardKeysFn(beam.DoFn):
             return
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
-        facts: dict[int, list[tuple[int, PairFacts]]] = {}
-        for sketch in sketches:
-            facts.setdefault(sketch.article_key % shards, []).append(
-                (sketch.article_key, PairFacts.of(sketch))
-            )
-        for shard, shard_facts in sorted(facts.items()):
-            table = FactsTable.of(shard_facts, self._config.num_perm)
-            yield TaggedOutput(FACTS_TAG, (shard, pack([table])))
+        facts = [(sketch.article_key, PairFacts.of(sketch)) for sketch in sketches]
+        for tag, tag_shards in (
+            (FACTS_TAG, shards),
+            (VERIFY_FACTS_TAG, self._config.verify_shards),
+        ):
+            by_shard: dict[int, list[tuple[int, PairFacts]]] = {}
+            for key, fact in facts:
+                by_shard.setdefault(key % tag_shards, []).append((key, fact))
+            for shard, shard_facts in sorted(by_shard.items()):
+                table = FactsTable.of(shard_facts, self._config.num_perm)
+                yield TaggedOutput(tag, (shard, pack([table])))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -119,16 +127,14 @@ class ShardKeysFn(beam.DoFn):
                 yield (level, shard), (shard_keys, shard_owners, shard_known)
 
 
-def _by_left_shard(evidence: PairEvidence, shards: int) -> Iterator[tuple[int, PairEvidence]]:
-    for shard, (left, right, counts) in split_by_shard(
-        evidence.left.astype(np.uint64), shards, evidence.right, evidence.counts
-    ).items():
-        yield shard, PairEvidence(left.astype(np.int64), right, counts)
+# Candidate pairs of one level: the level's index in LEVELS, left and right
+# article keys, and how many of the level's keys each pair shares.
+LevelPairs = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
 class PairsFromShardFn(beam.DoFn):
     """One shard's inverted index -> candidate pairs with shared-key counts,
-    sharded by their left article."""
+    sharded by their left article (LevelPairs: 20 bytes a pair)."""
 
     def __init__(self, config: DedupConfig) -> None:
         self._shards = config.candidate_shards
@@ -141,7 +147,7 @@ class PairsFromShardFn(beam.DoFn):
 
     def process(
         self, element: tuple[tuple[str, int], Iterable[ShardEntries]]
-    ) -> Iterator[tuple[int, PairEvidence]]:
+    ) -> Iterator[tuple[int, LevelPairs]]:
         (level, _shard), parts = element
         chunks = list(parts)
         keys = np.concatenate([k for k, _, _ in chunks])
@@ -152,11 +158,24 @@ class PairsFromShardFn(beam.DoFn):
             self._skipped.inc(pairs.skipped_keys)
         # Two known articles were compared by the run that wrote them.
         new = ~(in_sorted(pairs.left, known_owners) & in_sorted(pairs.right, known_owners))
-        counts = np.zeros((int(new.sum()), len(LEVELS)), dtype=np.int64)
-        counts[:, LEVELS.index(level)] = pairs.shared[new]
-        yield from _by_left_shard(
-            PairEvidence(pairs.left[new], pairs.right[new], counts), self._shards
-        )
+        level_index = LEVELS.index(level)
+        for shard, (left, right, shared) in split_by_shard(
+            pairs.left[new].astype(np.uint64),
+            self._shards,
+            pairs.right[new],
+            pairs.shared[new].astype(np.int32),
+        ).items():
+            yield shard, (level_index, left.astype(np.int64), right, shared)
+
+
+def pair_evidence(parts: Iterable[LevelPairs]) -> PairEvidence:
+    """Candidate pairs of several levels -> one row per pair with its counts per level."""
+    rows = []
+    for level_index, left, right, shared in parts:
+        counts = np.zeros((len(left), len(LEVELS)), dtype=np.int64)
+        counts[:, level_index] = shared
+        rows.append(PairEvidence(left, right, counts))
+    return add_pair_evidence(PairEvidence.concatenate(rows, len(LEVELS)))
 
 
 def min_entity_keys(config: DedupConfig) -> int:
@@ -181,10 +200,10 @@ def _merged_facts(parts: Iterable[bytes], num_perm: int) -> FactsTable:
 class AttachLeftFactsFn(beam.DoFn):
     """One shard of left articles: their candidate pairs, counts summed, and
     their facts -> the pairs worth verifying with the left facts attached,
-    sharded by their right article."""
+    in `verify_shards` shards of their right article."""
 
     def __init__(self, config: DedupConfig) -> None:
-        self._shards = config.candidate_shards
+        self._shards = config.verify_shards
         self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
         self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
@@ -192,7 +211,7 @@ class AttachLeftFactsFn(beam.DoFn):
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, LeftFactsPairs]]:
         _, joined = element
         facts = _merged_facts(joined["facts"], self._num_perm)
-        evidence = add_pair_evidence(PairEvidence.concatenate(list(joined["pairs"]), len(LEVELS)))
+        evidence = pair_evidence(joined["pairs"])
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -319,21 +338,20 @@ class ClusterArticles(beam.PTransform):
             | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
         ) | "AllSketches" >> beam.Flatten()
         shard_keys = marked | "ShardKeys" >> beam.ParDo(ShardKeysFn(config)).with_outputs(
-            FACTS_TAG, main="keys"
+            FACTS_TAG, VERIFY_FACTS_TAG, main="keys"
         )
-        facts = shard_keys[FACTS_TAG]
         pairs = (
             shard_keys.keys
             | "GroupShards" >> beam.GroupByKey()
             | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config))
         )
         with_left_facts = (
-            {"pairs": pairs, "facts": facts}
+            {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
             | "JoinLeftFacts" >> beam.CoGroupByKey()
             | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config))
         )
         verified = (
-            {"pairs": with_left_facts, "facts": facts}
+            {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )

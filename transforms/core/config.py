@@ -117,6 +117,12 @@ class DedupConfig:
     candidate_shards: int = _param(
         16, "shards of the fingerprint index built to find candidate pairs", lo=1
     )
+    verify_shards: int = _param(
+        4,
+        "shards of the candidate pairs verified together; an article's facts are sent "
+        "to each shard that has one of its partners, so fewer shards send less",
+        lo=1,
+    )
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its allowed range."""
