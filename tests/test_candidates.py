@@ -7,7 +7,10 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from transforms.core import candidates
 from transforms.core.candidates import (
     KeyArray,
     OwnerArray,
@@ -160,6 +163,83 @@ def test_input_order_does_not_matter() -> None:
     for _ in range(5):
         order = rng.permutation(len(keys))
         assert as_dict(candidate_pairs(keys[order], owners[order], 8)) == reference
+
+
+def assert_same_pairs(got: PairCounts, expected: PairCounts) -> None:
+    assert np.array_equal(got.left, expected.left)
+    assert np.array_equal(got.right, expected.right)
+    assert np.array_equal(got.shared, expected.shared)
+    assert got.left.dtype == got.right.dtype == got.shared.dtype == np.int64
+    assert got.skipped_keys == expected.skipped_keys
+
+
+# Few distinct keys and owners, so that groups of many owners, repeated
+# (key, owner) entries and pairs sharing keys in several chunks are common.
+KEY_POOL = [0, 1, 2, 3, 5, 8, 13, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(KEY_POOL), st.integers(min_value=0, max_value=15)),
+        max_size=120,
+    ),
+    st.integers(min_value=1, max_value=16),
+    st.integers(min_value=1, max_value=40),
+)
+def test_chunked_expansion_equals_expansion_at_once(
+    entries: list[tuple[int, int]], max_owners: int, max_rows: int
+) -> None:
+    keys = np.array([key for key, _ in entries], dtype=np.uint64)
+    owners = np.array([owner for _, owner in entries], dtype=np.int64)
+    at_once = candidate_pairs(keys, owners, max_owners, max_rows=10**12)
+    assert_same_pairs(candidate_pairs(keys, owners, max_owners, max_rows=max_rows), at_once)
+
+
+def test_one_row_chunks_sum_the_shared_keys_of_each_pair() -> None:
+    keys = keys_of(1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 4)
+    owners = owners_of(5, 9, 9, 5, 5, 9, 5, 1, 5, 9, 7)
+    pairs = candidate_pairs(keys, owners, max_owners=3, max_rows=1)
+    assert as_dict(pairs) == {(5, 9): 3}
+    assert pairs.skipped_keys == 1
+
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 300, size=3000).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    owners = rng.integers(0, 200, size=3000).astype(np.int64)
+    at_once = candidate_pairs(keys, owners, 14, max_rows=10**12)
+    assert len(at_once) > 1000  # enough pairs, and shared counts above 1, to merge
+    assert at_once.shared.max() > 1
+    assert_same_pairs(candidate_pairs(keys, owners, 14, max_rows=1), at_once)
+
+
+@pytest.mark.parametrize("max_rows", [1, 10, 45, 100])
+def test_chunks_are_whole_groups_of_at_most_max_rows_pairs(
+    max_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(max_rows)
+    keys = rng.integers(0, 200, size=1500).astype(np.uint64)
+    owners = rng.integers(0, 100, size=1500).astype(np.int64)
+    chunk_sizes: list[list[int]] = []
+    expand = candidates._group_pairs
+
+    def recording(owners_sorted: OwnerArray, starts: OwnerArray, sizes: OwnerArray) -> PairCounts:
+        chunk_sizes.append(sizes.tolist())
+        return expand(owners_sorted, starts, sizes)
+
+    monkeypatch.setattr(candidates, "_group_pairs", recording)
+    candidate_pairs(keys, owners, 12, max_rows=max_rows)
+    rows = [sum(size * (size - 1) // 2 for size in sizes) for sizes in chunk_sizes]
+    assert all(
+        row <= max_rows or len(sizes) == 1 for row, sizes in zip(rows, chunk_sizes, strict=True)
+    )
+    # Greedy: a chunk stops only where its next group would not fit.
+    for row, following in zip(rows[:-1], chunk_sizes[1:], strict=True):
+        assert row + following[0] * (following[0] - 1) // 2 > max_rows
+    # Every kept group once, in key order.
+    distinct = np.unique(np.stack([keys, owners.astype(np.uint64)]), axis=1)
+    _, group_sizes = np.unique(distinct[0], return_counts=True)
+    kept = group_sizes[(group_sizes >= 2) & (group_sizes <= 12)]
+    assert [size for sizes in chunk_sizes for size in sizes] == kept.tolist()
 
 
 # --- sharding ------------------------------------------------------------------------------------

@@ -94,8 +94,20 @@ def keys_by_site(sites: OwnerArray, keys: KeyArray) -> dict[int, KeyArray]:
     }
 
 
-def candidate_pairs(keys: KeyArray, owners: OwnerArray, max_owners: int) -> PairCounts:
-    """All pairs of distinct owners sharing a key, with the number of shared keys."""
+# Rows of owner pairs expanded at once: the expansion's temporaries are about
+# ten int64 arrays of this length (~80 MB), however many pairs a shard has.
+MAX_PAIR_ROWS = 1_000_000
+
+
+def candidate_pairs(
+    keys: KeyArray, owners: OwnerArray, max_owners: int, max_rows: int = MAX_PAIR_ROWS
+) -> PairCounts:
+    """All pairs of distinct owners sharing a key, with the number of shared keys.
+
+    Key groups are expanded into owner pairs in chunks of whole groups of at
+    most `max_rows` pairs (a larger group is a chunk of its own), each reduced
+    to distinct pairs before the next: pairs sharing many keys collapse, so the
+    peak is the distinct pairs plus one chunk, not every shared key's row."""
     (keys_sorted, owners_sorted), _ = unique_rows(keys.astype(np.uint64).view(np.int64), owners)
     if len(keys_sorted) == 0:
         return _empty(0)
@@ -108,18 +120,54 @@ def candidate_pairs(keys: KeyArray, owners: OwnerArray, max_owners: int) -> Pair
     if len(starts) == 0:
         return _empty(skipped)
 
-    # Every element of a kept group pairs with each later element of its group.
+    rows_through = np.cumsum(sizes * (sizes - 1) // 2)
+    merged: list[PairCounts] = []  # none or one part: the pairs summed so far
+    pending: list[PairCounts] = []
+    pending_rows = 0
+    first = 0
+    while first < len(starts):
+        done = int(rows_through[first - 1]) if first else 0
+        end = max(int(np.searchsorted(rows_through, done + max_rows, side="right")), first + 1)
+        pending.append(_group_pairs(owners_sorted, starts[first:end], sizes[first:end]))
+        pending_rows += len(pending[-1])
+        first = end
+        # Merging once the pending pairs outnumber the merged ones (or
+        # max_rows) keeps the memory near twice the distinct pairs plus one
+        # chunk, and each merge sorts at most twice the rows that arrived
+        # since the last one, so the total merge work stays near linear.
+        if pending_rows >= max(max_rows, sum(len(part) for part in merged)):
+            merged = [_sum_pair_counts(merged + pending)]
+            pending, pending_rows = [], 0
+    total = _sum_pair_counts(merged + pending)
+    return PairCounts(total.left, total.right, total.shared, skipped)
+
+
+def _group_pairs(owners_sorted: OwnerArray, starts: OwnerArray, sizes: OwnerArray) -> PairCounts:
+    """The distinct owner pairs of some key groups (each a run of distinct,
+    ascending owners of `owners_sorted`) and how many of the groups hold each."""
+    # Every element of a group pairs with each later element of its group.
     rank_in_group = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     element = np.repeat(starts, sizes) + rank_in_group
     partners = np.repeat(sizes, sizes) - rank_in_group - 1
     left_pos = np.repeat(element, partners)
     run_start = np.repeat(np.cumsum(partners) - partners, partners)
     right_pos = left_pos + 1 + (np.arange(partners.sum()) - run_start)
+    # Owners ascend within a group, so the left owner is always the smaller.
+    (left, right), shared = unique_rows(owners_sorted[left_pos], owners_sorted[right_pos])
+    return PairCounts(left, right, shared, 0)
 
-    left = owners_sorted[left_pos]
-    right = owners_sorted[right_pos]
-    (lower, upper), shared = unique_rows(np.minimum(left, right), np.maximum(left, right))
-    return PairCounts(lower, upper, shared, skipped)
+
+def _sum_pair_counts(parts: list[PairCounts]) -> PairCounts:
+    """Distinct pairs of several parts, each already distinct and sorted, with
+    their shared-key counts summed."""
+    if len(parts) == 1:
+        return parts[0]
+    left, right, shared = _sum_by_pair(
+        np.concatenate([p.left for p in parts]),
+        np.concatenate([p.right for p in parts]),
+        np.concatenate([p.shared for p in parts]),
+    )
+    return PairCounts(left, right, shared, 0)
 
 
 def _empty(skipped: int) -> PairCounts:
@@ -159,9 +207,16 @@ def add_pair_evidence(evidence: PairEvidence) -> PairEvidence:
     (a pair shares keys at several levels and in several shards)."""
     if len(evidence) == 0:
         return evidence
-    order = np.lexsort((evidence.right, evidence.left))
-    left, right = evidence.left[order], evidence.right[order]
+    return PairEvidence(*_sum_by_pair(evidence.left, evidence.right, evidence.counts))
+
+
+def _sum_by_pair(
+    left: OwnerArray, right: OwnerArray, counts: npt.NDArray[np.int64]
+) -> tuple[OwnerArray, OwnerArray, npt.NDArray[np.int64]]:
+    """Distinct (left, right) rows sorted by left then right, with the `counts`
+    rows (a value or a row of values each) of every row of a pair summed."""
+    order = np.lexsort((right, left))
+    left, right = left[order], right[order]
     changes = (np.diff(left) != 0) | (np.diff(right) != 0)
     starts = np.concatenate([[0], np.flatnonzero(changes) + 1])
-    counts = np.add.reduceat(evidence.counts[order], starts, axis=0)
-    return PairEvidence(left[starts], right[starts], counts)
+    return left[starts], right[starts], np.add.reduceat(counts[order], starts, axis=0)
