@@ -230,7 +230,10 @@ def _build(
     clustered = (
         analyzed
         | "Sketches" >> beam.Map(lambda batch: [a.sketch for a in batch])
-        | "ClusterArticles" >> ClusterArticles(config, weighted_known, own.output_shards)
+        | "ClusterArticles"
+        >> ClusterArticles(
+            config, weighted_known, own.output_shards, str((staging.scratch / "keys").resolve())
+        )
     )
     merges = clustered[STORY_MERGES_TAG]
     story_members = analyzed | "WriteArticles" >> WriteArticles(

@@ -157,7 +157,9 @@ def _sketches(texts: dict[str, str]) -> list:  # type: ignore[type-arg]
     return [analyzer.analyze(_article(k, v, language_hint="en")).sketch for k, v in texts.items()]
 
 
-def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipeline) -> None:
+def test_cluster_articles_groups_reruns_and_partial_reuse(
+    pipeline: beam.Pipeline, tmp_path: Path
+) -> None:
     agency = textgen.article(seed=1, paragraphs=6)
     texts = {
         "agency": textgen.text(agency),
@@ -171,7 +173,12 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(pipeline: beam.Pipelin
         (
             pipeline
             | beam.Create([sketches[:2], sketches[2:]])
-            | ClusterArticles(DedupConfig(), nothing(pipeline, "Known"), output_shards=2)
+            | ClusterArticles(
+                DedupConfig(),
+                nothing(pipeline, "Known"),
+                output_shards=2,
+                spill_folder=str(tmp_path),
+            )
         ).assignments
     )
 
@@ -202,7 +209,7 @@ def count_stories(assignments: beam.PCollection) -> beam.PCollection:
 
 @pytest.mark.parametrize(("max_key_articles", "stories"), [(4, 6), (50, 1)])
 def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
-    max_key_articles: int, stories: int, pipeline: beam.Pipeline
+    max_key_articles: int, stories: int, pipeline: beam.Pipeline, tmp_path: Path
 ) -> None:
     # Six different pages with one shared footer: a story link for every pair,
     # unless keys shared by more than `max_key_articles` pages are ignored.
@@ -216,7 +223,9 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
         (
             pipeline
             | beam.Create([_sketches(texts)])
-            | ClusterArticles(config, nothing(pipeline, "Known"), output_shards=1)
+            | ClusterArticles(
+                config, nothing(pipeline, "Known"), output_shards=1, spill_folder=str(tmp_path)
+            )
         ).assignments
     )
 
@@ -298,7 +307,7 @@ def test_site_footer_does_not_link_pages_of_that_site(
         (
             analyzed
             | beam.Map(lambda batch: [a.sketch for a in batch])
-            | ClusterArticles(DedupConfig(), known, output_shards=1)
+            | ClusterArticles(DedupConfig(), known, output_shards=1, spill_folder=str(tmp_path))
         ).assignments
     )
     assert_that(count_stories(assignments), equal_to([3]))

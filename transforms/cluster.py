@@ -13,7 +13,8 @@ Only ids, times, hashes and signatures travel here; article text never does.
    `verify_shards`, fewer than the candidate shards: a left article's facts
    are copied to every shard with one of its partners), and are decided in
    bulk (transforms.core.facts). Pairs travel as arrays per shard, never one
-   element per pair; facts as packed FactsTables.
+   element per pair; facts as FactsTables. Everything shuffled here is
+   spilled to files (transforms.spill): runners move only where it lies.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -35,7 +36,6 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from schemas.records import ArticleAssignment, ArticleSketch, KnownArticle
-from transforms.batches import pack, unpack
 from transforms.core.candidates import (
     PairEvidence,
     add_pair_evidence,
@@ -59,6 +59,7 @@ from transforms.core.signatures import (
     band_keys,
     signature_from_bytes,
 )
+from transforms.spill import SpilledBatch, SpillingDoFn, read_spilled
 
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
@@ -68,21 +69,23 @@ ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner 
 # A sketch, with the known article when an earlier run wrote it.
 MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
 # Candidate pairs of one right shard: left keys, right keys, shared fingerprints,
-# and the facts of their left articles (a packed FactsTable).
-LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, bytes]
+# and the facts of their left articles.
+LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, FactsTable]
 Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
 FACTS_TAG = "facts"
 VERIFY_FACTS_TAG = "verify_facts"
 
 
-class ShardKeysFn(beam.DoFn):
-    """A batch of sketches -> per (level, shard): key and owner arrays (main), and
-    the facts verification needs per candidate shard of article keys (`facts`,
-    for the left articles) and per verification shard (`verify_facts`, for the
-    right ones)."""
+class ShardKeysFn(SpillingDoFn):
+    """A batch of sketches -> per (level, shard): key and owner arrays, spilled
+    to a file in `spill_folder` (main output: where they lie), and the facts
+    verification needs per candidate shard of article keys (`facts`, for the
+    left articles) and per verification shard (`verify_facts`, for the right
+    ones)."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
+        super().__init__(spill_folder)
         self._config = config
         self._bands = LshBands.for_threshold(
             config.dup_threshold, config.num_perm, config.lsh_bands
@@ -90,7 +93,7 @@ class ShardKeysFn(beam.DoFn):
 
     def process(
         self, batch: Sequence[MarkedSketch]
-    ) -> Iterator[tuple[tuple[str, int], ShardEntries] | TaggedOutput]:
+    ) -> Iterator[tuple[tuple[str, int], SpilledBatch] | TaggedOutput]:
         if not batch:
             return
         sketches = [sketch for sketch, _ in batch]
@@ -105,7 +108,7 @@ class ShardKeysFn(beam.DoFn):
                 by_shard.setdefault(key % tag_shards, []).append((key, fact))
             for shard, shard_facts in sorted(by_shard.items()):
                 table = FactsTable.of(shard_facts, self._config.num_perm)
-                yield TaggedOutput(tag, (shard, pack([table])))
+                yield TaggedOutput(tag, (shard, self.spill([table])))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -124,7 +127,7 @@ class ShardKeysFn(beam.DoFn):
             for shard, (shard_keys, shard_owners, shard_known) in split_by_shard(
                 keys, shards, owners, owner_known
             ).items():
-                yield (level, shard), (shard_keys, shard_owners, shard_known)
+                yield (level, shard), self.spill([(shard_keys, shard_owners, shard_known)])
 
 
 # Candidate pairs of one level: the level's index in LEVELS, left and right
@@ -132,11 +135,12 @@ class ShardKeysFn(beam.DoFn):
 LevelPairs = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
-class PairsFromShardFn(beam.DoFn):
+class PairsFromShardFn(SpillingDoFn):
     """One shard's inverted index -> candidate pairs with shared-key counts,
-    sharded by their left article (LevelPairs: 20 bytes a pair)."""
+    sharded by their left article (spilled LevelPairs: 20 bytes a pair)."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
+        super().__init__(spill_folder)
         self._shards = config.candidate_shards
         self._max_owners = {
             DUP_LEVEL: config.max_band_articles,
@@ -146,10 +150,10 @@ class PairsFromShardFn(beam.DoFn):
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
 
     def process(
-        self, element: tuple[tuple[str, int], Iterable[ShardEntries]]
-    ) -> Iterator[tuple[int, LevelPairs]]:
-        (level, _shard), parts = element
-        chunks = list(parts)
+        self, element: tuple[tuple[str, int], Iterable[SpilledBatch]]
+    ) -> Iterator[tuple[int, SpilledBatch]]:
+        (level, _shard), spilled = element
+        chunks: list[ShardEntries] = [part for s in spilled for part in read_spilled(s)]
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
@@ -165,7 +169,7 @@ class PairsFromShardFn(beam.DoFn):
             pairs.right[new],
             pairs.shared[new].astype(np.int32),
         ).items():
-            yield shard, (level_index, left.astype(np.int64), right, shared)
+            yield shard, self.spill([(level_index, left.astype(np.int64), right, shared)])
 
 
 def pair_evidence(parts: Iterable[LevelPairs]) -> PairEvidence:
@@ -193,25 +197,26 @@ def worth_verifying(
     return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
 
 
-def _merged_facts(parts: Iterable[bytes], num_perm: int) -> FactsTable:
-    return FactsTable.concatenate([unpack(part)[0] for part in parts], num_perm)
+def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int) -> FactsTable:
+    return FactsTable.concatenate([read_spilled(part)[0] for part in parts], num_perm)
 
 
-class AttachLeftFactsFn(beam.DoFn):
+class AttachLeftFactsFn(SpillingDoFn):
     """One shard of left articles: their candidate pairs, counts summed, and
     their facts -> the pairs worth verifying with the left facts attached,
     in `verify_shards` shards of their right article."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
+        super().__init__(spill_folder)
         self._shards = config.verify_shards
         self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
         self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
 
-    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, LeftFactsPairs]]:
+    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, SpilledBatch]]:
         _, joined = element
         facts = _merged_facts(joined["facts"], self._num_perm)
-        evidence = pair_evidence(joined["pairs"])
+        evidence = pair_evidence(part for s in joined["pairs"] for part in read_spilled(s))
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -220,7 +225,8 @@ class AttachLeftFactsFn(beam.DoFn):
             evidence.left,
             evidence.counts[:, LEVELS.index(STORY_LEVEL)],
         ).items():
-            yield shard, (left, right.astype(np.int64), shared, pack([facts.take(left)]))
+            pairs: LeftFactsPairs = (left, right.astype(np.int64), shared, facts.take(left))
+            yield shard, self.spill([pairs])
 
 
 class VerifyPairsFn(beam.DoFn):
@@ -238,8 +244,8 @@ class VerifyPairsFn(beam.DoFn):
         _, joined = element
         right_facts = _merged_facts(joined["facts"], self._config.num_perm)
         links: list[Link] = []
-        for lefts, rights, shared_counts, packed_left_facts in joined["pairs"]:
-            left_facts: FactsTable = unpack(packed_left_facts)[0]
+        pairs: Iterator[LeftFactsPairs] = (p for s in joined["pairs"] for p in read_spilled(s))
+        for lefts, rights, shared_counts, left_facts in pairs:
             left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
             known = (left_rows >= 0) & (right_rows >= 0)
             # Any candidate, from band keys or fingerprints, may be a near-duplicate.
@@ -321,13 +327,21 @@ class ClusterArticles(beam.PTransform):
     `article_file_key` with `output_shards`; main output), and
     (story_id, merged_into) for known stories that new evidence joined
     (`story_merges`). `known` holds the KnownArticles of earlier runs within
-    the horizon."""
+    the horizon; the keys of the candidate index are spilled to files in
+    `spill_folder` (see transforms.spill)."""
 
-    def __init__(self, config: DedupConfig, known: beam.PCollection, output_shards: int) -> None:
+    def __init__(
+        self,
+        config: DedupConfig,
+        known: beam.PCollection,
+        output_shards: int,
+        spill_folder: str,
+    ) -> None:
         super().__init__()
         self._config = config
         self._known = known
         self._output_shards = output_shards
+        self._spill_folder = spill_folder
 
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
@@ -337,18 +351,18 @@ class ClusterArticles(beam.PTransform):
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
             | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
         ) | "AllSketches" >> beam.Flatten()
-        shard_keys = marked | "ShardKeys" >> beam.ParDo(ShardKeysFn(config)).with_outputs(
-            FACTS_TAG, VERIFY_FACTS_TAG, main="keys"
-        )
+        shard_keys = marked | "ShardKeys" >> beam.ParDo(
+            ShardKeysFn(config, self._spill_folder)
+        ).with_outputs(FACTS_TAG, VERIFY_FACTS_TAG, main="keys")
         pairs = (
             shard_keys.keys
             | "GroupShards" >> beam.GroupByKey()
-            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config))
+            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, self._spill_folder))
         )
         with_left_facts = (
             {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
             | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config))
+            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, self._spill_folder))
         )
         verified = (
             {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}

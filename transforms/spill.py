@@ -6,7 +6,8 @@ weights (whole-input side inputs), then for clustering. A runner holds what
 waits: the in-process runner in memory, the whole input at once, and at 100k
 articles that was most of its peak. So the batches that carry text are written
 to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
-only a `SpilledBatch` (file, offset, size) goes through the runner.
+only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
+keys of the candidate index, the largest shuffle of ids (transforms.cluster).
 
 A worker appends each batch to its bundle's own file (named uniquely, so that a
 retried bundle never touches the file of its failed attempt) and flushes it
@@ -75,8 +76,8 @@ def read_spilled(spilled: SpilledBatch) -> RecordBatch:
     return unpack(packed)
 
 
-class _SpillFn(beam.DoFn):
-    """Base of the spilling DoFns: one writer, and so one file, per bundle."""
+class SpillingDoFn(beam.DoFn):
+    """Base of the DoFns that spill: one writer, and so one file, per bundle."""
 
     def __init__(self, folder: str) -> None:
         self._folder = folder
@@ -90,22 +91,22 @@ class _SpillFn(beam.DoFn):
         if self._writer is not None:
             self._writer.close()
 
-    def _spill(self, records: Iterable[Any]) -> SpilledBatch:
+    def spill(self, records: Iterable[Any]) -> SpilledBatch:
         assert self._writer is not None, "start_bundle() was not called"
         spilled = self._writer.write(records)
         self._spilled_bytes.inc(spilled.size)
         return spilled
 
 
-class SpillBatchesFn(_SpillFn):
+class SpillBatchesFn(SpillingDoFn):
     """A batch of records -> where it was spilled."""
 
     def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
         if batch:
-            yield self._spill(batch)
+            yield self.spill(batch)
 
 
-class SpillByArticleFileFn(_SpillFn):
+class SpillByArticleFileFn(SpillingDoFn):
     """A batch of analysed articles -> (file key, where the batch's articles of
     that articles file were spilled), one per file the batch has articles of."""
 
@@ -121,4 +122,4 @@ class SpillByArticleFileFn(_SpillFn):
             )
             by_file.setdefault(key, []).append(analyzed)
         for key, articles in sorted(by_file.items()):
-            yield key, self._spill(articles)
+            yield key, self.spill(articles)
