@@ -76,6 +76,7 @@ RUNNER_ARGS = {
 }
 LOOP = "loop"
 POLL_SECONDS = 0.2
+DISK_POLLS = 5  # the output folder's size is polled every second
 STDERR_TAIL = 5
 EXIT_OK, EXIT_FAILED = 0, 1  # wrong usage: argparse exits with 2
 MIB = 1024 * 1024
@@ -155,29 +156,50 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under `folder` (0 if it does not exist); files that vanish
+    while it is walked are skipped."""
+    total, pending = 0, [folder]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
 @dataclass(frozen=True, slots=True)
 class Measured:
     seconds: float
     cpu_seconds: float
     peak_rss: int
     stdout: str
+    peak_disk: int = 0
 
 
-def run_measured(command: list[str], what: str) -> Measured:
-    """Run `command` from the repository root, polling its process tree's memory."""
+def run_measured(command: list[str], what: str, out: Path | None = None) -> Measured:
+    """Run `command` from the repository root, polling its process tree's memory and,
+    every DISK_POLLS polls, the bytes under `out` (the run's output folder: its
+    staging and scratch files included)."""
     started = time.perf_counter()
     # Descendants' CPU time reaches RUSAGE_CHILDREN once waited for (workers by their parent).
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    peak = 0
+    peak = peak_disk = polls = 0
     done = threading.Event()
 
     def poll() -> None:
-        nonlocal peak
+        nonlocal peak, peak_disk, polls
         while not done.wait(POLL_SECONDS):
             peak = max(peak, tree_rss(process.pid))
+            polls += 1
+            if out is not None and polls % DISK_POLLS == 0:
+                peak_disk = max(peak_disk, folder_bytes(out))
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
@@ -190,7 +212,9 @@ def run_measured(command: list[str], what: str) -> Measured:
     if process.returncode != EXIT_OK:
         tail = " | ".join(stderr.strip().splitlines()[-STDERR_TAIL:])
         raise RunError(f"{what} exited with {process.returncode}: {tail}")
-    return Measured(seconds, cpu, peak, stdout)
+    if out is not None:
+        peak_disk = max(peak_disk, folder_bytes(out))
+    return Measured(seconds, cpu, peak, stdout, peak_disk)
 
 
 # --- runs ----------------------------------------------------------------------------------
@@ -220,7 +244,7 @@ def measure_run(
 ) -> dict[str, Any]:
     """One timed, memory-polled, scored run into an empty folder."""
     shutil.rmtree(out, ignore_errors=True)
-    measured = run_measured(command, name)
+    measured = run_measured(command, name, out)
     predicted, _ = evaluate.load_output(out)
     scores = {level: evaluate.score_partitions(predicted[level], labels[level]) for level in labels}
     articles = articles_written(measured.stdout, label)
@@ -232,13 +256,14 @@ def measure_run(
         "articles_per_second": articles / measured.seconds,
         "cpu_seconds": measured.cpu_seconds,
         "peak_rss_mib": measured.peak_rss / MIB,
+        "peak_disk_mib": measured.peak_disk / MIB,
         "dup_f1": scores["dup"]["pairwise"]["f1"],
         "story_f1": scores["story"]["pairwise"]["f1"],
     }
     log(
         f"{name}: {articles} articles in {measured.seconds:.1f} s "
         f"({result['articles_per_second']:.0f}/s, {measured.cpu_seconds:.1f} CPU s), "
-        f"peak RSS {result['peak_rss_mib']:.0f} MiB, "
+        f"peak RSS {result['peak_rss_mib']:.0f} MiB, peak disk {result['peak_disk_mib']:.0f} MiB, "
         f"dup F1 {result['dup_f1']:.3f}, story F1 {result['story_f1']:.3f}"
     )
     return result
@@ -367,6 +392,7 @@ def throughput_rows(sizes: Sequence[dict[str, Any]]) -> Iterable[list[str]]:
                 f"{run['cpu_seconds']:.1f}",
                 f"{1000 * run['cpu_seconds'] / run['articles']:.2f}",
                 f"{run['peak_rss_mib']:.0f}",
+                f"{run.get('peak_disk_mib', 0):.0f}",
                 f"{run['dup_f1']:.3f}",
                 f"{run['story_f1']:.3f}",
             ]
@@ -420,6 +446,7 @@ def format_report(report: dict[str, Any]) -> str:
         "CPU s",
         "CPU ms/article",
         "peak RSS MiB",
+        "peak disk MiB",
         "dup F1",
         "story F1",
     ]

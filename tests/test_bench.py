@@ -58,13 +58,15 @@ def test_tree_rss_counts_children() -> None:
     assert bench.tree_rss(child.pid) == 0  # gone
 
 
-def test_run_measured_reports_output_and_failures() -> None:
+def test_run_measured_reports_output_and_failures(tmp_path: Path) -> None:
     code = "import time; t = time.process_time() + 0.3\nwhile time.process_time() < t: pass\n"
+    code += f"open({str(tmp_path / 'out.bin')!r}, 'wb').write(bytes(5000))\n"
     code += "print('articles written 42')"
-    measured = bench.run_measured([sys.executable, "-c", code], "busy loop")
+    measured = bench.run_measured([sys.executable, "-c", code], "busy loop", tmp_path)
     assert bench.articles_written(measured.stdout, "articles written") == 42
     assert measured.cpu_seconds >= 0.3 and measured.seconds >= measured.cpu_seconds * 0.9
     assert measured.peak_rss > 0
+    assert measured.peak_disk == 5000  # the file written, measured after the run at least
     with pytest.raises(bench.RunError, match="exited with 3"):
         bench.run_measured([sys.executable, "-c", "raise SystemExit(3)"], "failing")
 
@@ -76,6 +78,7 @@ def _run(articles: int, seconds: float) -> dict[str, float]:
         "articles_per_second": articles / seconds,
         "cpu_seconds": seconds * 1.5,
         "peak_rss_mib": 500.0,
+        "peak_disk_mib": 42.0,
         "dup_f1": 0.99,
         "story_f1": 0.98,
     }
@@ -94,7 +97,7 @@ def test_report_has_ratios_growth_and_profile() -> None:
         "profile": {"size": 10_000, "profiled_seconds": 8.0, "cpu_seconds": 4.0, "stages": stages},
     }
     text = bench.format_report(report)
-    assert "| 10k | inprocess | 10000 | 5.0 | 2000 | 4.0x | 7.5 | 0.75 | 500 |" in text
+    assert "| 10k | inprocess | 10000 | 5.0 | 2000 | 4.0x | 7.5 | 0.75 | 500 | 42 |" in text
     assert "| inprocess | 10k -> 100k | 10.0x | 12.0x | 12.0x |" in text
     assert "| language detection | 1.0 | 12 % | 0.5 |" in text
 
