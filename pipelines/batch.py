@@ -31,6 +31,7 @@ from schemas.parquet import (
     DATASET_SCHEMAS,
     with_run_metadata,
 )
+from schemas.records import RecordBatch
 from transforms.analyze import AnalyzeArticles
 from transforms.assemble import (
     KNOWN_REJECTS_COUNTER,
@@ -50,6 +51,7 @@ from transforms.core.rows import (
 from transforms.core.signatures import signature_scheme
 from transforms.core.state import (
     KNOWN_ARTICLE_COLUMNS,
+    date_bounds,
     incompatible_parameters,
     known_article,
     within_horizon,
@@ -210,7 +212,7 @@ def _build(
     )
     new_dates = (
         unique.articles
-        | "PublishedAt" >> beam.FlatMap(lambda batch: [article.published_at for article in batch])
+        | "PublishedAt" >> beam.FlatMap(date_bounds)
         | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
     )
     known = (
@@ -229,7 +231,10 @@ def _build(
     )
     clustered = (
         analyzed
-        | "Sketches" >> beam.Map(lambda batch: [a.sketch for a in batch])
+        | "Sketches"
+        >> beam.Map(lambda batch: RecordBatch(a.sketch for a in batch)).with_output_types(
+            RecordBatch
+        )
         | "ClusterArticles"
         >> ClusterArticles(
             config, weighted_known, own.output_shards, str((staging.scratch / "keys").resolve())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from schemas.records import InputArticle
 from transforms.core.analysis import article_key
 from transforms.core.state import (
     carried_story_row,
+    date_bounds,
     incompatible_parameters,
     known_article,
     reject_key,
@@ -74,3 +76,15 @@ def test_incompatible_parameters_names_sketch_parameters_only() -> None:
     stored = {"minhash_scheme": "s128", "word_shingle_size": 5, "dup_threshold": 0.5}
     current = {"minhash_scheme": "s64", "word_shingle_size": 5, "dup_threshold": 0.7}
     assert incompatible_parameters(stored, current) == [("minhash_scheme", "s128", "s64")]
+
+
+def _published(published: datetime | None) -> InputArticle:
+    return InputArticle(article_id="a", text="t", source_file="f", line=1, published_at=published)
+
+
+def test_date_bounds_are_the_earliest_and_latest_known_times() -> None:
+    early, middle, late = (datetime(2026, 3, day, tzinfo=UTC) for day in (1, 5, 9))
+    batch = [_published(middle), _published(None), _published(late), _published(early)]
+    assert date_bounds(batch) == [early, late]
+    assert date_bounds([_published(None)]) == []
+    assert date_bounds([]) == []

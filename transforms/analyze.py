@@ -12,7 +12,6 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import (
-    AnalyzedArticle,
     InputArticle,
     KnownArticle,
     RecordBatch,
@@ -240,7 +239,7 @@ class SignArticleFn(beam.DoFn):
         spilled: SpilledBatch,
         boilerplate: Any,
         entity_frequencies: EntityFrequencies,
-    ) -> Iterator[list[AnalyzedArticle]]:
+    ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
         batch: Sequence[ShingledArticle] = read_spilled(spilled)
         analyzed = [
@@ -255,7 +254,7 @@ class SignArticleFn(beam.DoFn):
         ]
         for article in analyzed:
             self._fingerprints.update(len(article.sketch.fingerprints) // 8)
-        yield analyzed
+        yield RecordBatch(analyzed)
 
 
 def _weigh_known(known: KnownArticle, frequencies: EntityFrequencies) -> KnownArticle:
@@ -299,7 +298,7 @@ class AnalyzeArticles(beam.PTransform):
             SignArticleFn(self._config),
             boilerplate=beam.pvalue.AsSingleton(boilerplate),
             entity_frequencies=entity_frequencies,
-        )
+        ).with_output_types(RecordBatch)
         known = self._known | "WeighKnownEntities" >> beam.Map(
             _weigh_known, frequencies=entity_frequencies
         )

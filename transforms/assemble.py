@@ -13,6 +13,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.parquet import ARTICLES_PARTITION_COLUMN
+from schemas.records import RecordBatch
 from transforms.core.rows import (
     FileKey,
     Row,
@@ -47,9 +48,9 @@ def story_shard(story_id: str) -> int:
 
 
 def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[MemberList]:
-    by_shard: dict[int, list[tuple[str, StoryMember]]] = {}
+    by_shard: dict[int, RecordBatch] = {}
     for story_id, member in members:
-        by_shard.setdefault(story_shard(story_id), []).append((story_id, member))
+        by_shard.setdefault(story_shard(story_id), RecordBatch()).append((story_id, member))
     yield from sorted(by_shard.items())
 
 

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from schemas.records import ArticleAssignment, ArticleSketch, KnownArticle
+from schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from transforms.core.candidates import (
     PairEvidence,
     add_pair_evidence,
@@ -285,7 +285,7 @@ class ClusterFn(beam.DoFn):
 
     def process(
         self, element: tuple[int, dict[str, list[Any]]]
-    ) -> Iterator[tuple[FileKey, list[tuple[int, ArticleAssignment]]] | TaggedOutput]:
+    ) -> Iterator[tuple[FileKey, RecordBatch] | TaggedOutput]:
         _, joined = element
         links = [link for batch in joined["links"] for link in batch]
         nodes = [node for batch in joined["nodes"] for node in batch]
@@ -297,12 +297,12 @@ class ClusterFn(beam.DoFn):
         )
         self._dup_groups.inc(result.dup_group_count)
         self._stories.inc(result.story_count)
-        by_file: dict[FileKey, list[tuple[int, ArticleAssignment]]] = {}
+        by_file: dict[FileKey, RecordBatch] = {}
         for node in nodes:
             assignment = result.assignments.get(node.article_key)
             if assignment is not None:
                 key = article_file_key(node.article_id, node.published_ts, self._output_shards)
-                by_file.setdefault(key, []).append((node.article_key, assignment))
+                by_file.setdefault(key, RecordBatch()).append((node.article_key, assignment))
         yield from sorted(by_file.items())
         for merge in result.story_merges:
             yield TaggedOutput(STORY_MERGES_TAG, merge)
@@ -346,11 +346,16 @@ class ClusterArticles(beam.PTransform):
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
         marked = (
-            new_sketches | "MarkNew" >> beam.Map(lambda batch: [(s, None) for s in batch]),
+            new_sketches
+            | "MarkNew"
+            >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
+                RecordBatch
+            ),
             self._known
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
-            | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
-        ) | "AllSketches" >> beam.Flatten()
+            | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+            | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
+        ) | "AllSketches" >> beam.Flatten().with_output_types(RecordBatch)
         shard_keys = marked | "ShardKeys" >> beam.ParDo(
             ShardKeysFn(config, self._spill_folder)
         ).with_outputs(FACTS_TAG, VERIFY_FACTS_TAG, main="keys")
@@ -369,7 +374,9 @@ class ClusterArticles(beam.PTransform):
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )
-        nodes = marked | "Nodes" >> beam.Map(lambda batch: [_marked_node(m) for m in batch])
+        nodes = marked | "Nodes" >> beam.Map(
+            lambda batch: RecordBatch(_marked_node(m) for m in batch)
+        ).with_output_types(RecordBatch)
         return (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),

@@ -13,7 +13,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from schemas.records import InputArticle, Reject, RejectReason
+from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from transforms.core.jsonl import excerpt
 from transforms.core.normalize import content_hash
 from transforms.read import REJECTS_TAG
@@ -80,8 +80,8 @@ class _SplitByVerdictFn(beam.DoFn):
 
     def process(
         self, batch: list[InputArticle], kept: dict[str, RecordOrigin]
-    ) -> Iterator[list[InputArticle] | TaggedOutput]:
-        unique: list[InputArticle] = []
+    ) -> Iterator[RecordBatch | TaggedOutput]:
+        unique = RecordBatch()
         for article in batch:
             winner = kept.get(article.article_id)
             if winner is None:

@@ -4,11 +4,11 @@ columns it reads back from OUT (never the article text)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from schemas.records import ArticleSketch, KnownArticle
+from schemas.records import ArticleSketch, InputArticle, KnownArticle
 from transforms.core.analysis import article_key
 from transforms.core.rows import Row
 
@@ -57,6 +57,13 @@ def widen_range(current: DateRange | None, day: date) -> DateRange:
     if current is None:
         return (day, day)
     return (min(current[0], day), max(current[1], day))
+
+
+def date_bounds(articles: Iterable[InputArticle]) -> list[datetime]:
+    """The earliest and latest publication time of the articles that have one:
+    all that the date range of a run needs of a batch."""
+    times = [a.published_at for a in articles if a.published_at is not None]
+    return [min(times), max(times)] if times else []
 
 
 def within_horizon(path: str, new_dates: DateRange | None, horizon_days: int) -> bool:
