@@ -169,6 +169,9 @@ def test_same_output_for_any_input_order_and_worker_count(tmp_path: Path) -> Non
         )
         articles = comparable(articles_table(folder / "out")).drop_columns(["source_file"])
         runs[name] = (articles, comparable(stories_table(folder / "out")))
+        # What waited in spill files (worker processes wrote some) is gone after the commit.
+        assert not list((folder / "out").rglob("*.spill"))
+        assert not list((folder / "out").rglob("_scratch"))
     assert runs["ordered"][0].equals(runs["shuffled"][0])
     assert runs["ordered"][0].equals(runs["processes"][0])
     assert runs["ordered"][1].equals(runs["shuffled"][1])
