@@ -227,7 +227,7 @@ def _build(
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
     analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
-        config, known, str((staging.scratch / "shingled").resolve())
+        config, known, staging.spill_folder("shingled")
     )
     clustered = (
         analyzed
@@ -236,9 +236,7 @@ def _build(
             RecordBatch
         )
         | "ClusterArticles"
-        >> ClusterArticles(
-            config, weighted_known, own.output_shards, str((staging.scratch / "keys").resolve())
-        )
+        >> ClusterArticles(config, weighted_known, own.output_shards, staging.spill_folder("keys"))
     )
     merges = clustered[STORY_MERGES_TAG]
     story_members = analyzed | "WriteArticles" >> WriteArticles(
@@ -248,7 +246,7 @@ def _build(
         schemas["articles"],
         prefix,
         own.output_shards,
-        str((staging.scratch / "articles").resolve()),
+        staging.spill_folder("articles"),
     )
     _ = (
         story_members

@@ -19,6 +19,7 @@ from transforms.spill import (
     SpilledBatch,
     SpillWriter,
     read_spilled,
+    spilled_records,
 )
 
 
@@ -93,3 +94,13 @@ def test_spill_fns_emit_references_that_read_back(tmp_path: Path, pipeline: beam
         equal_to([4, 2]),
         label="Whole",
     )
+
+
+def test_spilled_records_come_in_the_given_order_across_files(tmp_path: Path) -> None:
+    first, second = SpillWriter(str(tmp_path)), SpillWriter(str(tmp_path))
+    references = [first.write([1, 2]), second.write([3]), first.write([4]), second.write([])]
+    first.close()
+    second.close()
+    assert list(spilled_records(references)) == [1, 2, 3, 4]
+    assert list(spilled_records(reversed(references))) == [4, 3, 1, 2]
+    assert list(spilled_records([])) == []

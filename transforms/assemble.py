@@ -33,7 +33,7 @@ from transforms.core.state import (
     reject_key,
     story_root,
 )
-from transforms.spill import SpillByArticleFileFn, read_spilled
+from transforms.spill import SpillByArticleFileFn, spilled_records
 from transforms.state import ReadParquetRows
 from transforms.write import partition_path, write_parquet
 
@@ -70,8 +70,7 @@ class _WriteArticleFileFn(beam.DoFn):
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for spilled in joined["articles"]
-                for analyzed in read_spilled(spilled)
+                for analyzed in spilled_records(joined["articles"])
             ),
             key=article_sort_key,
         )

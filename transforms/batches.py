@@ -1,16 +1,11 @@
-"""How batches of records are held where a runner holds them: pickled, then zstd.
-
-A batch of articles waits whole for a side input (the re-delivery verdicts, the
-site boilerplate), and the articles of each output file meet in the write's
-shuffle: the in-process runner holds all of them at once. Compressed, their
-text takes less than half the memory, for about 15 µs per article of
-compression and decompression.
+"""How batches of records are encoded: pickled once per batch, then zstd.
 
 - `RecordBatchCoder` is the coder of every PCollection declared
-  `with_output_types(RecordBatch)` (registered on import).
-- `pack` and `unpack` turn a batch into one bytes value before a GroupByKey:
-  runners decode grouped values to group them (FnApiRunner's grouping buffer
-  holds each as Python objects until the group is read), bytes stay bytes.
+  `with_output_types(RecordBatch)` (registered on import): one pickle per batch
+  instead of one per record, and a batch that waits for a side input (parsed
+  articles wait for the re-delivery verdicts) is held compressed.
+- `pack` and `unpack` are the same encoding as bytes: the format of spill
+  files (transforms.spill).
 """
 
 from __future__ import annotations

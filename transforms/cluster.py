@@ -59,7 +59,7 @@ from transforms.core.signatures import (
     band_keys,
     signature_from_bytes,
 )
-from transforms.spill import SpilledBatch, SpillingDoFn, read_spilled
+from transforms.spill import SpilledBatch, SpillingDoFn, spilled_records
 
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
@@ -98,16 +98,17 @@ class ShardKeysFn(SpillingDoFn):
             return
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
-        facts = [(sketch.article_key, PairFacts.of(sketch)) for sketch in sketches]
+        facts = FactsTable.of(
+            ((sketch.article_key, PairFacts.of(sketch)) for sketch in sketches),
+            self._config.num_perm,
+        )
         for tag, tag_shards in (
             (FACTS_TAG, shards),
             (VERIFY_FACTS_TAG, self._config.verify_shards),
         ):
-            by_shard: dict[int, list[tuple[int, PairFacts]]] = {}
-            for key, fact in facts:
-                by_shard.setdefault(key % tag_shards, []).append((key, fact))
-            for shard, shard_facts in sorted(by_shard.items()):
-                table = FactsTable.of(shard_facts, self._config.num_perm)
+            article_shards = facts.keys % tag_shards
+            for shard in np.unique(article_shards).tolist():
+                table = facts.take(facts.keys[article_shards == shard])
                 yield TaggedOutput(tag, (shard, self.spill([table])))
         levels = {
             DUP_LEVEL: [
@@ -153,7 +154,7 @@ class PairsFromShardFn(SpillingDoFn):
         self, element: tuple[tuple[str, int], Iterable[SpilledBatch]]
     ) -> Iterator[tuple[int, SpilledBatch]]:
         (level, _shard), spilled = element
-        chunks: list[ShardEntries] = [part for s in spilled for part in read_spilled(s)]
+        chunks: list[ShardEntries] = list(spilled_records(spilled))
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
@@ -198,7 +199,7 @@ def worth_verifying(
 
 
 def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int) -> FactsTable:
-    return FactsTable.concatenate([read_spilled(part)[0] for part in parts], num_perm)
+    return FactsTable.concatenate(list(spilled_records(parts)), num_perm)
 
 
 class AttachLeftFactsFn(SpillingDoFn):
@@ -216,7 +217,7 @@ class AttachLeftFactsFn(SpillingDoFn):
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, SpilledBatch]]:
         _, joined = element
         facts = _merged_facts(joined["facts"], self._num_perm)
-        evidence = pair_evidence(part for s in joined["pairs"] for part in read_spilled(s))
+        evidence = pair_evidence(spilled_records(joined["pairs"]))
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -244,7 +245,7 @@ class VerifyPairsFn(beam.DoFn):
         _, joined = element
         right_facts = _merged_facts(joined["facts"], self._config.num_perm)
         links: list[Link] = []
-        pairs: Iterator[LeftFactsPairs] = (p for s in joined["pairs"] for p in read_spilled(s))
+        pairs: Iterator[LeftFactsPairs] = spilled_records(joined["pairs"])
         for lefts, rights, shared_counts, left_facts in pairs:
             left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
             known = (left_rows >= 0) & (right_rows >= 0)

@@ -70,6 +70,10 @@ class Staging:
     def scratch(self) -> Path:
         return self.folder / SCRATCH_FOLDER
 
+    def spill_folder(self, name: str) -> str:
+        """An absolute folder for one kind of spill files: workers may run elsewhere."""
+        return str((self.scratch / name).resolve())
+
 
 def current_snapshot(output: str | Path) -> Path | None:
     link = Path(output) / CURRENT_LINK

@@ -18,6 +18,7 @@ be a local or mounted folder anyway (see README).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -68,12 +69,29 @@ class SpillWriter:
 
 
 def read_spilled(spilled: SpilledBatch) -> RecordBatch:
-    with Path(spilled.path).open("rb") as file:
-        file.seek(spilled.offset)
-        packed = file.read(spilled.size)
-    if len(packed) != spilled.size:
-        raise OSError(f"{spilled.path}: spilled batch cut short")
-    return unpack(packed)
+    return next(iter_spilled([spilled]))
+
+
+def iter_spilled(references: Iterable[SpilledBatch]) -> Iterator[RecordBatch]:
+    """The batches, in the order given; each file is opened once, however many
+    of its batches are read (a shard reads hundreds from one bundle's file)."""
+    with contextlib.ExitStack() as files:
+        opened: dict[str, IO[bytes]] = {}
+        for spilled in references:
+            file = opened.get(spilled.path)
+            if file is None:
+                file = opened[spilled.path] = files.enter_context(Path(spilled.path).open("rb"))
+            file.seek(spilled.offset)
+            packed = file.read(spilled.size)
+            if len(packed) != spilled.size:
+                raise OSError(f"{spilled.path}: spilled batch cut short")
+            yield unpack(packed)
+
+
+def spilled_records(references: Iterable[SpilledBatch]) -> Iterator[Any]:
+    """The records of all the batches, one after the other."""
+    for batch in iter_spilled(references):
+        yield from batch
 
 
 class SpillingDoFn(beam.DoFn):
