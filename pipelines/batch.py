@@ -181,18 +181,21 @@ def _build(
     earlier_articles = dataset_files(staging.previous, "articles")
     prefix = staging.file_prefix
     parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
-    new_ids = beam.pvalue.AsSingleton(
-        parsed.articles
-        | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
-        | "AllNewIds" >> beam.CombineGlobally(lambda parts: set().union(*parts))
-    )
     earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
-    written = (
-        earlier_article_files
-        | "ReadWrittenIds"
-        >> ReadParquetRows(["article_id", "content_hash"], only_where=("article_id", new_ids))
-        | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
-    )
+    if earlier_articles:
+        new_ids = beam.pvalue.AsSingleton(
+            parsed.articles
+            | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
+            | "AllNewIds" >> beam.CombineGlobally(lambda parts: set().union(*parts))
+        )
+        written = (
+            earlier_article_files
+            | "ReadWrittenIds"
+            >> ReadParquetRows(["article_id", "content_hash"], only_where=("article_id", new_ids))
+            | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
+        )
+    else:  # a first run: no id was written before, and the set of new ids is not needed
+        written = pipeline | "WrittenIds" >> beam.Create([])
     unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(written)
     if progress:
         _ = parsed.articles | "CountRead" >> CountProgress(

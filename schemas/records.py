@@ -134,7 +134,9 @@ class ShingledArticle:
     `raw_signature` is the MinHash signature and `raw_fingerprints` (sorted
     little-endian uint64) the passage fingerprints of the whole text, site
     boilerplate included. Signing keeps them for a page without any of its
-    site's boilerplate, and shingles the text again for one with some.
+    site's boilerplate; for a page with some, it signs `shingle_hashes` (the
+    text's shingle hashes in text order, little-endian uint64) without the
+    boilerplate's windows.
     """
 
     article: InputArticle
@@ -145,6 +147,7 @@ class ShingledArticle:
     site_key: int
     raw_signature: bytes
     raw_fingerprints: bytes
+    shingle_hashes: bytes
     entities: bytes
 
 

@@ -102,7 +102,7 @@ STAGES: dict[str, tuple[str, ...]] = {
         "transforms.analyze:MergeBoilerplateFn.extract_output",
     ),
     "candidate generation": (
-        "transforms.cluster:ShardKeysFn.process",
+        "transforms.cluster:ShardKeysFn._index",
         "transforms.cluster:PairsFromShardFn.process",
         "transforms.cluster:AttachLeftFactsFn.process",
     ),

@@ -16,6 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to, is_not_empty
 from schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from schemas.records import InputArticle, RejectReason
 from tests import textgen
+from transforms import cluster
 from transforms.analyze import AnalyzeArticles
 from transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
 from transforms.cluster import ClusterArticles
@@ -157,9 +158,15 @@ def _sketches(texts: dict[str, str]) -> list:  # type: ignore[type-arg]
     return [analyzer.analyze(_article(k, v, language_hint="en")).sketch for k, v in texts.items()]
 
 
+# 1: every batch is indexed as it comes; 4096: all at the end of the bundle.
+@pytest.mark.parametrize("indexed_sketches", [1, 4096])
 def test_cluster_articles_groups_reruns_and_partial_reuse(
-    pipeline: beam.Pipeline, tmp_path: Path
+    indexed_sketches: int,
+    pipeline: beam.Pipeline,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(cluster, "INDEXED_SKETCHES", indexed_sketches)
     agency = textgen.article(seed=1, paragraphs=6)
     texts = {
         "agency": textgen.text(agency),

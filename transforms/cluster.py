@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import GlobalWindows
+from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from transforms.core.candidates import (
@@ -77,12 +79,20 @@ FACTS_TAG = "facts"
 VERIFY_FACTS_TAG = "verify_facts"
 
 
+# Sketches indexed at once by ShardKeysFn: a few MB of signatures and fingerprints.
+INDEXED_SKETCHES = 4096
+
+
 class ShardKeysFn(SpillingDoFn):
     """A batch of sketches -> per (level, shard): key and owner arrays, spilled
     to a file in `spill_folder` (main output: where they lie), and the facts
     verification needs per candidate shard of article keys (`facts`, for the
     left articles) and per verification shard (`verify_facts`, for the right
-    ones)."""
+    ones).
+
+    Batches are gathered within a bundle and indexed INDEXED_SKETCHES sketches at
+    a time; what is left is indexed in `finish_bundle`, whose outputs belong to
+    the global window (a batch pipeline's only window)."""
 
     def __init__(self, config: DedupConfig, spill_folder: str) -> None:
         super().__init__(spill_folder)
@@ -90,12 +100,34 @@ class ShardKeysFn(SpillingDoFn):
         self._bands = LshBands.for_threshold(
             config.dup_threshold, config.num_perm, config.lsh_bands
         )
+        self._buffered: list[MarkedSketch] = []
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        self._buffered = []
 
     def process(
         self, batch: Sequence[MarkedSketch]
     ) -> Iterator[tuple[tuple[str, int], SpilledBatch] | TaggedOutput]:
-        if not batch:
-            return
+        # Indexed in large batches: each batch spills one part per shard and level,
+        # so small batches made many small parts to write, group and read again.
+        self._buffered.extend(batch)
+        if len(self._buffered) >= INDEXED_SKETCHES:
+            yield from self._index(self._buffered)
+            self._buffered = []
+
+    def finish_bundle(self) -> Iterator[WindowedValue | TaggedOutput]:
+        for output in self._index(self._buffered) if self._buffered else ():
+            if isinstance(output, TaggedOutput):
+                yield TaggedOutput(output.tag, GlobalWindows.windowed_value(output.value))
+            else:
+                yield GlobalWindows.windowed_value(output)
+        self._buffered = []
+        super().finish_bundle()
+
+    def _index(
+        self, batch: Sequence[MarkedSketch]
+    ) -> Iterator[tuple[tuple[str, int], SpilledBatch] | TaggedOutput]:
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
         facts = FactsTable.of(

@@ -105,9 +105,10 @@ class SpillingDoFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._writer = SpillWriter(self._folder)
 
-    def finish_bundle(self) -> None:
+    def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
         if self._writer is not None:
             self._writer.close()
+        return None
 
     def spill(self, records: Iterable[Any]) -> SpilledBatch:
         assert self._writer is not None, "start_bundle() was not called"

@@ -89,6 +89,7 @@ class ArticleAnalyzer:
             raw_fingerprints=_little_endian_bytes(
                 passage_fingerprints(hashes, config.anchor_window)
             ),
+            shingle_hashes=_little_endian_bytes(hashes),
             entities=self._entities(detection_text),
         )
 
@@ -136,9 +137,9 @@ def sign_article(
         np.uint64, copy=False
     )
     if in_sorted(raw_fingerprints, boilerplate).any():
-        # Shingled again rather than carried: the hashes outweigh the text, and
-        # only pages with some of their site's boilerplate need them.
-        hashes = content_shingle_hashes(article.text, shingled.language, config)
+        # Carried rather than shingled again: reading them back costs far less than
+        # shingling the text.
+        hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
         content, fingerprints = without_boilerplate(hashes, config.anchor_window, boilerplate)
         signature = signature_to_bytes(signatures.signature(content))
         fingerprint_bytes = _little_endian_bytes(fingerprints)
