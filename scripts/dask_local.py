@@ -21,6 +21,7 @@ input. docs/benchmarks.md records what it printed. Exit code 0 when both worked,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -85,6 +86,15 @@ def newsdedup(address: str, inputs: str, output: Path) -> str:
     return "same groups as in-process" if same else "groups DIFFER from in-process"
 
 
+def close_runner_client() -> None:
+    """Close the client the DaskRunner opened for its pipeline: it never closes
+    it, and an open client keeps trying to reconnect once the cluster stops."""
+    from distributed import default_client
+
+    with contextlib.suppress(ValueError):  # no client: the run failed before making one
+        default_client().close()
+
+
 def attempt(name: str, action: Callable[[], str | None]) -> bool:
     try:
         note = action()
@@ -92,6 +102,8 @@ def attempt(name: str, action: Callable[[], str | None]) -> bool:
         last = traceback.format_exception_only(error)[-1].strip()
         print(f"{name}: failed: {last[:300]}", flush=True)
         return False
+    finally:
+        close_runner_client()
     print(f"{name}: ok{': ' + note if note else ''}", flush=True)
     return True
 
