@@ -378,22 +378,37 @@ class ClusterArticles(beam.PTransform):
 
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
-        marked = (
-            new_sketches
+        # New and known sketches are indexed apart, each in the stage that makes them:
+        # a Flatten of the two would hold every sketch of the run between two stages.
+        marked_by_origin = {
+            "New": new_sketches
             | "MarkNew"
             >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
                 RecordBatch
             ),
-            self._known
+            "Known": self._known
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
             | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
-        ) | "AllSketches" >> beam.Flatten().with_output_types(RecordBatch)
-        shard_keys = marked | "ShardKeys" >> beam.ParDo(
-            ShardKeysFn(config, self._spill_folder)
-        ).with_outputs(FACTS_TAG, VERIFY_FACTS_TAG, main="keys")
+        }
+        indexed = [
+            marked
+            | f"ShardKeys{origin}"
+            >> beam.ParDo(ShardKeysFn(config, self._spill_folder)).with_outputs(
+                FACTS_TAG, VERIFY_FACTS_TAG, main="keys"
+            )
+            for origin, marked in marked_by_origin.items()
+        ]
+        shard_keys = {
+            output: tuple(outputs[output] for outputs in indexed) | f"All{label}" >> beam.Flatten()
+            for output, label in (
+                ("keys", "IndexKeys"),
+                (FACTS_TAG, "LeftFacts"),
+                (VERIFY_FACTS_TAG, "RightFacts"),
+            )
+        }
         pairs = (
-            shard_keys.keys
+            shard_keys["keys"]
             | "GroupShards" >> beam.GroupByKey()
             | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, self._spill_folder))
         )
@@ -407,9 +422,14 @@ class ClusterArticles(beam.PTransform):
             | "JoinRightFacts" >> beam.CoGroupByKey()
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
         )
-        nodes = marked | "Nodes" >> beam.Map(
-            lambda batch: RecordBatch(_marked_node(m) for m in batch)
-        ).with_output_types(RecordBatch)
+        nodes = tuple(
+            marked
+            | f"Nodes{origin}"
+            >> beam.Map(
+                lambda batch: RecordBatch(_marked_node(m) for m in batch)
+            ).with_output_types(RecordBatch)
+            for origin, marked in marked_by_origin.items()
+        ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
         return (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
