@@ -196,7 +196,9 @@ def _build(
         )
     else:  # a first run: no id was written before, and the set of new ids is not needed
         written = pipeline | "WrittenIds" >> beam.Create([])
-    unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(written)
+    unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(
+        written, staging.spill_folder("parsed")
+    )
     if progress:
         _ = parsed.articles | "CountRead" >> CountProgress(
             str(progress), ProgressDisplay.READ, of_lists=True

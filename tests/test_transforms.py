@@ -81,12 +81,14 @@ def nothing(pipeline: beam.Pipeline, label: str) -> beam.PCollection:
     return pipeline | label >> beam.Create([])
 
 
-def test_written_articles_win_over_new_records_with_their_id(pipeline: beam.Pipeline) -> None:
+def test_written_articles_win_over_new_records_with_their_id(
+    pipeline: beam.Pipeline, tmp_path: Path
+) -> None:
     articles = [_article("same", "identical text"), _article("changed", "new version")]
     written = pipeline | "Written" >> beam.Create(
         [("same", content_hash("identical text")), ("changed", content_hash("old version"))]
     )
-    result = pipeline | beam.Create([articles]) | DropRedeliveries(written)
+    result = pipeline | beam.Create([articles]) | DropRedeliveries(written, str(tmp_path))
     assert_that(result.articles, equal_to([]), label="NothingNew")
     assert_that(
         result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, "earlier run" in r.detail)),
@@ -95,7 +97,7 @@ def test_written_articles_win_over_new_records_with_their_id(pipeline: beam.Pipe
     )
 
 
-def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline) -> None:
+def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline, tmp_path: Path) -> None:
     articles = [
         _article("same", "identical text"),
         InputArticle("same", "identical text", source_file="other", line=7),
@@ -105,7 +107,11 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline) -> N
     ]
     # Copies of one id in different lists meet all the same.
     batches = [articles[:1], articles[1:3], articles[3:]]
-    result = pipeline | beam.Create(batches) | DropRedeliveries(nothing(pipeline, "Written"))
+    result = (
+        pipeline
+        | beam.Create(batches)
+        | DropRedeliveries(nothing(pipeline, "Written"), str(tmp_path))
+    )
 
     assert_that(
         result.articles | beam.FlatMap(lambda batch: [a.article_id for a in batch]),

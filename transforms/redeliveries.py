@@ -1,7 +1,8 @@
 """Exact re-deliveries and id conflicts: one article per id.
 
 Only ids, content hashes and record origins travel through the shuffle; the
-verdicts (for the rare ids seen more than once) come back as a side input.
+verdicts (for the rare ids seen more than once) come back as a side input,
+while the articles wait for them on disk.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from transforms.core.jsonl import excerpt
 from transforms.core.normalize import content_hash
 from transforms.read import REJECTS_TAG
+from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # (content hash, source file, line): a record's identity, ordered so that the
 # kept record does not depend on input order.
@@ -79,8 +81,9 @@ class _SplitByVerdictFn(beam.DoFn):
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
     def process(
-        self, batch: list[InputArticle], kept: dict[str, RecordOrigin]
+        self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]
     ) -> Iterator[RecordBatch | TaggedOutput]:
+        batch: list[InputArticle] = read_spilled(spilled)
         unique = RecordBatch()
         for article in batch:
             winner = kept.get(article.article_id)
@@ -128,12 +131,15 @@ class DropRedeliveries(beam.PTransform):
     one deterministically; the others are rejected as `id_conflict`. `written`
     holds (article_id, content_hash) of articles in OUT that share an id with
     this run's records: those are kept, and records of them are re-deliveries
-    or conflicts. Ids and content hashes travel in lists per id shard.
+    or conflicts. Ids and content hashes travel in lists per id shard; the
+    articles wait for the verdicts spilled to files in `spill_folder` (see
+    transforms.spill).
     """
 
-    def __init__(self, written: beam.PCollection) -> None:
+    def __init__(self, written: beam.PCollection, spill_folder: str) -> None:
         super().__init__()
         self._written = written
+        self._spill_folder = spill_folder
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         kept = (
@@ -156,6 +162,7 @@ class DropRedeliveries(beam.PTransform):
             | "GroupOriginsByShard" >> beam.GroupByKey()
             | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
-        return articles | "SplitByVerdict" >> beam.ParDo(
+        spilled = articles | "SpillArticles" >> beam.ParDo(SpillBatchesFn(self._spill_folder))
+        return spilled | "SplitByVerdict" >> beam.ParDo(
             _SplitByVerdictFn(), kept=beam.pvalue.AsDict(kept)
         ).with_outputs(REJECTS_TAG, main="articles")
