@@ -2,8 +2,8 @@
 
 - `RecordBatchCoder` is the coder of every PCollection declared
   `with_output_types(RecordBatch)` (registered on import): one pickle per batch
-  instead of one per record, and a batch that waits for a side input (parsed
-  articles wait for the re-delivery verdicts) is held compressed.
+  instead of one per record, compressed wherever a runner holds or ships it
+  between stages.
 - `pack` and `unpack` are the same encoding as bytes: the format of spill
   files (transforms.spill).
 """
