@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import AnalyzedArticle, InputArticle
+from transforms import spill
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.config import DedupConfig
 from transforms.core.rows import article_file_key
@@ -18,6 +20,7 @@ from transforms.spill import (
     SpillByArticleFileFn,
     SpilledBatch,
     SpillWriter,
+    iter_spilled,
     read_spilled,
     spilled_records,
 )
@@ -104,3 +107,32 @@ def test_spilled_records_come_in_the_given_order_across_files(tmp_path: Path) ->
     assert list(spilled_records(references)) == [1, 2, 3, 4]
     assert list(spilled_records(reversed(references))) == [4, 3, 1, 2]
     assert list(spilled_records([])) == []
+
+
+def _open_spill_files(folder: Path) -> int:
+    count = 0
+    for fd in list(Path("/proc/self/fd").iterdir()):
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone
+            count += str(fd.readlink()).startswith(str(folder))
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_iter_spilled_keeps_a_bounded_number_of_files_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spill, "MAX_OPEN_SPILL_FILES", 2)
+    writers = [SpillWriter(str(tmp_path)) for _ in range(5)]
+    # Batches of five files, interleaved, and each file visited again later.
+    references = [writers[i % 5].write([i]) for i in range(15)]
+    for writer in writers:
+        writer.close()
+
+    batches = iter_spilled(references)
+    seen, most_open = [], 0
+    for batch in batches:
+        seen.extend(batch)
+        most_open = max(most_open, _open_spill_files(tmp_path))
+    assert seen == list(range(15))
+    assert most_open == 2
+    assert _open_spill_files(tmp_path) == 0

@@ -18,7 +18,6 @@ be a local or mounted folder anyway (see README).
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -68,24 +67,41 @@ class SpillWriter:
             self._file = None
 
 
+# Spill files iter_spilled keeps open at once: a shard may read batches of thousands
+# of bundles' files on a large runner, more than a process may have open.
+MAX_OPEN_SPILL_FILES = 32
+
+
+def _read_at(file: IO[bytes], spilled: SpilledBatch) -> RecordBatch:
+    file.seek(spilled.offset)
+    packed = file.read(spilled.size)
+    if len(packed) != spilled.size:
+        raise OSError(f"{spilled.path}: spilled batch cut short")
+    return unpack(packed)
+
+
 def read_spilled(spilled: SpilledBatch) -> RecordBatch:
-    return next(iter_spilled([spilled]))
+    with Path(spilled.path).open("rb") as file:
+        return _read_at(file, spilled)
 
 
 def iter_spilled(references: Iterable[SpilledBatch]) -> Iterator[RecordBatch]:
-    """The batches, in the order given; each file is opened once, however many
-    of its batches are read (a shard reads hundreds from one bundle's file)."""
-    with contextlib.ExitStack() as files:
-        opened: dict[str, IO[bytes]] = {}
+    """The batches, in the order given. Files stay open between their batches (a
+    shard reads hundreds from one bundle's file), at most MAX_OPEN_SPILL_FILES at
+    a time: the file unused longest is closed first."""
+    opened: dict[str, IO[bytes]] = {}  # in order of last use
+    try:
         for spilled in references:
-            file = opened.get(spilled.path)
+            file = opened.pop(spilled.path, None)
             if file is None:
-                file = opened[spilled.path] = files.enter_context(Path(spilled.path).open("rb"))
-            file.seek(spilled.offset)
-            packed = file.read(spilled.size)
-            if len(packed) != spilled.size:
-                raise OSError(f"{spilled.path}: spilled batch cut short")
-            yield unpack(packed)
+                if len(opened) >= MAX_OPEN_SPILL_FILES:
+                    opened.pop(next(iter(opened))).close()
+                file = Path(spilled.path).open("rb")  # noqa: SIM115 - closed below or when evicted
+            opened[spilled.path] = file
+            yield _read_at(file, spilled)
+    finally:
+        for file in opened.values():
+            file.close()
 
 
 def spilled_records(references: Iterable[SpilledBatch]) -> Iterator[Any]:
