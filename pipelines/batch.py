@@ -68,7 +68,13 @@ from transforms.output import (
     prepare_staging,
 )
 from transforms.progress import CountProgress, ProgressDisplay
-from transforms.read import RECORDS_READ_COUNTER, REJECTS_TAG, ReadArticles
+from transforms.read import (
+    RECORDS_READ_COUNTER,
+    REJECTS_TAG,
+    FileRange,
+    ReadArticles,
+    whole_file,
+)
 from transforms.redeliveries import DropRedeliveries
 from transforms.state import NewDateRangeFn, ReadParquetRows
 from transforms.summary import RunSummary, summarize
@@ -103,6 +109,20 @@ def run(argv: list[str] | None = None) -> RunSummary:
     started = time.monotonic()
     reject_unknown_options(argv or [])
     options = pipeline_options(argv or [])
+    paths = resolve_inputs(options.view_as(NewsdedupOptions).inputs)
+    return run_parts(options, [whole_file(path) for path in paths], started)
+
+
+def run_parts(
+    options: PipelineOptions,
+    parts: list[FileRange],
+    started: float | None = None,
+    wait_for_lock: bool = False,
+) -> RunSummary:
+    """One run over input files or parts of them (`newsdedup watch` runs one per
+    micro-batch, on the parts of files that arrived, waiting for a run that
+    holds the output's lock instead of refusing)."""
+    started = time.monotonic() if started is None else started
     own = options.view_as(NewsdedupOptions)
     try:
         config = dedup_config(options)
@@ -113,7 +133,6 @@ def run(argv: list[str] | None = None) -> RunSummary:
     if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
         raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
     columns = column_mapping(options)
-    paths = resolve_inputs(own.inputs)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),
@@ -121,7 +140,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
     )
     parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
-    with exclusive_lock(own.output):
+    with exclusive_lock(own.output, wait=wait_for_lock):
         staging = prepare_staging(own.output)
         try:
             _check_parameters(own.output, staging, parameters)
@@ -133,7 +152,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
             )
             with display, beam.Pipeline(options=options) as pipeline:
                 _build(
-                    pipeline, paths, columns, staging, config, own, run_context, schemas, progress
+                    pipeline, parts, columns, staging, config, own, run_context, schemas, progress
                 )
             result = pipeline.result
             summary = summarize(
@@ -169,7 +188,7 @@ def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any])
 
 def _build(
     pipeline: beam.Pipeline,
-    paths: list[str],
+    parts: list[FileRange],
     columns: ColumnMapping,
     staging: Staging,
     config: DedupConfig,
@@ -180,7 +199,7 @@ def _build(
 ) -> None:
     earlier_articles = dataset_files(staging.previous, "articles")
     prefix = staging.file_prefix
-    parsed = pipeline | "ReadArticles" >> ReadArticles(paths, own.max_record_bytes, columns)
+    parsed = pipeline | "ReadArticles" >> ReadArticles(parts, own.max_record_bytes, columns)
     earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
     if earlier_articles:
         new_ids = beam.pvalue.AsSingleton(

@@ -27,8 +27,8 @@ commands:
            progress in CI and logs too. `newsdedup run --help` lists every option,
            Beam's pipeline options included.
   watch    streaming run: --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS]
-           reads each new file once and writes continuously; stops cleanly (exit 0) on
-           SIGINT/SIGTERM or the idle timeout. See docs/streaming.md.
+           reads what arrives in micro-batches, each an incremental run; stops (exit 0)
+           within seconds of SIGINT/SIGTERM or the idle timeout. See docs/streaming.md.
   report   OUT --output report.html: one self-contained HTML page of charts and tables
            about the output folder OUT (story sizes, articles per day and language, top
            stories, duplicate rates per source); viewing it needs no network.
@@ -108,16 +108,24 @@ def _watch(rest: list[str]) -> int:
     from pipelines.options import all_options_parser
 
     # Importing pipelines.watch also registers WatchOptions with the parser.
-    from pipelines.watch import WATCH_DESCRIPTION, WATCH_USAGE
+    from pipelines.watch import WATCH_DESCRIPTION, WATCH_GROUP, WATCH_USAGE
     from pipelines.watch import run as watch
 
     if "-h" in rest or "--help" in rest:
         all_options_parser(
-            prog="newsdedup watch", usage=WATCH_USAGE, description=WATCH_DESCRIPTION
+            prog="newsdedup watch",
+            usage=WATCH_USAGE,
+            description=WATCH_DESCRIPTION,
+            first_group=WATCH_GROUP,
+            leave_out=frozenset({"inputs", "config"}),
         ).print_help()
         return EXIT_OK
-    files = watch(rest)
-    print(f"newsdedup watch stopped after reading {files} new file(s)")
+    try:
+        totals = watch(rest)
+    except RuntimeError as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(totals.render())
     return EXIT_OK
 
 

@@ -121,10 +121,15 @@ class NewsdedupOptions(PipelineOptions):
 
 
 def all_options_parser(
-    prog: str = "newsdedup run", usage: str = RUN_USAGE, description: str | None = None
+    prog: str = "newsdedup run",
+    usage: str = RUN_USAGE,
+    description: str | None = None,
+    first_group: str | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> argparse.ArgumentParser:
     """A parser that knows newsdedup's options and every registered Beam option;
-    the defaults describe `newsdedup run`."""
+    the defaults describe `newsdedup run`. Another command lists its own group
+    (`first_group`) first and leaves out the options (dests) it does not take."""
     description = RUN_DESCRIPTION if description is None else description
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
@@ -143,7 +148,13 @@ def all_options_parser(
     for cls in PipelineOptions.__subclasses__():
         if cls is not NewsdedupOptions:
             cls._add_argparse_args(parser)
-    parser._action_groups.sort(key=lambda group: group is not own_options)  # ours first
+    for action in [a for a in parser._actions if a.dest in leave_out]:
+        parser._remove_action(action)
+        for group in parser._action_groups:
+            if action in group._group_actions:
+                group._group_actions.remove(action)
+    order = [first_group, own_options.title]
+    parser._action_groups.sort(key=lambda g: order.index(g.title) if g.title in order else 2)
     return parser
 
 

@@ -1,240 +1,207 @@
-"""The streaming pipeline: files dropped into a folder -> articles, stories and
-rejects in Parquet, continuously.
+"""The streaming driver: files arriving in a folder -> articles, stories and
+rejects in Parquet, one micro-batch at a time.
 
 Usage (see docs/streaming.md): newsdedup watch --input-dir incoming/ --output out/
+
+Each micro-batch is an incremental batch run (`pipelines.batch.run_parts`) over
+what arrived since the previous one, so a stream is decided by the same core,
+with the same parameters, as `newsdedup run`. The loop polls the folder, runs
+the micro-batch in a child process it can stop at once, and records what the
+micro-batch read in a ledger under OUT once it is published.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import signal
+import sys
 import threading
+import time
 import types
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import (
-    NewsdedupOptions,
-    column_mapping,
-    dedup_config,
-    reject_unknown_options,
-)
-from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
-from transforms.core.rows import RunContext
-from transforms.core.signatures import signature_scheme
-from transforms.core.watchdir import Ledger
+from pipelines.batch import pipeline_options, run_parts
+from pipelines.options import NewsdedupOptions, reject_unknown_options
+from transforms.child_run import ChildOutcome, ChildRun
+from transforms.core.arrivals import FilePart
 from transforms.errors import UsageError
-from transforms.folder_source import FolderEvents, FolderEventService, MatchedFiles
-from transforms.output import check_schema_version
-from transforms.read import REJECTS_TAG
-from transforms.stream import (
-    STORIES_TAG,
-    AssignStoriesStreaming,
-    ReadArrivedFileFn,
-    RejectRowFn,
-    RestoreWrittenArticles,
-)
-from transforms.stream_write import WriteStreamingDatasets
+from transforms.summary import RunSummary
+from transforms.watch_folder import FolderPoller, ReadLedger
 
 WATCH_USAGE = (
     "newsdedup watch --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS] [options]"
 )
 WATCH_DESCRIPTION = """\
-Streaming run: every file dropped into --input-dir is read once, its articles
-are assigned to stories within seconds and written continuously to --output.
-Stops cleanly (exit 0) on SIGINT/SIGTERM or after --idle-timeout seconds
-without a new file; a restart skips the files already read. See
-docs/streaming.md.
+Streaming run: what arrives in --input-dir is read in micro-batches, each an
+incremental run on --output with the same clustering as `newsdedup run`.
+JSON Lines files are read line by line as they grow; other files once they
+stopped changing for --settle-seconds. Stops (exit 0) within seconds of
+SIGINT/SIGTERM or after --idle-timeout seconds without new input; a restart
+reads what was not read. See docs/streaming.md.
 """
-
-# The only local runner that executes streaming pipelines (see docs/streaming.md).
-STREAMING_RUNNER = "BundleBasedDirectRunner"
-WATCH_FOLDER = "_watch"
-LEDGER_FILE = "ingested.tsv"
-SOURCES = ("folder", "match")
-ENTITY_LINKS_OFF = 1.0
-MAX_POLL_SECONDS = 10.0
-LOCAL_RUNNERS = {"BundleBasedDirectRunner", "FnApiRunner", "SwitchingDirectRunner"}
+WATCH_GROUP = "newsdedup watch"
+# Under OUT: the ledger of what each committed micro-batch read.
+LEDGER_FOLDER = "_watch/reads"
+# How often a running micro-batch is checked for a stop request.
+_STOP_CHECK_SECONDS = 0.2
 
 
 class WatchOptions(PipelineOptions):
-    """Options of `newsdedup watch` beside the clustering parameters."""
+    """Options of `newsdedup watch` beside those of `newsdedup run`."""
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--input-dir", help="folder to watch for new input files")
-        parser.add_argument(
+        group = parser.add_argument_group(WATCH_GROUP)
+        group.add_argument(
+            "--input-dir", help="folder (or object-store prefix) to watch for new input"
+        )
+        group.add_argument(
             "--idle-timeout",
             type=float,
             default=None,
-            help="stop after this many seconds without a new file (default: run until stopped)",
+            help="stop after this many seconds without new input (default: run until stopped)",
         )
-        parser.add_argument(
+        group.add_argument(
             "--poll-seconds", type=float, default=1.0, help="how often the folder is listed"
         )
-        parser.add_argument(
-            "--source",
-            choices=SOURCES,
-            default="folder",
-            help="where new files come from: 'folder' (local runner: a live TestStream fed by "
-            "a folder watcher, with a ledger of files done) or 'match' (fileio.MatchContinuously, "
-            "for runners that run splittable DoFns in streaming mode: Dataflow, Flink, Prism)",
-        )
-        parser.add_argument(
-            "--horizon-hours",
+        group.add_argument(
+            "--settle-seconds",
             type=float,
-            default=72.0,
-            help="event-time horizon: articles leave the state this long after publication",
+            default=2.0,
+            help="a file other than JSON Lines is read once its size and modification time "
+            "stayed the same this long (JSON Lines: every complete line at once)",
         )
-        parser.add_argument(
-            "--window-seconds",
-            type=float,
-            default=5.0,
-            help="output files are written once per window of this many seconds of arrivals",
+
+
+@dataclass
+class WatchTotals:
+    """What a watch run did, summed over its micro-batches."""
+
+    micro_batches: int = 0
+    records_read: int = 0
+    articles: int = 0
+    rejected: int = 0
+
+    def add(self, summary: RunSummary) -> None:
+        self.micro_batches += 1
+        self.records_read += summary.records_read
+        self.articles += summary.articles
+        self.rejected += summary.rejected
+
+    def render(self) -> str:
+        return (
+            f"newsdedup watch stopped: {self.micro_batches} micro-batch(es), "
+            f"{self.records_read} records read, {self.articles} articles written, "
+            f"{self.rejected} rejected"
         )
 
 
 def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, NewsdedupOptions]:
     reject_unknown_options(argv)
-    options = PipelineOptions(argv)
-    standard = options.view_as(StandardOptions)
-    if standard.runner is None:
-        standard.runner = STREAMING_RUNNER
-    standard.streaming = True
-    options.view_as(SetupOptions).save_main_session = False
+    options = pipeline_options(argv)
     watch = options.view_as(WatchOptions)
     own = options.view_as(NewsdedupOptions)
     if not watch.input_dir:
         raise UsageError("no folder to watch: pass --input-dir FOLDER")
-    if watch.source == "match" and standard.runner in LOCAL_RUNNERS:
-        raise UsageError(
-            f"--source match needs a runner that runs splittable DoFns in streaming mode "
-            f"(Dataflow, Flink, Prism), not {standard.runner}: see docs/streaming.md"
-        )
-    if watch.source == "folder" and not Path(watch.input_dir).is_dir():
-        raise UsageError(f"--input-dir {watch.input_dir!r} is not a folder")
-    if not own.output:
-        raise UsageError("no output given: pass --output FOLDER")
-    if Path(own.output).exists() and not Path(own.output).is_dir():
-        raise UsageError(f"--output {own.output!r} is a file: give a folder path")
-    if any(Path(own.output, name).is_symlink() for name in DATASET_SCHEMAS):
-        # A batch run's datasets are links into immutable snapshots.
-        raise UsageError(
-            f"--output {own.output!r} holds the output of `newsdedup run`; "
-            "watch writes into a folder of its own"
-        )
-    if watch.idle_timeout is not None and watch.idle_timeout <= 0:
-        raise UsageError("--idle-timeout must be positive")
-    if min(watch.poll_seconds, watch.horizon_hours, watch.window_seconds) <= 0:
-        raise UsageError("--poll-seconds, --horizon-hours and --window-seconds must be positive")
-    if watch.poll_seconds > MAX_POLL_SECONDS:
-        # The local runner stops a TestStream that sends nothing for 30 seconds.
-        raise UsageError(f"--poll-seconds must be at most {MAX_POLL_SECONDS}")
     if own.inputs:
         raise UsageError("watch reads --input-dir; --input belongs to `newsdedup run`")
+    if not own.output:
+        raise UsageError("no output given: pass --output FOLDER")
+    if watch.idle_timeout is not None and watch.idle_timeout <= 0:
+        raise UsageError("--idle-timeout must be positive")
+    if watch.poll_seconds <= 0 or watch.settle_seconds < 0:
+        raise UsageError("--poll-seconds must be positive and --settle-seconds not negative")
     return options, watch, own
 
 
-def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
-    """Run until `stop` is set, SIGINT/SIGTERM arrives or the idle timeout passes;
-    returns the number of files read. Raises UsageError for wrong options."""
+def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> WatchTotals:
+    """Run micro-batches until `stop` is set, SIGINT/SIGTERM arrives or the idle
+    timeout passes. Raises UsageError for wrong options; RuntimeError when a
+    micro-batch failed (what it read is read again after a restart)."""
     options, watch, own = _validated(argv or [])
-    try:
-        config = dedup_config(options)
-    except ValueError as error:
-        raise UsageError(f"invalid option: {error}") from error
-    columns = column_mapping(options)
-    if not any(arg.split("=", 1)[0] == "--entity-threshold" for arg in argv or []):
-        # Entity links weigh names by their rarity across the corpus, which a
-        # stream never has: off unless asked for (then every name weighs 1).
-        config = replace(config, entity_threshold=ENTITY_LINKS_OFF)
-    if watch.source == "folder":  # the ledger and the restore read a local --output
-        check_schema_version(own.output)
-        Path(own.output, WATCH_FOLDER).mkdir(parents=True, exist_ok=True)
-    run_context = RunContext(
-        ingested_at=datetime.now(UTC),
-        pipeline_version=version("newsdedup"),
-        minhash_scheme=signature_scheme(config.num_perm, config.minhash_seed),
-    )
-    parameters = {
-        **config.as_metadata(),
-        "minhash_scheme": run_context.minhash_scheme,
-        "horizon_hours": watch.horizon_hours,
-    }
-    schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
     stop = stop or threading.Event()
-    events = FolderEvents(
-        Path(watch.input_dir),
-        Ledger(Path(own.output, WATCH_FOLDER, LEDGER_FILE)),
-        watch.poll_seconds,
-        watch.idle_timeout,
-        stop,
+    ledger = ReadLedger(f"{own.output.rstrip('/')}/{LEDGER_FOLDER}")
+    marks = ledger.load()
+    poller = FolderPoller(watch.input_dir, watch.settle_seconds)
+    totals = WatchTotals()
+    last_input = time.monotonic()
+    with _stop_on_signals(stop):
+        while not stop.is_set():
+            parts = poller.ready_parts(marks)
+            if not parts:
+                if watch.idle_timeout and time.monotonic() - last_input >= watch.idle_timeout:
+                    break
+                stop.wait(watch.poll_seconds)
+                continue
+            summary = _micro_batch(options, parts, stop)
+            if summary is None:
+                break  # stopped: the micro-batch is done again after a restart
+            read = {part.path: part.mark for part in parts}
+            ledger.record(read)
+            marks.update(read)
+            totals.add(summary)
+            if not own.quiet:
+                print(_progress_line(totals.micro_batches, parts, summary), flush=True)
+            last_input = time.monotonic()
+    return totals
+
+
+def _micro_batch(
+    options: PipelineOptions, parts: list[FilePart], stop: threading.Event
+) -> RunSummary | None:
+    """One incremental run over `parts` in a child process; None when `stop`
+    was set first (the child is killed, the output stays as it was)."""
+    child = ChildRun(functools.partial(_run_quietly, options, [p.file_range for p in parts]))
+    outcome: ChildOutcome[RunSummary] | None = None
+    while outcome is None:
+        if stop.is_set():
+            child.kill()
+            return None
+        outcome = child.wait(_STOP_CHECK_SECONDS)
+    if outcome.error == "usage":
+        raise UsageError(outcome.message)
+    if outcome.error or outcome.value is None:
+        raise RuntimeError(f"a micro-batch failed, output unchanged: {outcome.message}")
+    return outcome.value
+
+
+def _run_quietly(options: PipelineOptions, ranges: list[tuple[str, int, int, int]]) -> RunSummary:
+    # The child's progress line would interleave with the parent's lines.
+    options.view_as(NewsdedupOptions).quiet = True
+    return run_parts(options, ranges, wait_for_lock=True)
+
+
+def _progress_line(number: int, parts: list[FilePart], summary: RunSummary) -> str:
+    return (
+        f"micro-batch {number}: {len(parts)} file part(s), {summary.records_read} records, "
+        f"{summary.articles} articles written, {summary.rejected} rejected, "
+        f"{summary.exact_redeliveries} re-deliveries; {summary.stories} stories in the output; "
+        f"{summary.wall_seconds:.1f} s"
     )
-    with (
-        _stop_on_signals(stop),
-        FolderEventService(events) as service,
-        beam.Pipeline(options=options) as pipeline,
-    ):
-        new_files = (
-            service.source()
-            if watch.source == "folder"
-            else MatchedFiles(watch.input_dir, watch.poll_seconds)
-        )
-        parsed = (
-            pipeline
-            | "NewFiles" >> new_files
-            | "ReadArrivedFiles"
-            >> beam.ParDo(ReadArrivedFileFn(own.max_record_bytes, config, columns)).with_outputs(
-                REJECTS_TAG, main="articles"
-            )
-        )
-        since = run_context.ingested_at - timedelta(hours=watch.horizon_hours)
-        restored = pipeline | "RestoreWrittenArticles" >> RestoreWrittenArticles(
-            Path(own.output, "articles"), config, int(since.timestamp() * 1_000_000)
-        )
-        assigned = (
-            (restored, parsed.articles)
-            | "RestoredAndNew" >> beam.Flatten()
-            | "AssignStories" >> AssignStoriesStreaming(config, run_context, watch.horizon_hours)
-        )
-        rejects = (
-            (parsed[REJECTS_TAG], assigned[REJECTS_TAG])
-            | "AllRejects" >> beam.Flatten()
-            | "RejectRows" >> beam.ParDo(RejectRowFn(run_context))
-        )
-        _ = (
-            (
-                assigned["articles"] | "TagArticles" >> beam.Map(lambda row: ("articles", row)),
-                assigned[STORIES_TAG] | "TagStories" >> beam.Map(lambda row: ("stories", row)),
-                rejects | "TagRejects" >> beam.Map(lambda row: ("rejects", row)),
-            )
-            | "AllRows" >> beam.Flatten()
-            | "WriteDatasets" >> WriteStreamingDatasets(own.output, schemas, watch.window_seconds)
-        )
-    return events.files_emitted
 
 
-class _stop_on_signals:
-    """SIGINT and SIGTERM set `stop` (the source ends, the pipeline drains)."""
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop`: the loop kills a running micro-batch and ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-    def __init__(self, stop: threading.Event) -> None:
-        self._stop = stop
-        self._previous: dict[int, object] = {}
+    def handle(_number: int, _frame: types.FrameType | None) -> None:
+        stop.set()
 
-    def __enter__(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for number in (signal.SIGINT, signal.SIGTERM):
-            self._previous[number] = signal.signal(number, self._handle)
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
-    def _handle(self, _number: int, _frame: types.FrameType | None) -> None:
-        self._stop.set()
 
-    def __exit__(self, *_: object) -> None:
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)  # type: ignore[arg-type]
+if __name__ == "__main__":
+    print(run(sys.argv[1:]).render())

@@ -178,31 +178,11 @@ class ArticleAssignment:
 @dataclass(frozen=True, slots=True)
 class KnownArticle:
     """An article written by an earlier run, as an incremental run reads it back:
-    its sketch and the ids it was given (`story_id` is its story's current id,
-    after any later merges)."""
+    its sketch, the ids it was given (`story_id` is its story's current id,
+    after any later merges) and its site (see transforms.core.analysis.site_key),
+    so that site boilerplate is learnt over earlier runs' articles too."""
 
     sketch: ArticleSketch
     dup_group_id: str
     story_id: str
-
-
-@record
-@dataclass(frozen=True, slots=True)
-class ArrivedArticle:
-    """An analysed article in the streaming pipeline, and when its file arrived
-    (µs since the epoch). A restart restores the articles written within the
-    horizon with their assignments, so that new articles can join their stories."""
-
-    analyzed: AnalyzedArticle
-    arrival_micros: int
-    # For an article written before a restart: its assignment, final.
-    restored: ArticleAssignment | None = None
-
-    @property
-    def article_id(self) -> str:
-        return self.analyzed.article.article_id
-
-    def event_micros(self) -> int:
-        """Event time: publication, else arrival."""
-        published = self.analyzed.article.published_at
-        return int(published.timestamp() * 1_000_000) if published else self.arrival_micros
+    site_key: int = 0

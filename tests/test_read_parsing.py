@@ -7,6 +7,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -316,3 +317,20 @@ def test_a_range_of_blank_lines_is_not_an_empty_file() -> None:
     parsed = _ranges_parsed(b"\n\n\n" + record("only") + b"\n\n\n", 2)
     assert [(r.article_id, r.line) for r in articles(parsed)] == [("only", 4)]
     assert len(parsed) == 1  # no empty_file reject from the blank ranges
+
+
+def test_a_range_of_a_large_file_splits_within_itself_with_its_line_numbers(
+    tmp_path: Path,
+) -> None:
+    from transforms.read import SplitLargeFilesFn
+
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"".join(b'{"n": %d}\n' % n for n in range(100)))  # 9 or 10 bytes a line
+    start = 10 * 9  # the start of line 11 (lines 1 to 10 have 9 bytes)
+    ranges = list(SplitLargeFilesFn(split_bytes=50).process((str(path), start, 390, 11)))
+    assert ranges[0][1:] == (start, ranges[0][2], 11)
+    assert ranges[-1][2] == 390
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(ranges))
+    data = path.read_bytes()
+    for _, range_start, _, first_line in ranges:
+        assert data[:range_start].count(b"\n") + 1 == first_line

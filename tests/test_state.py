@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from schemas.records import InputArticle
-from transforms.core.analysis import article_key
+from transforms.core.analysis import article_key, site_key
 from transforms.core.state import (
     carried_story_row,
     date_bounds,
@@ -60,9 +60,12 @@ def test_known_article_uses_the_current_story_id() -> None:
         "lead_entities": b"",
         "dup_group_id": "dg_1",
         "story_id": "st_a",
+        "source": None,
+        "url": "https://www.example.org/a1",
     }
     known = known_article(row, {"st_a": "st_b"})
     assert (known.dup_group_id, known.story_id) == ("dg_1", "st_b")
+    assert known.site_key == site_key(None, "https://www.example.org/a1") != 0
     assert known.sketch.article_key == article_key("a1")
     assert known.sketch.published_ts == datetime(2026, 5, 1, tzinfo=UTC).timestamp()
 

@@ -14,13 +14,14 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to, is_not_empty
 
 from schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
-from schemas.records import InputArticle, RejectReason
+from schemas.records import InputArticle, KnownArticle, RejectReason
 from tests import textgen
 from transforms import cluster
 from transforms.analyze import AnalyzeArticles
 from transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
 from transforms.cluster import ClusterArticles
 from transforms.core.analysis import ArticleAnalyzer
+from transforms.core.clustering import stable_id
 from transforms.core.config import DedupConfig
 from transforms.core.normalize import content_hash
 from transforms.core.rows import RunContext, article_file_key, reject_sort_key
@@ -259,13 +260,14 @@ def _footer_pages(count: int) -> list[InputArticle]:
 
 
 def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> None:
-    from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn
+    from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn, new_site_fingerprints
 
     config = DedupConfig()
     boilerplate = (
         pipeline
         | beam.Create([_footer_pages(2), _footer_pages(3)[2:]])
         | beam.ParDo(ShingleArticleFn(config))
+        | beam.Map(new_site_fingerprints)
         | FindSiteBoilerplate(config)
     )
 
@@ -324,6 +326,42 @@ def test_site_footer_does_not_link_pages_of_that_site(
         ).assignments
     )
     assert_that(count_stories(assignments), equal_to([3]))
+
+
+def test_a_footer_learnt_over_earlier_runs_links_no_new_page(
+    pipeline: beam.Pipeline, tmp_path: Path
+) -> None:
+    """Two pages of a site written by an earlier run, one new: together more than
+    max_site_articles, so the footer is boilerplate for all three, as in one run."""
+    analyzer = ArticleAnalyzer(DedupConfig())
+    pages = _footer_pages(3)
+    known_pages = [
+        KnownArticle(analyzer.analyze(page).sketch, f"dg_{i}", f"st_{i}", site_key=site)
+        for i, page in enumerate(pages[:2])
+        if (site := analyzer.shingle(page).site_key)
+    ]
+    known = pipeline | "Known" >> beam.Create(known_pages)
+    analyzed, known_now = (
+        pipeline
+        | "New" >> beam.Create([pages[2:]])
+        | AnalyzeArticles(DedupConfig(), known, str(tmp_path))
+    )
+    assignments = unbatched(
+        (
+            analyzed
+            | beam.Map(lambda batch: [a.sketch for a in batch])
+            | ClusterArticles(DedupConfig(), known_now, output_shards=1, spill_folder=str(tmp_path))
+        ).assignments
+    )
+    assert_that(
+        assignments | beam.Map(lambda kv: kv[1].story_id), equal_to([stable_id("st", "page2")])
+    )
+    assert_that(
+        known_now
+        | beam.Map(lambda k: len(k.sketch.fingerprints) < len(known_pages[0].sketch.fingerprints)),
+        equal_to([True, True]),
+        label="KnownWithoutFooter",
+    )
 
 
 def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -> None:

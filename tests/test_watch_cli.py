@@ -1,5 +1,6 @@
-"""End to end: `newsdedup watch` in a subprocess; files dropped into its folder,
-its Parquet read back, then a restart that must not re-ingest."""
+"""End to end: `newsdedup watch` in a subprocess; files dropped or written
+slowly into its folder, its Parquet read back, stops by SIGTERM and kill -9,
+and restarts that read what was not read, once."""
 
 from __future__ import annotations
 
@@ -12,19 +13,18 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
 
-from schemas.parquet import SCHEMA_VERSION
 from tests import textgen
 from transforms.core.clustering import stable_id
-from transforms.core.watchdir import FolderWatch, Ledger, is_candidate_name, list_files
 
 pytestmark = pytest.mark.e2e
 
 WATCH = [sys.executable, "-m", "pipelines.cli", "watch"]
-FAST = ["--poll-seconds", "0.2", "--window-seconds", "1"]
-WAIT_SECONDS = 120
+RUN = [sys.executable, "-m", "pipelines.cli", "run"]
+FAST = ["--poll-seconds", "0.2", "--settle-seconds", "0.5"]
+WAIT_SECONDS = 180
+STOP_SECONDS = 30
 
 
 def watch(folder: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
@@ -36,10 +36,14 @@ def watch(folder: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     )
 
 
+def lines(records: list[dict[str, str]]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
 def drop(folder: Path, name: str, records: list[dict[str, str]]) -> None:
-    """Write under a temporary name, then rename: the watcher never sees half a file."""
+    """Write under a temporary name, then rename."""
     partial = folder / f"{name}.part"
-    partial.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    partial.write_text(lines(records), encoding="utf-8")
     partial.rename(folder / name)
 
 
@@ -47,6 +51,13 @@ def articles(out: Path) -> pa.Table:
     if not (out / "articles").exists():
         return pa.table({"article_id": pa.array([], pa.string())})
     return ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
+
+
+def article_rows(out: Path) -> dict[str, dict[str, object]]:
+    rows = articles(out).to_pylist()
+    ids = [row["article_id"] for row in rows]
+    assert len(ids) == len(set(ids)), "an article was written twice"
+    return {row["article_id"]: row for row in rows}
 
 
 def wait_for_articles(out: Path, count: int, process: subprocess.Popen[str]) -> pa.Table:
@@ -57,9 +68,19 @@ def wait_for_articles(out: Path, count: int, process: subprocess.Popen[str]) -> 
             return table
         if process.poll() is not None:
             raise AssertionError(f"watch exited early:\n{process.communicate()[1]}")
-        time.sleep(0.3)
+        time.sleep(0.2)
     process.kill()
     raise AssertionError(f"fewer than {count} articles after {WAIT_SECONDS} s")
+
+
+def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> tuple[str, float]:
+    """Send `how`; the process output and how long it took to exit."""
+    started = time.monotonic()
+    process.send_signal(how)
+    stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
+    if how == signal.SIGTERM:
+        assert process.returncode == 0, stderr
+    return stdout, time.monotonic() - started
 
 
 def record(article_id: str, paragraphs: list[str], day: str = "2026-03-02") -> dict[str, str]:
@@ -69,6 +90,18 @@ def record(article_id: str, paragraphs: list[str], day: str = "2026-03-02") -> d
         "title": article_id,
         "published_at": f"{day}T08:00:00Z",
     }
+
+
+def stream_records(count: int, first_seed: int = 100) -> list[dict[str, str]]:
+    """`count` articles: each third one a rerun of the one before it."""
+    records, original = [], textgen.article(first_seed)
+    for number in range(count):
+        if number % 3 == 2:
+            paragraphs = textgen.edited(original, number)
+        else:
+            original = paragraphs = textgen.article(first_seed + number)
+        records.append(record(f"a-{number:04d}", paragraphs))
+    return records
 
 
 def test_watch_streams_files_stops_cleanly_and_does_not_reingest(tmp_path: Path) -> None:
@@ -82,96 +115,155 @@ def test_watch_streams_files_stops_cleanly_and_does_not_reingest(tmp_path: Path)
 
     # A rerun of the wire copy, and wire-1 delivered a second time.
     rerun = record("rerun-1", textgen.edited(original, 5), day="2026-03-03")
-    drop(folder, "second.jsonl", [rerun, record("wire-1", original)])
     (folder / "bad.txt").write_bytes(b"")
-    table = wait_for_articles(out, 3, process)
+    time.sleep(1.0)  # bad.txt settles: it is read with second.jsonl
+    drop(folder, "second.jsonl", [rerun, record("wire-1", original)])
+    wait_for_articles(out, 3, process)
+    stdout, _ = stop(process)
+    assert "records read" in stdout
 
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
-    assert process.returncode == 0, stderr
-    assert "reading 3 new file(s)" in stdout
-
-    table = articles(out)
-    rows = {row["article_id"]: row for row in table.to_pylist()}
-    assert sorted(rows) == ["other-1", "rerun-1", "wire-1"]  # one row for wire-1
+    rows = article_rows(out)
+    assert sorted(rows) == ["other-1", "rerun-1", "wire-1"]
     assert rows["rerun-1"]["story_id"] == rows["wire-1"]["story_id"] == stable_id("st", "wire-1")
     assert rows["rerun-1"]["dup_group_id"] == rows["wire-1"]["dup_group_id"]
     assert rows["other-1"]["story_id"] == stable_id("st", "other-1")
-    partitions = sorted(p.name for p in (out / "articles").iterdir())
-    assert partitions == ["published_date=2026-03-02", "published_date=2026-03-03"]
-    some_file = next((out / "articles").rglob("*.parquet"))
-    assert pq.read_schema(some_file).metadata[b"schema_version"].decode() == SCHEMA_VERSION
     rejects = ds.dataset(out / "rejects", format="parquet").to_table().to_pylist()
     assert [(Path(r["source_file"]).name, r["reason"]) for r in rejects] == [
         ("bad.txt", "empty_file")
     ]
-    stories = ds.dataset(out / "stories", format="parquet").to_table().to_pylist()
-    latest = max(
-        (s for s in stories if s["story_id"] == stable_id("st", "wire-1")),
-        key=lambda s: s["article_count"],
-    )
-    assert latest["article_ids"] == ["rerun-1", "wire-1"]
-    assert not list((out / "_watch" / "tmp").glob("*"))  # every temporary file was moved
 
-    # Restart on the same folders: the three files are not read again, the
-    # articles written before are restored (a new rerun joins their story, a
-    # re-delivery is recognised), and the idle timeout stops it.
-    restart = watch(folder, out, "--idle-timeout", "5")
+    # Restart: nothing is read twice, a new rerun joins the story written before,
+    # a re-delivery is recognised, and the idle timeout stops it.
+    restart = watch(folder, out, "--idle-timeout", "3")
     another_rerun = record("rerun-2", textgen.edited(original, 6), day="2026-03-03")
     drop(folder, "third.jsonl", [another_rerun, record("other-1", other)])
     stdout, stderr = restart.communicate(timeout=WAIT_SECONDS)
     assert restart.returncode == 0, stderr
-    assert "reading 1 new file(s)" in stdout
-    rows = {row["article_id"]: row for row in articles(out).to_pylist()}
+    assert "1 micro-batch(es), 2 records read, 1 articles written" in stdout
+    rows = article_rows(out)
     assert sorted(rows) == ["other-1", "rerun-1", "rerun-2", "wire-1"]
     assert rows["rerun-2"]["story_id"] == stable_id("st", "wire-1")
 
+    # The output is a newsdedup output like a batch run's: report reads it.
+    report = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "report", str(out), "--output",
+         str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=WAIT_SECONDS, check=False,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+
+
+def test_watch_gives_the_groups_of_a_batch_run_on_the_sample(
+    tmp_path: Path, sample_output: Path
+) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    process = watch(folder, out, "--idle-timeout", "3")
+    sample = Path(__file__).resolve().parent.parent / "examples" / "sample"
+    for path in sorted(sample.iterdir()):  # one micro-batch per file
+        (folder / path.name).write_bytes(path.read_bytes())
+        time.sleep(1.0)
+    _, stderr = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, stderr
+
+    def groups(output: Path, column: str) -> set[frozenset[str]]:
+        members: dict[str, set[str]] = {}
+        for row in articles(output).to_pylist():
+            members.setdefault(row[column], set()).add(row["article_id"])
+        return {frozenset(m) for m in members.values() if len(m) > 1}
+
+    assert groups(out, "dup_group_id") == groups(sample_output, "dup_group_id")
+    assert groups(out, "story_id") == groups(sample_output, "story_id")
+
+
+def test_a_file_written_slowly_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    data = lines(stream_records(60)).encode()
+    process = watch(folder, out, "--idle-timeout", "4")
+    path = folder / "slow.jsonl"
+    half = len(data) // 2 + 7  # mid-line
+    path.write_bytes(data[:half])
+    wait_for_articles(out, 1, process)
+    time.sleep(2.0)  # longer than --settle-seconds: the last fragment is read as it is
+    with path.open("ab") as stream:
+        stream.write(data[half:])
+    _, stderr = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, stderr
+    rows = article_rows(out)
+    assert sorted(rows) == [f"a-{n:04d}" for n in range(60)]
+    rejects = ds.dataset(out / "rejects", format="parquet").to_table().to_pylist()
+    assert {r["reason"] for r in rejects} <= {"malformed_json"}  # the fragment, if read alone
+    assert len(rejects) <= 1
+
+
+def test_sigterm_during_a_large_micro_batch_stops_in_seconds_and_a_restart_redoes_it(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    records = stream_records(1500)
+    drop(folder, "first.jsonl", records[:300])
+    process = watch(folder, out)
+    wait_for_articles(out, 300, process)
+    drop(folder, "large.jsonl", records[300:])
+    time.sleep(3.0)  # the large micro-batch has started
+    _, seconds = stop(process)
+    assert seconds < STOP_SECONDS
+    assert len(article_rows(out)) in (300, 1500)  # its micro-batch was published whole or not
+
+    restart = watch(folder, out, "--idle-timeout", "2")
+    restart.communicate(timeout=WAIT_SECONDS)
+    assert restart.returncode == 0
+    assert sorted(article_rows(out)) == [r["id"] for r in records]
+
+
+def test_kill_9_at_any_moment_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    records = stream_records(90)
+    for number in range(3):
+        drop(folder, f"part-{number}.jsonl", records[number * 30 : (number + 1) * 30])
+    for delay in (2.0, 4.0):
+        process = watch(folder, out)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=WAIT_SECONDS)
+    restart = watch(folder, out, "--idle-timeout", "2")
+    _, stderr = restart.communicate(timeout=WAIT_SECONDS)
+    assert restart.returncode == 0, stderr
+    assert sorted(article_rows(out)) == [r["id"] for r in records]
+    batch = tmp_path / "batch"
+    subprocess.run(
+        [*RUN, "--input", str(folder), "--output", str(batch), "--quiet"],
+        check=True, timeout=WAIT_SECONDS,
+    )  # fmt: skip
+    streamed, whole = article_rows(out), article_rows(batch)
+    assert {k: v["dup_group_id"] for k, v in streamed.items()} == {
+        k: v["dup_group_id"] for k, v in whole.items()
+    }
+
 
 def test_watch_usage_errors_exit_2(tmp_path: Path) -> None:
-    def usage_error(folder: Path, out: Path) -> str:
+    def usage_error(*args: str) -> str:
         result = subprocess.run(
-            [*WATCH, "--input-dir", str(folder), "--output", str(out)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+            [*WATCH, *args], capture_output=True, text=True, timeout=120, check=False
         )
         assert result.returncode == 2
         return result.stderr
 
-    assert "--input-dir" in usage_error(tmp_path / "none", tmp_path / "out")
-    batch_out = tmp_path / "batch"
-    (batch_out / "_snapshots" / "000001" / "articles").mkdir(parents=True)
-    (batch_out / "articles").symlink_to(Path("_snapshots", "000001", "articles"))
-    assert "newsdedup run" in usage_error(tmp_path, batch_out)
+    out = str(tmp_path / "out")
+    assert "--input-dir" in usage_error("--output", out)
+    folder = str(tmp_path)
+    assert "newsdedup run" in usage_error("--input-dir", folder, "--input", "x", "--output", out)
+    assert "--idle-timeout" in usage_error(
+        "--input-dir", str(tmp_path), "--output", out, "--idle-timeout", "0"
+    )
 
 
-# --- the folder watch and its ledger (no subprocess) ----------------------------------
-
-
-def test_only_files_unchanged_between_two_polls_are_ready(tmp_path: Path) -> None:
-    (tmp_path / "a.jsonl").write_text("{}\n")
-    (tmp_path / ".hidden.jsonl").write_text("{}\n")
-    (tmp_path / "copying.jsonl.part").write_text("{}\n")
-    folder = FolderWatch()
-    assert folder.ready(list_files(tmp_path)) == []  # seen once: maybe still being written
-    assert folder.ready(list_files(tmp_path)) == [str(tmp_path / "a.jsonl")]
-    assert folder.ready(list_files(tmp_path)) == []  # handed out once only
-    (tmp_path / "b.jsonl").write_text("{}\n")
-    listing = list_files(tmp_path)
-    (tmp_path / "b.jsonl").write_text("{}\n{}\n")  # grew between polls
-    folder.ready(listing)
-    assert folder.ready(list_files(tmp_path)) == []
-
-
-def test_ledger_round_trip(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "_watch" / "ingested.tsv")
-    assert ledger.load() == set()
-    ledger.record(["/in/a.jsonl", "/in/b c.txt"], {"/in/a.jsonl": (1, 2), "/in/b c.txt": (3, 4)})
-    assert ledger.load() == {"/in/a.jsonl", "/in/b c.txt"}
-
-
-def test_candidate_names() -> None:
-    assert is_candidate_name("day/a.jsonl")
-    assert not is_candidate_name(".git/a.jsonl")
-    assert not is_candidate_name("a.jsonl.tmp")
+def test_watch_help_lists_its_own_options_first_and_not_batch_only_ones() -> None:
+    result = subprocess.run(
+        [*WATCH, "--help"], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.index("--input-dir") < result.stdout.index("--dup-threshold")
+    assert "--input PATH" not in result.stdout

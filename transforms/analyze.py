@@ -18,7 +18,7 @@ from schemas.records import (
     ShingledArticle,
 )
 from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
-from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article, weigh_entities
+from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, known_sketch, sign_article
 from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_shard
 from transforms.core.config import DedupConfig
 from transforms.core.entities import EntityFrequencies
@@ -115,7 +115,8 @@ class MergeBoilerplateFn(_CollectArrayPartsFn):
 
 
 class FindSiteBoilerplate(beam.PTransform):
-    """Shingled articles -> one dict: site key -> the site's boilerplate fingerprints.
+    """Lists of (site key, fingerprints and entities of one article) -> one dict:
+    site key -> the site's boilerplate fingerprints.
 
     A fingerprint is a site's boilerplate when more than `max_site_articles`
     articles of that site have it: navigation, newsletter boxes, cookie notices
@@ -127,15 +128,9 @@ class FindSiteBoilerplate(beam.PTransform):
         super().__init__()
         self._config = config
 
-    def expand(self, shingled: beam.PCollection) -> beam.PCollection:
+    def expand(self, site_fingerprints: beam.PCollection) -> beam.PCollection:
         return (
-            shingled
-            | "SiteFingerprints"
-            >> beam.Map(
-                lambda batch: [
-                    (s.site_key, s.raw_fingerprints + s.entities) for s in batch if s.site_key != 0
-                ]
-            )
+            site_fingerprints
             | "ShardSiteFingerprints"
             >> beam.ParDo(_ShardSiteFingerprintsFn(self._config.candidate_shards))
             | "GroupSiteShards" >> beam.GroupByKey()
@@ -257,8 +252,22 @@ class SignArticleFn(beam.DoFn):
         yield RecordBatch(analyzed)
 
 
-def _weigh_known(known: KnownArticle, frequencies: EntityFrequencies) -> KnownArticle:
-    return replace(known, sketch=weigh_entities(known.sketch, frequencies))
+def _known_as_now(
+    known: KnownArticle, boilerplate: Boilerplate, frequencies: EntityFrequencies
+) -> KnownArticle:
+    site_boilerplate = boilerplate.get(known.site_key, NO_BOILERPLATE)
+    return replace(known, sketch=known_sketch(known.sketch, site_boilerplate, frequencies))
+
+
+def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[tuple[int, bytes]]:
+    """(site, fingerprints and entities) of each article of a known site."""
+    return [(s.site_key, s.raw_fingerprints + s.entities) for s in batch if s.site_key != 0]
+
+
+def _known_site_fingerprints(known: KnownArticle) -> list[tuple[int, bytes]]:
+    if known.site_key == 0:
+        return []
+    return [(known.site_key, known.sketch.fingerprints + known.sketch.entities)]
 
 
 class AnalyzeArticles(beam.PTransform):
@@ -282,7 +291,18 @@ class AnalyzeArticles(beam.PTransform):
         shingled = articles | "Shingle" >> beam.ParDo(
             ShingleArticleFn(self._config)
         ).with_output_types(RecordBatch)
-        boilerplate = shingled | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
+        # Learnt over the earlier runs' articles within the horizon too, as one run
+        # over all of them would: a site's footer is found however runs are cut.
+        site_fingerprints = (
+            shingled | "NewSiteFingerprints" >> beam.Map(new_site_fingerprints),
+            self._known
+            | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints)
+            | "BatchKnownSiteFingerprints"
+            >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
+        ) | "AllSiteFingerprints" >> beam.Flatten()
+        boilerplate = beam.pvalue.AsSingleton(
+            site_fingerprints | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
+        )
         entity_sets = (
             shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
             self._known
@@ -296,10 +316,10 @@ class AnalyzeArticles(beam.PTransform):
             shingled | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder))
         ) | "Sign" >> beam.ParDo(
             SignArticleFn(self._config),
-            boilerplate=beam.pvalue.AsSingleton(boilerplate),
+            boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
         ).with_output_types(RecordBatch)
-        known = self._known | "WeighKnownEntities" >> beam.Map(
-            _weigh_known, frequencies=entity_frequencies
+        known = self._known | "KnownAsNow" >> beam.Map(
+            _known_as_now, boilerplate=boilerplate, frequencies=entity_frequencies
         )
         return analyzed, known

@@ -121,8 +121,9 @@ def check_schema_version(output: str) -> None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(output: str) -> Iterator[None]:
-    """Hold OUT's lock for the duration of a run; the OS drops it if the process dies."""
+def exclusive_lock(output: str, wait: bool = False) -> Iterator[None]:
+    """Hold OUT's lock for the duration of a run; the OS drops it if the process dies.
+    Refuses when another run holds it, or waits for it with `wait`."""
     root = Path(output)
     if root.exists() and not root.is_dir():
         raise UsageError(f"--output {output!r} is a file: give a folder path")
@@ -133,7 +134,7 @@ def exclusive_lock(output: str) -> Iterator[None]:
         raise UsageError(f"cannot write to --output {output!r}: {error.strerror}") from error
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             raise UsageError(
                 f"another newsdedup run is writing to --output {output!r}; wait for it to end"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -113,7 +113,12 @@ FileRange = tuple[str, int, int, int]
 WHOLE_FILE_END = -1
 
 
-def jsonl_ranges(stream: BinaryIO, split_bytes: int) -> Iterator[tuple[int, int, int]]:
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def jsonl_ranges(stream: _Readable, split_bytes: int) -> Iterator[tuple[int, int, int]]:
     """(start, end, first line) of consecutive ranges of about `split_bytes`
     bytes that each begin at the start of a line, in one pass over `stream`."""
     start, line = 0, 1
@@ -138,33 +143,57 @@ def _range_lines(stream: BinaryIO, start: int, end: int) -> Iterator[bytes]:
         yield raw_line
 
 
+def whole_file(path: str) -> FileRange:
+    return (path, 0, WHOLE_FILE_END, 1)
+
+
 class SplitLargeFilesFn(beam.DoFn):
-    """Input paths -> FileRanges: JSON Lines files larger than `split_bytes` in
-    ranges that several workers parse at once, every other file whole."""
+    """FileRanges -> FileRanges: JSON Lines files or ranges larger than
+    `split_bytes` in ranges that several workers parse at once, others as given."""
 
     def __init__(self, split_bytes: int) -> None:
         self._split_bytes = split_bytes
 
-    def process(self, path: str) -> Iterator[FileRange]:
-        whole = (path, 0, WHOLE_FILE_END, 1)
+    def process(self, part: FileRange) -> Iterator[FileRange]:
+        path, start, end, first_line = part
         if extension_of(path) not in JSONL_EXTENSIONS:
-            yield whole
+            yield part
             return
         try:
-            if FileSystems.match([path])[0].metadata_list[0].size_in_bytes <= self._split_bytes:
-                yield whole
+            if end == WHOLE_FILE_END:
+                end = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+            if end - start <= self._split_bytes:
+                yield part
                 return
             with _open_raw(path) as stream:
-                if b"\x00" in stream.read(_BINARY_SNIFF_BYTES):
-                    yield whole  # a binary file is one reject, never split
+                if start == 0 and b"\x00" in stream.read(_BINARY_SNIFF_BYTES):
+                    yield part  # a binary file is one reject, never split
                     return
-                stream.seek(0)
-                ranges = list(jsonl_ranges(stream, self._split_bytes))
+                stream.seek(start)
+                ranges = list(jsonl_ranges(_Bounded(stream, end - start), self._split_bytes))
         except (OSError, IndexError):
-            yield whole  # parsing reports what is wrong with the file
+            yield part  # parsing reports what is wrong with the file
             return
-        for start, end, first_line in ranges:
-            yield path, start, end, first_line
+        for range_start, range_end, line in ranges:
+            yield path, start + range_start, start + range_end, first_line + line - 1
+
+
+class _Bounded:
+    """The first `size` bytes of a stream, for `jsonl_ranges`."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._left = size
+
+    def read(self, size: int, /) -> bytes:
+        data = self._stream.read(min(size, self._left))
+        self._left -= len(data)
+        return data
+
+    def readline(self, size: int = -1, /) -> bytes:
+        data = self._stream.readline(self._left) if self._left > 0 else b""
+        self._left -= len(data)
+        return data
 
 
 def _document_reject(data: bytes, path: str, limit: int) -> Reject | None:
@@ -323,19 +352,19 @@ class ParseFileInBatchesFn(ParseFileFn):
 
 
 class ReadArticles(beam.PTransform):
-    """Paths of input files -> lists of articles (main output) and rejects
-    (`rejects`)."""
+    """Input files, or parts of them (FileRange), -> lists of articles (main
+    output) and rejects (`rejects`)."""
 
     def __init__(
         self,
-        paths: list[str],
+        paths: list[str] | list[FileRange],
         max_record_bytes: int,
         columns: ColumnMapping | None = None,
         batch_size: int = ARTICLE_BATCH_SIZE,
         split_bytes: int = JSONL_SPLIT_BYTES,
     ) -> None:
         super().__init__()
-        self._paths = sorted(set(paths))
+        self._parts = sorted({whole_file(p) if isinstance(p, str) else p for p in paths})
         self._max_record_bytes = max_record_bytes
         self._columns = columns or ColumnMapping()
         self._batch_size = batch_size
@@ -344,7 +373,7 @@ class ReadArticles(beam.PTransform):
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
-            | "InputFiles" >> beam.Create(self._paths)
+            | "InputFiles" >> beam.Create(self._parts)
             | "SplitLargeFiles" >> beam.ParDo(SplitLargeFilesFn(self._split_bytes))
             # Spread files and ranges over workers before the expensive parse.
             | "SpreadFiles" >> beam.Reshuffle()

@@ -156,7 +156,7 @@ def sign_article(
         signature=signature,
         fingerprints=fingerprint_bytes,
         entities=entities,
-        # Weighed here rather than by weigh_entities: one sketch made, not two.
+        # Weighed here rather than afterwards: one sketch made, not two.
         entity_weights=_entity_weights(entities, entity_frequencies),
     )
     return AnalyzedArticle(article, shingled.language_probability, sketch)
@@ -167,6 +167,16 @@ def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:
     return weights.astype("<f4").tobytes()
 
 
-def weigh_entities(sketch: ArticleSketch, frequencies: EntityFrequencies) -> ArticleSketch:
-    """The sketch with the rarity weights of its lead entities in the corpus."""
-    return replace(sketch, entity_weights=_entity_weights(sketch.entities, frequencies))
+def known_sketch(
+    sketch: ArticleSketch, boilerplate: HashArray, frequencies: EntityFrequencies
+) -> ArticleSketch:
+    """The sketch of an article of an earlier run as this run sees it: without
+    the site boilerplate learnt since (its signature stays as it was signed)
+    and with its lead entities weighted by this run's frequencies."""
+    entities = _without(sketch.entities, boilerplate)
+    return replace(
+        sketch,
+        fingerprints=_without(sketch.fingerprints, boilerplate),
+        entities=entities,
+        entity_weights=_entity_weights(entities, frequencies),
+    )

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from schemas.records import ArticleSketch, InputArticle, KnownArticle
-from transforms.core.analysis import article_key
+from transforms.core.analysis import article_key, site_key
 from transforms.core.rows import Row
 
 # The columns of articles/ that rebuild a sketch and its ids.
@@ -24,6 +24,8 @@ KNOWN_ARTICLE_COLUMNS = [
     "lead_entities",
     "dup_group_id",
     "story_id",
+    "source",
+    "url",
 ]
 # The columns of articles/ that a story row needs of its members.
 STORY_MEMBER_COLUMNS = [
@@ -98,7 +100,8 @@ def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArti
         entities=row["lead_entities"],
     )
     story = row["story_id"]
-    return KnownArticle(sketch, row["dup_group_id"], roots.get(story, story))
+    site = site_key(row["source"], row["url"])
+    return KnownArticle(sketch, row["dup_group_id"], roots.get(story, story), site)
 
 
 def reject_key(row: Mapping[str, Any]) -> tuple[str, int, str, str]:
