@@ -29,6 +29,8 @@ commands:
   watch    streaming run: --input-dir FOLDER --output FOLDER [--idle-timeout SECONDS]
            reads what arrives in micro-batches, each an incremental run; stops (exit 0)
            within seconds of SIGINT/SIGTERM or the idle timeout. See docs/streaming.md.
+  land     streaming job for Dataflow/Flink: articles from Pub/Sub or Kafka written as
+           JSON Lines files into a folder that `watch` reads. See docs/streaming.md.
   report   OUT --output report.html: one self-contained HTML page of charts and tables
            about the output folder OUT (story sizes, articles per day and language, top
            stories, duplicate rates per source); viewing it needs no network.
@@ -129,6 +131,34 @@ def _watch(rest: list[str]) -> int:
     return EXIT_OK
 
 
+def _land(rest: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+    from pipelines.land import LAND_GROUP, LAND_USAGE
+    from pipelines.land import run as land
+    from pipelines.options import all_options_parser
+
+    if "-h" in rest or "--help" in rest:
+        all_options_parser(
+            prog="newsdedup land",
+            usage=LAND_USAGE,
+            description=LAND_DESCRIPTION,
+            first_group=LAND_GROUP,
+            with_own_options=False,
+        ).print_help()
+        return EXIT_OK
+    land(rest)
+    return EXIT_OK
+
+
+LAND_DESCRIPTION = """\
+Streaming Beam job: articles from Pub/Sub or Kafka (one JSON object per message,
+as a JSON line) are written as JSON Lines files, one per window, into --landing,
+which `newsdedup watch --input-dir` reads. Runs on a streaming runner (Dataflow,
+Flink); not tested here against a real bus. See docs/streaming.md.
+"""
+
+
 def _report(rest: list[str]) -> int:
     parser = _Parser(
         prog="newsdedup report",
@@ -175,6 +205,7 @@ def _inspect(rest: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
     "watch": _watch,
+    "land": _land,
     "report": _report,
     "inspect": _inspect,
 }

@@ -126,10 +126,12 @@ def all_options_parser(
     description: str | None = None,
     first_group: str | None = None,
     leave_out: frozenset[str] = frozenset(),
+    with_own_options: bool = True,
 ) -> argparse.ArgumentParser:
     """A parser that knows newsdedup's options and every registered Beam option;
     the defaults describe `newsdedup run`. Another command lists its own group
-    (`first_group`) first and leaves out the options (dests) it does not take."""
+    (`first_group`) first and leaves out the options (dests) it does not take,
+    or all of newsdedup's own options."""
     description = RUN_DESCRIPTION if description is None else description
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
@@ -142,7 +144,8 @@ def all_options_parser(
         allow_abbrev=False,
     )
     own_options = parser.add_argument_group("newsdedup options")
-    NewsdedupOptions._add_argparse_args(own_options)  # type: ignore[arg-type]
+    if with_own_options:
+        NewsdedupOptions._add_argparse_args(own_options)  # type: ignore[arg-type]
     # Beam's option classes get the parser itself: some need its add_value_provider_argument.
     parser._optionals.title = "Beam pipeline options (passed to the runner)"
     for cls in PipelineOptions.__subclasses__():
