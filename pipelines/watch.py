@@ -130,12 +130,19 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
     poller = FolderPoller(watch.input_dir, watch.settle_seconds)
     totals = WatchTotals()
     last_input = time.monotonic()
+    ready_since: float | None = None
     with _stop_on_signals(stop):
         while not stop.is_set():
-            parts = poller.ready_parts(marks)
+            parts, settling = poller.poll(marks)
+            now = time.monotonic()
             if not parts:
-                if watch.idle_timeout and time.monotonic() - last_input >= watch.idle_timeout:
+                if watch.idle_timeout and now - last_input >= watch.idle_timeout:
                     break
+                stop.wait(watch.poll_seconds)
+                continue
+            ready_since = ready_since or now
+            if settling and now - ready_since < watch.settle_seconds:
+                # A file dropped with these is still settling: read it in the same run.
                 stop.wait(watch.poll_seconds)
                 continue
             summary = _micro_batch(options, parts, stop)
@@ -147,7 +154,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
             totals.add(summary)
             if not own.quiet:
                 print(_progress_line(totals.micro_batches, parts, summary), flush=True)
-            last_input = time.monotonic()
+            last_input, ready_since = time.monotonic(), None
     return totals
 
 

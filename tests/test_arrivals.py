@@ -117,3 +117,15 @@ def test_ledger_keeps_the_latest_mark_of_each_file_and_compacts(tmp_path: Path) 
     assert ReadLedger(str(tmp_path / "_watch" / "reads")).load() == marks
     (tmp_path / "_watch" / "reads" / "999999999.json").write_text('{"torn')
     assert ReadLedger(str(tmp_path / "_watch" / "reads")).load() == marks
+
+
+def test_poll_tells_when_a_changed_document_is_still_settling(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(b'{"id":"1"}\n')
+    poller = FolderPoller(str(tmp_path), settle_seconds=3600)
+    parts, settling = poller.poll({})
+    assert len(parts) == 1 and not settling
+    (tmp_path / "blog.txt").write_text("title\n\nbody\n")
+    parts, settling = poller.poll({})
+    assert len(parts) == 1 and settling  # the blog may belong with a.jsonl
+    read = {p.path: p.mark for p in FolderPoller(str(tmp_path), 0).ready_parts({})}
+    assert poller.poll(read) == ([], False)  # read as it is: nothing is settling

@@ -98,6 +98,11 @@ class FolderPoller:
 
     def ready_parts(self, marks: dict[str, ReadMark]) -> list[FilePart]:
         """The parts to read next, sorted by path."""
+        return self.poll(marks)[0]
+
+    def poll(self, marks: dict[str, ReadMark]) -> tuple[list[FilePart], bool]:
+        """The parts to read next, sorted by path, and whether a document that
+        changed since it was read is still settling (it may belong with them)."""
         listing, not_regular = list_folder(self._folder)
         for path in set(not_regular) - self._not_regular:
             _LOG.warning("newsdedup watch: %s is not a regular file; not read", path)
@@ -109,16 +114,19 @@ class FolderPoller:
             else (stamp, now)
             for path, stamp in listing.items()
         }
-        parts = []
+        parts, settling = [], False
         for path, stamp in sorted(listing.items()):
             settled = (
                 now - self._first_seen[path][1] >= self._settle_seconds
                 or time.time() - stamp.mtime >= self._settle_seconds
             )
-            part = self._next_part(path, stamp, marks.get(path), settled)
+            mark = marks.get(path)
+            part = self._next_part(path, stamp, mark, settled)
             if part is not None:
                 parts.append(part)
-        return parts
+            elif not settled and not is_line_format(path):
+                settling = settling or mark is None or mark.stamp != stamp
+        return parts, settling
 
     @staticmethod
     def _next_part(
