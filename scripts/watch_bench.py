@@ -58,8 +58,8 @@ def all_read(out: Path, folder: Path) -> bool:
     marks = ReadLedger(str(out / LEDGER_FOLDER)).load()
     return all(
         str(path) in marks and marks[str(path)].consumed == path.stat().st_size
-        for path in folder.iterdir()
-        if not path.name.startswith(".")
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
     )
 
 
@@ -106,11 +106,6 @@ def drop(source: Path, folder: Path) -> None:
     hidden.rename(folder / source.name)
 
 
-def records_in(folder: Path) -> int:
-    jsonl = sum(1 for p in folder.glob("*.jsonl") for line in p.open() if line.strip())
-    return jsonl + len(list(folder.glob("*.txt")))
-
-
 def f1s(out: Path, labels: dict[str, dict[str, str]]) -> dict[str, float]:
     predicted = evaluate.load_output(out)[0]
     return {
@@ -131,12 +126,12 @@ def parity(work: Path, corpus: Path, files: int, extra: list[str]) -> tuple[dict
         [*CLI, "run", *inputs, "--output", str(batch_out), "--quiet", *extra], "batch run"
     )
     watch = Watch(folder, out, extra)
-    expected_articles = 0
     started = time.monotonic()
     for number, part in enumerate(parts, start=1):
+        # A folder per part: text files keep their names, which are their ids.
+        (folder / part.name).mkdir()
         for path in sorted(part.iterdir()):
-            (folder / f"{number:04d}-{path.name}").write_bytes(path.read_bytes())
-        expected_articles += records_in(part)
+            (folder / part.name / path.name).write_bytes(path.read_bytes())
         wait_until(partial(all_read, out, folder))
     streamed_seconds = time.monotonic() - started
     return {
