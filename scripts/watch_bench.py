@@ -127,7 +127,7 @@ def parity(work: Path, corpus: Path, files: int, extra: list[str]) -> tuple[dict
     )
     watch = Watch(folder, out, extra)
     started = time.monotonic()
-    for number, part in enumerate(parts, start=1):
+    for part in parts:
         # A folder per part: text files keep their names, which are their ids.
         (folder / part.name).mkdir()
         for path in sorted(part.iterdir()):
