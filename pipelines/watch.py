@@ -112,6 +112,8 @@ def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, Newsdedu
         raise UsageError("watch reads --input-dir; --input belongs to `newsdedup run`")
     if not own.output:
         raise UsageError("no output given: pass --output FOLDER")
+    if watch.input_dir.rstrip("/") == own.output.rstrip("/"):
+        raise UsageError("--output must not be the --input-dir folder itself")
     if watch.idle_timeout is not None and watch.idle_timeout <= 0:
         raise UsageError("--idle-timeout must be positive")
     if watch.poll_seconds <= 0 or watch.settle_seconds < 0:
@@ -127,7 +129,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
     stop = stop or threading.Event()
     ledger = ReadLedger(f"{own.output.rstrip('/')}/{LEDGER_FOLDER}")
     marks = ledger.load()
-    poller = FolderPoller(watch.input_dir, watch.settle_seconds)
+    poller = FolderPoller(watch.input_dir, watch.settle_seconds, own.output)
     totals = WatchTotals()
     last_input = time.monotonic()
     ready_since: float | None = None

@@ -129,3 +129,11 @@ def test_poll_tells_when_a_changed_document_is_still_settling(tmp_path: Path) ->
     assert len(parts) == 1 and settling  # the blog may belong with a.jsonl
     read = {p.path: p.mark for p in FolderPoller(str(tmp_path), 0).ready_parts({})}
     assert poller.poll(read) == ([], False)  # read as it is: nothing is settling
+
+
+def test_an_output_inside_the_watched_folder_is_never_input(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(b'{"id":"1"}\n')
+    (tmp_path / "out" / "articles").mkdir(parents=True)
+    (tmp_path / "out" / "articles" / "x.parquet").write_bytes(b"PAR1")
+    poller = FolderPoller(str(tmp_path), settle_seconds=0, output=str(tmp_path / "out"))
+    assert [Path(p.path).name for p in poller.ready_parts({})] == ["a.jsonl"]

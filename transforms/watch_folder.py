@@ -66,6 +66,10 @@ def list_folder(folder: str) -> tuple[dict[str, FileStamp], list[str]]:
     return found, sorted(not_regular)
 
 
+def _absolute(path: str) -> str:
+    return path if "://" in path else str(Path(path).resolve())
+
+
 def scan_lines(path: str, start: int, end: int) -> LineScan:
     """Count the newlines of bytes [start, end) of a file and find the last one."""
     newlines, last_line_end, position = 0, start, start
@@ -90,9 +94,11 @@ class FolderPoller:
     or its modification time is that long ago.
     """
 
-    def __init__(self, folder: str, settle_seconds: float) -> None:
+    def __init__(self, folder: str, settle_seconds: float, output: str | None = None) -> None:
         self._folder = folder
         self._settle_seconds = settle_seconds
+        # An output folder inside the watched one is never input.
+        self._output_prefix = _absolute(output).rstrip("/") + "/" if output else None
         self._first_seen: dict[str, tuple[FileStamp, float]] = {}
         self._not_regular: set[str] = set()
 
@@ -104,6 +110,12 @@ class FolderPoller:
         """The parts to read next, sorted by path, and whether a document that
         changed since it was read is still settling (it may belong with them)."""
         listing, not_regular = list_folder(self._folder)
+        if self._output_prefix:
+            listing = {
+                path: stamp
+                for path, stamp in listing.items()
+                if not _absolute(path).startswith(self._output_prefix)
+            }
         for path in set(not_regular) - self._not_regular:
             _LOG.warning("newsdedup watch: %s is not a regular file; not read", path)
         self._not_regular.update(not_regular)
