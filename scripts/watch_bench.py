@@ -13,6 +13,8 @@
 - memory: peak resident memory of the watch process tree.
 
     python scripts/watch_bench.py --seed 2 --size 1000 --files 3 [--flag=--option=value]
+    python scripts/watch_bench.py --seed 3 --size 20000 --files 20 --synthetic-sources \
+        --latency-drops 0 --no-keep-up      # memory after 20,000 streamed articles
 """
 
 from __future__ import annotations
@@ -204,8 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-keep-up", action="store_true", help="skip keep-up and stop")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsdedup-watch-bench"))
     parser.add_argument("--flag", action="append", default=[], help="an option for every run")
+    parser.add_argument(
+        "--synthetic-sources",
+        action="store_true",
+        help="corpora beyond the ~4,600 articles of the real texts (make_corpus.py)",
+    )
     args = parser.parse_args(argv)
-    corpus, _ = quality.ensure_corpus(args.workdir, args.seed, args.size)
+    extra = ["--synthetic-sources"] if args.synthetic_sources else []
+    corpus, _ = quality.ensure_corpus(args.workdir, args.seed, args.size, extra)
     work = args.workdir / f"watch-{args.seed}-{args.size}-{args.files}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
