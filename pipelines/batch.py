@@ -113,7 +113,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
     if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
         raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
     columns = column_mapping(options)
-    paths = resolve_inputs(own.inputs)
+    paths = resolve_inputs(own.inputs, own.output)
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),

@@ -64,6 +64,8 @@ class RejectReason(enum.StrEnum):
     MALFORMED_RECORD = "malformed_record"
     # A WARC response that is not an HTML page with status 2xx (redirect, error, image).
     NOT_AN_ARTICLE = "not_an_article"
+    # A FIFO, device or socket: opening one can block for ever, so it is never opened.
+    NOT_A_REGULAR_FILE = "not_a_regular_file"
 
 
 @record
