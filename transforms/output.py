@@ -154,8 +154,11 @@ def exclusive_lock(output: str) -> Iterator[None]:
             raise
 
 
-# Entries only newsdedup makes in an output folder (`newsdedup watch` makes _watch).
-_OUTPUT_MARKERS = frozenset({CURRENT_LINK, SNAPSHOTS_FOLDER, STAGING_FOLDER, "_watch"})
+# Entries of a newsdedup output folder (`newsdedup watch` makes _watch; older versions
+# and watch write the datasets as folders, which check_compatible looks into).
+_OUTPUT_MARKERS = frozenset(
+    {CURRENT_LINK, SNAPSHOTS_FOLDER, STAGING_FOLDER, "_watch", *DATASET_SCHEMAS}
+)
 
 
 def check_output_folder(output: str) -> None:
