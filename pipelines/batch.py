@@ -143,6 +143,7 @@ def run(argv: list[str] | None = None) -> RunSummary:
                 exact_redeliveries=_counter(result, "exact_redeliveries"),
                 known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
                 wall_seconds=time.monotonic() - started,
+                previous=staging.previous,
             )
             commit(staging, schemas)
         except BaseException:

@@ -100,6 +100,10 @@ class InputArticle:
     source_file: str = ""
     line: int | None = None
     timestamp_invalid: bool = False
+    # `published_at` gives the day only (at 00:00 UTC): a newsblog entry without a
+    # time of day, a text file's date line. Such articles sort after the timed
+    # ones of their day (transforms.core.rows.publication_order).
+    date_only: bool = False
 
 
 @record
@@ -126,6 +130,7 @@ class ArticleSketch:
     fingerprints: bytes
     entities: bytes = b""
     entity_weights: bytes = b""
+    date_only: bool = False  # published_ts is a day's midnight (InputArticle.date_only)
 
 
 @record

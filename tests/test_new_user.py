@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -13,6 +15,7 @@ import pytest
 
 from tests.conftest import SAMPLE_DIR
 from tests.test_cli import articles_table, newsdedup
+from tests.test_faults import start_run, write_articles
 
 pytestmark = pytest.mark.e2e
 
@@ -97,3 +100,41 @@ def test_refused_runs_leave_nothing_behind(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_second_run_says_what_it_added_and_what_the_output_holds(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = newsdedup("run", "--input", str(SAMPLE_DIR), "--output", str(out))
+    assert "output now" not in first.stdout  # a first run's output is what it added
+    extra = tmp_path / "extra.jsonl"
+    _jsonl(extra, ["x1"])
+    second = newsdedup(
+        "run", "--input", str(SAMPLE_DIR), "--input", str(extra), "--output", str(out)
+    )
+    added, _, holds = second.stdout.partition("output now\n")
+    assert added.startswith("this run\n")
+    assert "  records read          38\n" in added
+    assert "  articles written      1\n" in added
+    assert "  exact re-deliveries   37\n" in added
+    assert "  near-duplicate groups 0 with new articles\n" in added
+    assert "  stories               1 new, 0 earlier ones with new articles\n" in added
+    assert "  languages             en 1\n" in added
+    assert "  articles              36\n" in holds
+    assert "  near-duplicate groups 4 (with 2+ articles)\n" in holds
+    assert "  stories               18 (6 with 2+ articles)\n" in holds
+    assert "  languages             de 20, en 16\n" in holds
+
+
+def test_sigterm_ends_a_run_like_ctrl_c_leaving_nothing(tmp_path: Path) -> None:
+    batch = write_articles(tmp_path / "a.jsonl", 0, 300)
+    out = tmp_path / "new" / "out"
+    process = start_run("--input", str(batch), "--output", str(out))
+    deadline = time.monotonic() + 120
+    while not (out / ".lock").exists() and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert not (tmp_path / "new").exists()  # no .lock, no _staging, no folder it made

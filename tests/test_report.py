@@ -63,6 +63,7 @@ def _articles(rows: list[tuple[str, str | None, str, bool, str]]) -> pa.Table:
                 "url": None,
                 "title": f"title of {article_id}",
                 "published_at": datetime(2026, 3, 1, hour, tzinfo=UTC),
+                "published_at_precision": "time",
                 "language": "en",
                 "dup_group_id": group,
                 "story_id": story,
@@ -236,8 +237,12 @@ def test_an_unreadable_output_fails_with_one_line(tmp_path: Path) -> None:
     target = str(tmp_path / "r.html")
     result = newsdedup("report", str(tmp_path / "out"), "--output", target, check=False)
     assert result.returncode == 1
-    assert result.stderr.startswith("newsdedup: report failed: ")
-    assert len(result.stderr.strip().splitlines()) == 1
+    # What failed, then where the traceback is.
+    failed, details = result.stderr.strip().splitlines()
+    assert failed.startswith("newsdedup: report failed: ")
+    log = Path(details.removeprefix("newsdedup: details in ").split(" (")[0])
+    assert "Traceback" in log.read_text(encoding="utf-8")
+    log.unlink()
 
 
 def test_articles_without_a_source_are_not_counted_as_a_source() -> None:

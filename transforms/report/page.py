@@ -123,8 +123,10 @@ def _articles(count: int) -> str:
     return f"{count:,} article" + ("" if count == 1 else "s")
 
 
-def _time(when: datetime | None) -> str:
-    return f"{when:%Y-%m-%d %H:%M}" if when is not None else "–"
+def _time(when: datetime | None, date_only: bool = False) -> str:
+    if when is None:
+        return "–"
+    return f"{when:%Y-%m-%d}" if date_only else f"{when:%Y-%m-%d %H:%M}"
 
 
 def _top_stories_table(stories: list[TopStory]) -> str:
@@ -133,7 +135,7 @@ def _top_stories_table(stories: list[TopStory]) -> str:
     for rank, story in enumerate(stories, start=1):
         articles = "".join(
             f"<tr{' class=canonical' if a.is_canonical else ''}>"
-            f'<td class="time">{_time(a.published_at)}</td><td>{escape(a.source)}</td>'
+            f'<td class="time">{_time(a.published_at, a.date_only)}</td><td>{escape(a.source)}</td>'
             f"<td>{escape(a.language)}</td><td>{escape(a.title)}</td></tr>"
             for a in story.articles
         )

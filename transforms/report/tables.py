@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from schemas.parquet import SCHEMA_VERSION
+from transforms.core.rows import DATE_PRECISION, PublicationOrder, publication_order
 from transforms.errors import UsageError
 
 # Article columns the report reads: never the text or the signatures.
@@ -29,6 +30,7 @@ ARTICLE_COLUMNS = [
     "url",
     "title",
     "published_at",
+    "published_at_precision",
     "language",
     "dup_group_id",
     "story_id",
@@ -155,6 +157,7 @@ class StoryArticle:
     published_at: datetime | None
     language: str
     is_canonical: bool
+    date_only: bool = False  # published_at gives the day only
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ class TopStory:
     sources: list[str]
     languages: list[str]
     first_published_at: datetime | None
-    articles: list[StoryArticle]  # by publication time, undated last, then id
+    articles: list[StoryArticle]  # in publication order (rows.publication_order), then id
 
 
 def current_stories(stories: pa.Table) -> pa.Table:
@@ -202,6 +205,7 @@ def top_stories(stories: pa.Table, articles: pa.Table, top: int) -> list[TopStor
                 published_at=row["published_at"],
                 language=row["language"],
                 is_canonical=row["is_canonical"],
+                date_only=row["published_at_precision"] == DATE_PRECISION,
             )
         )
     return [
@@ -227,8 +231,8 @@ def _writer(stories: pa.Table) -> str:
     return f"{by}schema_version {SCHEMA_VERSION}{when}"
 
 
-def _by_time(article: StoryArticle) -> tuple[bool, datetime | None, str]:
-    return (article.published_at is None, article.published_at, article.article_id)
+def _by_time(article: StoryArticle) -> tuple[PublicationOrder, str]:
+    return (publication_order(article.published_at, article.date_only), article.article_id)
 
 
 def sources_overview(sources: list[SourceDuplicates]) -> str:
