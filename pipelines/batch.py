@@ -109,7 +109,8 @@ def run(argv: list[str] | None = None) -> RunSummary:
     started = time.monotonic()
     reject_unknown_options(argv or [])
     options = pipeline_options(argv or [])
-    paths = resolve_inputs(options.view_as(NewsdedupOptions).inputs)
+    own = options.view_as(NewsdedupOptions)
+    paths = resolve_inputs(own.inputs, own.output)
     return run_parts(options, [whole_file(path) for path in paths], started)
 
 
@@ -162,6 +163,7 @@ def run_parts(
                 exact_redeliveries=_counter(result, "exact_redeliveries"),
                 known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
                 wall_seconds=time.monotonic() - started,
+                previous=staging.previous,
             )
             commit(staging, schemas)
         except BaseException:

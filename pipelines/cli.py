@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shutil
+import signal
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
 
+from pipelines.logfile import CapturedStderr, stderr_to_log, write_traceback
 from transforms.errors import UsageError
+
+if TYPE_CHECKING:
+    from transforms.summary import RunSummary
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,6 +48,8 @@ commands:
            time, language, headline, similarity to the story's canonical article).
 
 exit codes: 0 success, 1 the pipeline failed, 2 wrong usage (one line on stderr).
+A failure names the log file that holds the details (Beam's log, the traceback);
+with --verbose they are shown on stderr instead.
 """
 
 
@@ -67,9 +79,32 @@ def main(argv: list[str] | None = None) -> int:
         print("newsdedup: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # a bug or an unreadable file: one line, not a traceback
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"newsdedup: {command} failed: {first_line}", file=sys.stderr)
+        print(f"newsdedup: {command} failed: {_first_line(error)}", file=sys.stderr)
+        _point_to_details(write_traceback(None, error))
         return EXIT_FAILED
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _point_to_details(log: Path | None) -> None:
+    if log is not None:
+        print(f"newsdedup: details in {log} (or run again with --verbose)", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (kill, a scheduler's timeout) ends a run like Ctrl-C: it cleans up."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(rest: list[str]) -> int:
@@ -88,20 +123,49 @@ def _run(rest: list[str]) -> int:
     from pipelines.options import NewsdedupOptions
 
     argv = with_config_file(rest, all_options_parser())
+    own = PipelineOptions(argv).view_as(NewsdedupOptions)
+    # Beam's log lines go to a log file unless --verbose (see pipelines.logfile).
+    capture = contextlib.nullcontext(None) if own.verbose else stderr_to_log("run")
+    with _sigterm_interrupts(), capture as log:
+        outcome = _run_pipeline(run, argv, log)
+    if isinstance(outcome, _Failure):
+        print(f"newsdedup: {outcome.message}", file=sys.stderr)
+        _point_to_details(outcome.log)
+        return outcome.exit_code
+    if not own.quiet:
+        print(outcome.render())
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Failure:
+    message: str
+    exit_code: int
+    log: Path | None = None  # where the details are
+
+
+def _run_pipeline(
+    run: Callable[[list[str]], RunSummary], argv: list[str], log: CapturedStderr | None
+) -> RunSummary | _Failure:
     try:
         summary = run(argv)
     except UsageError:
+        if log:
+            log.discard()
         raise  # main() prints it; not a pipeline failure
     except KeyboardInterrupt:
-        print("newsdedup: interrupted; the output folder is unchanged", file=sys.stderr)
-        return 130
-    except Exception as error:  # the runner has logged the details
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"newsdedup: the pipeline failed, output unchanged: {first_line}", file=sys.stderr)
-        return EXIT_FAILED
-    if not PipelineOptions(argv).view_as(NewsdedupOptions).quiet:
-        print(summary.render())
-    return EXIT_OK
+        if log:
+            log.discard()
+        return _Failure("interrupted; the output folder is unchanged", 130)
+    except Exception as error:
+        if log is None:  # --verbose: the traceback where the rest of the log went
+            traceback.print_exception(error)
+        details = write_traceback(log.path, error) if log else None
+        message = f"the pipeline failed, output unchanged: {_first_line(error)}"
+        return _Failure(message, EXIT_FAILED, details)
+    if log:
+        log.discard()
+    return summary
 
 
 def _watch(rest: list[str]) -> int:

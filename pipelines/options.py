@@ -31,9 +31,10 @@ names (dashes or underscores), e.g.
 
 Flags on the command line win over the file (a command-line --input replaces the
 file's inputs). Progress goes to stderr on a terminal; --quiet prints only errors,
---verbose also prints progress when stderr is not a terminal.
+--verbose also prints progress when stderr is not a terminal, and Beam's log.
 
-Exit codes: 0 success, 1 the pipeline failed, 2 wrong usage.
+Exit codes: 0 success, 1 the pipeline failed (the message names a log file with
+the details), 2 wrong usage.
 """
 
 
@@ -85,7 +86,8 @@ class NewsdedupOptions(PipelineOptions):
             "--verbose",
             action="store_true",
             help="show progress even when stderr is not a terminal (CI, logs): a line every "
-            "10 seconds and one at the end; on a terminal it is shown anyway",
+            "10 seconds and one at the end; on a terminal it is shown anyway. Beam's log "
+            "lines and a failure's traceback go to stderr too, not to a log file",
         )
         parser.add_argument(
             "--max-record-bytes",

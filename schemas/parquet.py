@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 # The Hive partition column of `articles/`: it lives in the directory names only.
@@ -30,6 +30,8 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("text_length", pa.int64(), nullable=False),
         pa.field("published_at", UTC_MICROS),
+        # "time", or "date" when the input gave the day only (published_at is 00:00 UTC).
+        pa.field("published_at_precision", pa.string()),
         pa.field("published_at_invalid", pa.bool_(), nullable=False),
         pa.field("language", pa.string(), nullable=False),
         pa.field("language_probability", pa.float64()),

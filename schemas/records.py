@@ -64,6 +64,8 @@ class RejectReason(enum.StrEnum):
     MALFORMED_RECORD = "malformed_record"
     # A WARC response that is not an HTML page with status 2xx (redirect, error, image).
     NOT_AN_ARTICLE = "not_an_article"
+    # A FIFO, device or socket: opening one can block for ever, so it is never opened.
+    NOT_A_REGULAR_FILE = "not_a_regular_file"
 
 
 @record
@@ -98,6 +100,10 @@ class InputArticle:
     source_file: str = ""
     line: int | None = None
     timestamp_invalid: bool = False
+    # `published_at` gives the day only (at 00:00 UTC): a newsblog entry without a
+    # time of day, a text file's date line. Such articles sort after the timed
+    # ones of their day (transforms.core.rows.publication_order).
+    date_only: bool = False
 
 
 @record
@@ -124,6 +130,7 @@ class ArticleSketch:
     fingerprints: bytes
     entities: bytes = b""
     entity_weights: bytes = b""
+    date_only: bool = False  # published_ts is a day's midnight (InputArticle.date_only)
 
 
 @record

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import pickle
 import subprocess
@@ -169,10 +170,27 @@ def _run_dump(tree: Path, args: argparse.Namespace, output: Path) -> dict[str, A
     return result
 
 
+def _comparable(value: Any) -> Any:
+    """Records as (field, value) tuples: a field the reference's records do not
+    have yet (unpickled without it) counts as its default."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(
+            (f.name, _comparable(getattr(value, f.name, f.default)))
+            for f in dataclasses.fields(value)
+        )
+    if isinstance(value, list | tuple):
+        return tuple(_comparable(item) for item in value)
+    return value
+
+
 def _differences(reference: list[Any], current: list[Any]) -> int:
     if len(reference) != len(current):
         return max(len(reference), len(current))
-    return sum(1 for old, new in zip(reference, current, strict=True) if old != new)
+    return sum(
+        1
+        for old, new in zip(reference, current, strict=True)
+        if _comparable(old) != _comparable(new)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

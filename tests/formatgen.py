@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 from html import escape
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from tests import textgen
 
 # Wrapper text of an invented news site: what main-text extraction must remove.
 NAVIGATION = "Home World Business Sport Culture Weather"
@@ -134,3 +140,77 @@ class WarcBuilder:
     def write(self, path: Path) -> Path:
         path.write_bytes(self.buffer.getvalue())
         return path
+
+
+# The --field options that map the columns of the tables write_every_format writes.
+EVERY_FORMAT_FIELDS = [
+    "--field",
+    "id=article_id",
+    "--field",
+    "text=body",
+    "--field",
+    "title=headline",
+]
+
+
+def write_every_format(folder: Path) -> None:
+    """Eight formats (read them with EVERY_FORMAT_FIELDS); the wire story (seed 1)
+    also arrives as a web page and a table row."""
+    wire = textgen.text(textgen.article(1, 4))
+    (folder / "wire.jsonl").write_text(
+        json.dumps({"id": "wire-1", "text": wire, "source": "Agency"})
+        + "\n"
+        + json.dumps({"id": "wire-2", "text": textgen.text(textgen.article(2, 4))})
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "note.txt").write_text(
+        "date 2026-03-02 local Tide tables\n\n" + textgen.text(textgen.article(3, 3)),
+        encoding="utf-8",
+    )
+    (folder / "bridge.html").write_bytes(
+        html_page("Bridge reopens", textgen.article(1, 4), canonical="https://hv.example/b")
+    )
+    (folder / "world.rss").write_bytes(
+        rss_feed(
+            [
+                {"guid": "rss-1", "content": html_paragraphs(textgen.article(4, 3))},
+                {
+                    "link": "https://hv.example/rss-2",
+                    "description": textgen.text(textgen.article(5, 1)),
+                },
+                {"title": "no id and no link", "description": "Lost."},
+            ]
+        )
+    )
+    (folder / "courier.atom").write_bytes(
+        atom_feed(
+            [
+                {
+                    "id": "urn:courier:1",
+                    "title": "Dam",
+                    "content": html_paragraphs(textgen.article(6, 3)),
+                }
+            ]
+        )
+    )
+    warc = WarcBuilder(gzip=True)
+    warc.warcinfo()
+    warc.response("https://cc.example/news/7", html_page("Seven", textgen.article(7, 3)))
+    warc.response("https://cc.example/missing", b"gone", status="404 Not Found")
+    warc.write(folder / "crawl.warc.gz")
+    pq.write_table(
+        pa.table(
+            {
+                "article_id": ["wire-1", "pq-8", None],
+                "body": [wire, textgen.text(textgen.article(8, 3)), "no id"],
+                "headline": ["Wire", "Eight", None],
+            }
+        ),
+        folder / "table.parquet",
+    )
+    with (folder / "table.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["article_id", "headline", "body"])
+        writer.writerow(["csv-9", "Nine", textgen.text(textgen.article(9, 3))])
+        writer.writerow(["csv-10", "Ten", "too", "many", "fields"])

@@ -164,9 +164,10 @@ def test_same_output_for_any_input_order_and_worker_count(tmp_path: Path) -> Non
         folder = tmp_path / name
         folder.mkdir()
         _write_corpus(folder, order_seed)
-        newsdedup(
+        result = newsdedup(
             "run", "--input", str(folder / "*.jsonl"), "--output", str(folder / "out"), *extra
         )
+        assert result.stderr == ""  # Beam's log lines (worker processes' too) go to a log file
         articles = comparable(articles_table(folder / "out")).drop_columns(["source_file"])
         runs[name] = (articles, comparable(stories_table(folder / "out")))
         # What waited in spill files (worker processes wrote some) is gone after the commit.

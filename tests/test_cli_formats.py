@@ -2,91 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
 
-from tests import formatgen, textgen
+from tests import formatgen
 from tests.test_cli import articles_table, newsdedup
 
 pytestmark = pytest.mark.e2e
 
-FIELDS = ["--field", "id=article_id", "--field", "text=body", "--field", "title=headline"]
-
-
-def _write_inputs(folder: Path) -> None:
-    """Eight formats; the wire story (seed 1) also arrives as a web page and a table row."""
-    wire = textgen.text(textgen.article(1, 4))
-    (folder / "wire.jsonl").write_text(
-        json.dumps({"id": "wire-1", "text": wire, "source": "Agency"})
-        + "\n"
-        + json.dumps({"id": "wire-2", "text": textgen.text(textgen.article(2, 4))})
-        + "\n",
-        encoding="utf-8",
-    )
-    (folder / "note.txt").write_text(
-        "date 2026-03-02 local Tide tables\n\n" + textgen.text(textgen.article(3, 3)),
-        encoding="utf-8",
-    )
-    (folder / "bridge.html").write_bytes(
-        formatgen.html_page(
-            "Bridge reopens", textgen.article(1, 4), canonical="https://hv.example/b"
-        )
-    )
-    (folder / "world.rss").write_bytes(
-        formatgen.rss_feed(
-            [
-                {"guid": "rss-1", "content": formatgen.html_paragraphs(textgen.article(4, 3))},
-                {
-                    "link": "https://hv.example/rss-2",
-                    "description": textgen.text(textgen.article(5, 1)),
-                },
-                {"title": "no id and no link", "description": "Lost."},
-            ]
-        )
-    )
-    (folder / "courier.atom").write_bytes(
-        formatgen.atom_feed(
-            [
-                {
-                    "id": "urn:courier:1",
-                    "title": "Dam",
-                    "content": formatgen.html_paragraphs(textgen.article(6, 3)),
-                }
-            ]
-        )
-    )
-    warc = formatgen.WarcBuilder(gzip=True)
-    warc.warcinfo()
-    warc.response("https://cc.example/news/7", formatgen.html_page("Seven", textgen.article(7, 3)))
-    warc.response("https://cc.example/missing", b"gone", status="404 Not Found")
-    warc.write(folder / "crawl.warc.gz")
-    pq.write_table(
-        pa.table(
-            {
-                "article_id": ["wire-1", "pq-8", None],
-                "body": [wire, textgen.text(textgen.article(8, 3)), "no id"],
-                "headline": ["Wire", "Eight", None],
-            }
-        ),
-        folder / "table.parquet",
-    )
-    with (folder / "table.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["article_id", "headline", "body"])
-        writer.writerow(["csv-9", "Nine", textgen.text(textgen.article(9, 3))])
-        writer.writerow(["csv-10", "Ten", "too", "many", "fields"])
+FIELDS = formatgen.EVERY_FORMAT_FIELDS
 
 
 def test_all_formats_in_one_run(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
-    _write_inputs(inputs)
+    formatgen.write_every_format(inputs)
     out = tmp_path / "out"
     result = newsdedup("run", "--input", str(inputs), "--output", str(out), *FIELDS)
 

@@ -234,6 +234,11 @@ def test_canonical_order_key() -> None:
     assert canonical_order(longer) < canonical_order(known)
     smaller_id = replace(known, article_id="a")
     assert canonical_order(smaller_id) < canonical_order(known)
+    # On one day, an article that gives the day only (00:00) follows a timed one.
+    day_only = node(3, published=86_400.0, length=10, article_id="a")
+    timed = node(4, published=86_400.0 + 3600, length=10, article_id="b")
+    assert canonical_order(replace(day_only, date_only=True)) > canonical_order(timed)
+    assert canonical_order(day_only) < canonical_order(timed)
 
 
 # --- exact duplicates ----------------------------------------------------------------------------

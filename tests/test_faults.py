@@ -117,8 +117,13 @@ def test_a_full_disk_fails_the_run_cleanly(tmp_path: Path) -> None:
     process = start_run("--input", str(batch), "--output", str(out), preexec=small_disk)
     _, stderr = process.communicate(timeout=600)
     assert process.returncode == 1, stderr
-    assert "output unchanged" in stderr
-    assert "Traceback" not in stderr.splitlines()[-1]
+    # One line of what went wrong, one naming the log with Beam's lines and the traceback.
+    failed, details = stderr.strip().splitlines()
+    assert "output unchanged" in failed
+    assert "Traceback" not in stderr and "ERROR" not in stderr
+    log = Path(details.removeprefix("newsdedup: details in ").split(" (")[0])
+    assert log.is_file() and "Traceback" in log.read_text(encoding="utf-8", errors="replace")
+    log.unlink()
     assert same(visible(out), before)
     newsdedup("run", "--input", str(batch), "--output", str(out))
     assert articles_table(out).num_rows == 305

@@ -25,6 +25,7 @@ def _article(article_id: str, signature: list[int], **fields: object) -> dict[st
         "url": None,
         "title": f"headline of {article_id}",
         "published_at": datetime(2026, 3, 1, 9, tzinfo=UTC),
+        "published_at_precision": "time",
         "language": "en",
         "dup_group_id": "g1",
         "is_canonical": False,
@@ -76,6 +77,22 @@ def test_story_table_lists_articles_in_time_order_with_groups_and_similarity() -
     assert rows[1].split()[:6] == ["0.75", "A", "2026-03-01", "09:00", "en", "paper.test"]
     assert rows[2].split()[:4] == ["0.00", "B*", "-", "en"]
     assert rows[2].endswith("headline of c")
+
+
+def test_a_newsblog_entry_without_a_time_follows_the_reports_of_its_day() -> None:
+    articles = [
+        _article(
+            "blog#1",
+            [1, 2, 3, 4],
+            published_at=datetime(2026, 3, 1, tzinfo=UTC),
+            published_at_precision="date",
+        ),
+        _article("a", [1, 2, 3, 4], is_canonical=True),
+    ]
+    rows = story_table(STORY, articles, width=None).splitlines()[5:]
+    assert rows[0].split()[2:4] == ["2026-03-01", "09:00"]
+    assert rows[1].split()[2:4] == ["2026-03-01", "--:--"]  # no time of day to show
+    assert "blog#1" in rows[1]
 
 
 def test_story_table_cuts_headlines_to_the_width() -> None:

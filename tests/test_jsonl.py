@@ -236,3 +236,9 @@ def test_excerpt_of_bytes_replaces_invalid_utf8() -> None:
 @pytest.mark.parametrize("raw", ["1900-01-01T00:30:00+01:00", "2200-12-31T23:00:00-05:00"])
 def test_year_range_applies_to_the_utc_time(raw: str) -> None:
     assert parse_timestamp(raw) is None
+
+
+def test_a_date_without_a_time_gives_the_day_only() -> None:
+    assert parse_record({"id": "x", "text": "t", "published_at": "2024-03-14"}).date_only
+    timed = parse_record({"id": "x", "text": "t", "published_at": "2024-03-14T00:00:00Z"})
+    assert not timed.date_only

@@ -16,6 +16,8 @@ from transforms.errors import UsageError
 from transforms.output import (
     EMPTY_DATASET_FILE,
     Staging,
+    abandon,
+    check_output_folder,
     commit,
     current_snapshot,
     dataset_files,
@@ -126,3 +128,38 @@ def test_commit_removes_the_runs_scratch_files(tmp_path: Path) -> None:
     snapshot = commit(staging, SCHEMAS)
     assert not (snapshot / staging.scratch.name).exists()
     assert visible_markers(out) == ["first"]
+
+
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "holiday-photos"
+    out.mkdir()
+    (out / "beach.jpg").write_bytes(b"jpeg")
+    with pytest.raises(UsageError, match="not a newsdedup output"), exclusive_lock(str(out)):
+        pass
+    assert sorted(p.name for p in out.iterdir()) == ["beach.jpg"]
+
+
+def test_empty_folders_and_newsdedup_outputs_are_accepted(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    check_output_folder(str(empty))
+    check_output_folder(str(tmp_path / "new"))
+    out = tmp_path / "out"
+    commit(stage_run(out, "first"), SCHEMAS)
+    (out / "notes.txt").write_text("mine")  # a stray file does not make it someone else's
+    check_output_folder(str(out))
+
+
+def test_a_run_that_fails_leaves_no_lock_and_no_folder_it_made(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "out"
+    with pytest.raises(RuntimeError), exclusive_lock(str(out)):
+        staging = prepare_staging(str(out))
+        abandon(staging)
+        raise RuntimeError("the pipeline failed")
+    assert not (tmp_path / "new").exists()
+    # An existing output keeps its lock file: it was there before the run.
+    commit(stage_run(tmp_path / "kept", "first"), SCHEMAS)
+    before = sorted(p.name for p in (tmp_path / "kept").iterdir())
+    with pytest.raises(RuntimeError), exclusive_lock(str(tmp_path / "kept")):
+        raise RuntimeError("the pipeline failed")
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == before

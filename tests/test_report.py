@@ -8,15 +8,19 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.transforms import Bbox
 
 from tests.test_cli import newsdedup
-from transforms.report.charts import story_size_chart
+from transforms.report.charts import source_duplicates_figure, story_size_chart
 from transforms.report.tables import (
     NO_SOURCE,
+    SourceDuplicates,
     articles_per_day_and_language,
     current_stories,
     duplicates_per_source,
     source_name,
+    sources_overview,
     story_size_distribution,
     top_stories,
 )
@@ -59,6 +63,7 @@ def _articles(rows: list[tuple[str, str | None, str, bool, str]]) -> pa.Table:
                 "url": None,
                 "title": f"title of {article_id}",
                 "published_at": datetime(2026, 3, 1, hour, tzinfo=UTC),
+                "published_at_precision": "time",
                 "language": "en",
                 "dup_group_id": group,
                 "story_id": story,
@@ -232,5 +237,52 @@ def test_an_unreadable_output_fails_with_one_line(tmp_path: Path) -> None:
     target = str(tmp_path / "r.html")
     result = newsdedup("report", str(tmp_path / "out"), "--output", target, check=False)
     assert result.returncode == 1
-    assert result.stderr.startswith("newsdedup: report failed: ")
-    assert len(result.stderr.strip().splitlines()) == 1
+    # What failed, then where the traceback is.
+    failed, details = result.stderr.strip().splitlines()
+    assert failed.startswith("newsdedup: report failed: ")
+    log = Path(details.removeprefix("newsdedup: details in ").split(" (")[0])
+    assert "Traceback" in log.read_text(encoding="utf-8")
+    log.unlink()
+
+
+def test_articles_without_a_source_are_not_counted_as_a_source() -> None:
+    articles = _articles(
+        [
+            ("a1", "", "g1", True, "s1"),
+            ("a2", "", "g1", False, "s1"),
+            ("a3", "", "g2", True, "s2"),
+            ("a4", "Wire", "g3", True, "s3"),
+        ]
+    )
+    sources = duplicates_per_source(articles)
+    # The most articles, but not a source: listed last, and not counted.
+    assert [s.source for s in sources] == ["Wire", NO_SOURCE]
+    assert sources_overview(sources) == "1; 3 articles without a source"
+    assert sources_overview(sources[:1]) == "1"
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_source_chart_legend_covers_no_bar_label() -> None:
+    sources = [
+        SourceDuplicates("A very long source name that gets cut", 40, 30, 2),
+        SourceDuplicates("Paper", 25, 5, 1),
+        SourceDuplicates("Blog", 3, 3, 0),
+    ]
+    figure = source_duplicates_figure(sources)
+    FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    figure.draw(renderer)
+    axes = figure.axes[0]
+    legends = [*figure.legends, *([axes.get_legend()] if axes.get_legend() else [])]
+    assert len(legends) == 1
+    legend_box = legends[0].get_window_extent(renderer)
+    labels = [text for text in axes.texts if text.get_text().endswith("%")]
+    assert [text.get_text() for text in labels] == ["100%", "20%", "75%"]
+    figure_box = figure.bbox
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert not _overlap(box, legend_box), text.get_text()
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1  # not cut off either

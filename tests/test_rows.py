@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +14,7 @@ from transforms.core.rows import (
     RunContext,
     StoryMember,
     date_partition,
+    publication_order,
     reject_row,
     reject_sort_key,
     story_member,
@@ -149,11 +151,13 @@ def test_story_member_from_article_row() -> None:
         "source": "S",
         "language": "de",
         "published_at": t(1),
+        "published_at_precision": "date",
         "dup_group_id": "dg_x",
         "is_canonical": True,
         "text_length": 5,
     }
-    assert story_member(row) == StoryMember("st_x", "a1", "T", "S", "de", t(1), "dg_x", True, 5)
+    member = StoryMember("st_x", "a1", "T", "S", "de", t(1), "dg_x", True, 5, date_only=True)
+    assert story_member(row) == member
 
 
 # --- partitions ----------------------------------------------------------------------------------
@@ -208,3 +212,19 @@ def test_reject_sort_key_puts_file_level_rejects_first() -> None:
         ("a", 10),
         ("b", 1),
     ]
+
+
+def test_entries_that_give_the_day_only_follow_the_timed_reports_of_that_day() -> None:
+    blog_entry = replace(member("blog#1", "g1", published=t(2)), date_only=True)
+    report = member("wire", "g2", canonical=True, published=t(2, 14))
+    next_day = member("later", "g3", canonical=True, published=t(3, 1))
+    row = story_row("st_1", [blog_entry, report, next_day], RUN)
+    assert row["first_published_at"] == t(2, 14)  # not the blog's 00:00
+    assert row["last_published_at"] == t(3, 1)
+    alone = story_row("st_1", [blog_entry, next_day], RUN)
+    assert alone["first_published_at"] == t(2)  # the day still comes before the next
+    order = sorted(
+        [(t(3), True), (t(2), True), (t(2, 23), False), (None, False), (t(2, 1), False)],
+        key=lambda p: publication_order(*p),
+    )
+    assert order == [(t(2, 1), False), (t(2, 23), False), (t(2), True), (t(3), True), (None, False)]

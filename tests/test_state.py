@@ -52,6 +52,7 @@ def test_known_article_uses_the_current_story_id() -> None:
     row = {
         "article_id": "a1",
         "published_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "published_at_precision": "time",
         "language": "de",
         "content_hash": "h",
         "text_length": 10,

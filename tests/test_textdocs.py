@@ -594,3 +594,69 @@ def test_long_line_and_many_heading_look_alikes_are_fast() -> None:
         elapsed = time.perf_counter() - started
         assert len(articles) >= 1
         assert elapsed < 5.0
+
+
+# --- times of newsblog entries -------------------------------------------------------------------
+
+TIMED_BLOG = """\
+date 2026-03-03 Wirtschaft Newsblog
+
+Dienstag, 3. März
+
+14:32 Uhr: Radwerk meldet Insolvenz an
+
+Der Fahrradhersteller hat Insolvenz beantragt.
+
+11.05 Uhr
+
+Bauzinsen steigen wieder
+
+Die Zinsen für Baudarlehen sind gestiegen.
+
+Börse schließt fester
+2:32 p.m.
+
+Der Leitindex legte zu.
+
+Ohne Uhrzeit
+
+Dieser Eintrag nennt keine Zeit, nur 3.14 Prozent mehr.
+
+3.14 Prozent mehr Umsatz
+
+Ein Eintrag, dessen Überschrift mit einer Zahl beginnt.
+
+Montag, 2. März
+
+9:05 am – Frühe Meldung
+
+Der Tag beginnt.
+"""
+
+
+def test_newsblog_entries_take_the_time_of_day_they_give() -> None:
+    articles = parse(TIMED_BLOG)
+    assert [a.title for a in articles] == [
+        "Radwerk meldet Insolvenz an",
+        "Bauzinsen steigen wieder",
+        "Börse schließt fester",
+        "Ohne Uhrzeit",
+        "3.14 Prozent mehr Umsatz",
+        "Frühe Meldung",
+    ]
+    assert [a.published_at for a in articles] == [
+        datetime(2026, 3, 3, 14, 32, tzinfo=UTC),  # "14:32 Uhr:" before the headline
+        datetime(2026, 3, 3, 11, 5, tzinfo=UTC),  # "11.05 Uhr" on a line of its own
+        datetime(2026, 3, 3, 14, 32, tzinfo=UTC),  # "2:32 p.m." under the headline
+        utc(2026, 3, 3),
+        utc(2026, 3, 3),  # "3.14 Prozent" is not a time
+        datetime(2026, 3, 2, 9, 5, tzinfo=UTC),
+    ]
+    assert [a.date_only for a in articles] == [False, False, False, True, True, False]
+    assert "Der Leitindex legte zu." in articles[2].text
+
+
+def test_entries_without_a_time_and_date_lines_give_the_day_only() -> None:
+    assert all(a.date_only for a in parse(GERMAN_BLOG))
+    assert parse_one("date 2026-03-01 Politik Titel\n\nText.").date_only
+    assert not parse_one("Titel\n\nText.").date_only  # no date at all

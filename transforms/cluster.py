@@ -351,6 +351,7 @@ def _marked_node(marked: MarkedSketch) -> ClusterNode:
         sketch.content_hash,
         dup_group_id=known.dup_group_id if known else None,
         story_id=known.story_id if known else None,
+        date_only=sketch.date_only,
     )
 
 

@@ -123,10 +123,16 @@ def check_schema_version(output: str) -> None:
 @contextlib.contextmanager
 def exclusive_lock(output: str, wait: bool = False) -> Iterator[None]:
     """Hold OUT's lock for the duration of a run; the OS drops it if the process dies.
-    Refuses when another run holds it, or waits for it with `wait`."""
+    Refuses when another run holds it, or waits for it with `wait`.
+
+    A run that ends with an exception (refused or failed) removes the lock file
+    and the folders it created, so that it leaves nothing behind."""
     root = Path(output)
     if root.exists() and not root.is_dir():
         raise UsageError(f"--output {output!r} is a file: give a folder path")
+    check_output_folder(output)
+    created = [folder for folder in (root, *root.parents) if not folder.exists()]
+    lock_existed = (root / LOCK_FILE).exists()
     try:
         root.mkdir(parents=True, exist_ok=True)
         handle = (root / LOCK_FILE).open("a")  # held until the run ends
@@ -139,7 +145,37 @@ def exclusive_lock(output: str, wait: bool = False) -> Iterator[None]:
             raise UsageError(
                 f"another newsdedup run is writing to --output {output!r}; wait for it to end"
             ) from error
-        yield
+        try:
+            yield
+        except BaseException:
+            if not lock_existed:
+                (root / LOCK_FILE).unlink(missing_ok=True)
+            for folder in created:  # innermost first; only while empty
+                _remove_if_empty(folder)
+            raise
+
+
+# Entries of a newsdedup output folder (`newsdedup watch` makes _watch; older versions
+# and watch write the datasets as folders, which check_compatible looks into).
+_OUTPUT_MARKERS = frozenset(
+    {CURRENT_LINK, SNAPSHOTS_FOLDER, STAGING_FOLDER, "_watch", *DATASET_SCHEMAS}
+)
+
+
+def check_output_folder(output: str) -> None:
+    """Refuse a non-empty folder that is not a newsdedup output: a run would mix
+    its files and links into the user's."""
+    root = Path(output)
+    try:
+        names = {entry.name for entry in root.iterdir()} if root.is_dir() else set()
+    except OSError as error:
+        raise UsageError(f"cannot read --output {output!r}: {error.strerror}") from error
+    if names <= {LOCK_FILE} or names & _OUTPUT_MARKERS:
+        return
+    raise UsageError(
+        f"--output {output!r} holds other files and is not a newsdedup output: "
+        "give a new or empty folder"
+    )
 
 
 def prepare_staging(output: str) -> Staging:

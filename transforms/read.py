@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import posixpath
+import stat
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import apache_beam as beam
@@ -56,6 +58,22 @@ def _read_head(path: str, size: int) -> bytes:
 def _open_raw(path: str) -> BinaryIO:
     stream: BinaryIO = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
     return stream
+
+
+def _not_regular_reject(path: str) -> Reject | None:
+    """The reject of a local path that is not a regular file (a FIFO, a device,
+    a socket), else None. It is never opened: opening a FIFO waits for a writer.
+    Object stores hold regular objects only."""
+    if FileSystems.get_scheme(path) is not None:
+        return None
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return None  # parsing reports what is wrong with the path
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+    return _reject(path, None, RejectReason.NOT_A_REGULAR_FILE, f"{kind}, not a regular file")
 
 
 def _reject(
@@ -156,7 +174,7 @@ class SplitLargeFilesFn(beam.DoFn):
 
     def process(self, part: FileRange) -> Iterator[FileRange]:
         path, start, end, first_line = part
-        if extension_of(path) not in JSONL_EXTENSIONS:
+        if extension_of(path) not in JSONL_EXTENSIONS or _not_regular_reject(path):
             yield part
             return
         try:
@@ -283,7 +301,10 @@ class ParseFileFn(beam.DoFn):
     ) -> Iterator[InputArticle | Reject]:
         extension = extension_of(path)
         limit = self._max_record_bytes
-        if extension in JSONL_EXTENSIONS and byte_range is not None:
+        not_regular = _not_regular_reject(path)
+        if not_regular:
+            yield not_regular
+        elif extension in JSONL_EXTENSIONS and byte_range is not None:
             start, end, first_line = byte_range
             with _open_raw(path) as stream:
                 lines = _range_lines(stream, start, end)

@@ -1,18 +1,33 @@
 """The end-of-run summary, read back from the run's staged output and metrics.
 
-The staged articles and rejects are this run's; stories are the whole table.
+The staged articles and rejects are this run's; stories are the whole table. A
+run into an output of earlier runs reports what it added and, apart, what the
+output holds now.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from schemas.parquet import DATASET_SCHEMAS
+
+
+@dataclass(frozen=True)
+class OutputTotals:
+    """What the output holds after a run that added to earlier ones."""
+
+    articles: int
+    rejects: int
+    near_duplicate_groups: int
+    stories: int
+    multi_article_stories: int
+    languages: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -31,38 +46,92 @@ class RunSummary:
     languages: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    # For a run into an output of earlier runs: the stories this run started and
+    # the earlier ones it added to, and what the output holds now (None: a first
+    # run, whose output is what it added).
+    new_stories: int = 0
+    grown_stories: int = 0
+    totals: OutputTotals | None = None
 
     def render(self) -> str:
-        languages = ", ".join(f"{lang} {count}" for lang, count in self.languages.items()) or "-"
-        reasons = ", ".join(f"{reason} {count}" for reason, count in self.reject_reasons.items())
-        reasons = f" ({reasons})" if reasons else ""
+        if self.totals is None:
+            lines = self._first_run_lines()
+        else:
+            lines = ["this run", *self._added_lines(), "output now", *_total_lines(self.totals)]
         return "\n".join(
             [
-                f"records read          {self.records_read}",
-                f"articles written      {self.articles}",
-                f"rejected              {self.rejected}{reasons}",
-                *(
-                    [f"rejects in output     {self.known_rejects} (rejected by an earlier run)"]
-                    if self.known_rejects
-                    else []
-                ),
-                f"exact re-deliveries   {self.exact_redeliveries}",
-                f"exact duplicates      {self.exact_duplicates}",
-                f"near-duplicate groups {self.near_duplicate_groups} (with 2+ articles)",
-                f"stories               {self.stories}"
-                f" ({self.multi_article_stories} with 2+ articles)",
-                *([f"story merges          {self.story_merges}"] if self.story_merges else []),
-                f"languages             {languages}",
+                *lines,
                 f"wall time             {self.wall_seconds:.1f} s",
                 f"output                {self.output}/{{articles,stories,rejects,story_merges}}",
             ]
         )
+
+    def _record_lines(self) -> list[str]:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in self.reject_reasons.items())
+        reasons = f" ({reasons})" if reasons else ""
+        return [
+            f"records read          {self.records_read}",
+            f"articles written      {self.articles}",
+            f"rejected              {self.rejected}{reasons}",
+            *(
+                [f"rejects in output     {self.known_rejects} (rejected by an earlier run)"]
+                if self.known_rejects
+                else []
+            ),
+            f"exact re-deliveries   {self.exact_redeliveries}",
+            f"exact duplicates      {self.exact_duplicates}",
+        ]
+
+    def _first_run_lines(self) -> list[str]:
+        return [
+            *self._record_lines(),
+            f"near-duplicate groups {self.near_duplicate_groups} (with 2+ articles)",
+            f"stories               {self.stories} ({self.multi_article_stories} with 2+ articles)",
+            *([f"story merges          {self.story_merges}"] if self.story_merges else []),
+            f"languages             {_languages(self.languages)}",
+        ]
+
+    def _added_lines(self) -> list[str]:
+        return [
+            "  " + line
+            for line in [
+                *self._record_lines(),
+                f"near-duplicate groups {self.near_duplicate_groups} with new articles",
+                f"stories               {self.new_stories} new,"
+                f" {self.grown_stories} earlier ones with new articles",
+                *([f"story merges          {self.story_merges}"] if self.story_merges else []),
+                f"languages             {_languages(self.languages)}",
+            ]
+        ]
+
+
+def _languages(languages: dict[str, int]) -> str:
+    return ", ".join(f"{lang} {count}" for lang, count in languages.items()) or "-"
+
+
+def _total_lines(totals: OutputTotals) -> list[str]:
+    return [
+        f"  articles              {totals.articles}",
+        f"  rejects               {totals.rejects}",
+        f"  near-duplicate groups {totals.near_duplicate_groups} (with 2+ articles)",
+        f"  stories               {totals.stories}"
+        f" ({totals.multi_article_stories} with 2+ articles)",
+        f"  languages             {_languages(totals.languages)}",
+    ]
 
 
 def _dataset(folder: Path, name: str) -> ds.Dataset:
     if not (folder / name).is_dir():  # the run wrote no rows to it
         return ds.dataset(DATASET_SCHEMAS[name].empty_table())
     return ds.dataset(folder / name, format="parquet", partitioning="hive")
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _multi(sizes: Counter[str]) -> int:
+    return sum(1 for size in sizes.values() if size > 1)
 
 
 def summarize(
@@ -72,36 +141,71 @@ def summarize(
     exact_redeliveries: int,
     known_rejects: int,
     wall_seconds: float,
+    previous: Path | None = None,
 ) -> RunSummary:
     """This run's figures from its staged files (`staged`), before the commit
-    adds the files of earlier runs; stories are counted after the run."""
+    adds the files of earlier runs; with the snapshot of earlier runs
+    (`previous`), also what the output holds after the commit."""
     articles = _dataset(staged, "articles").to_table(
-        columns=["language", "dup_group_id", "exact_duplicate_of"]
+        columns=["language", "dup_group_id", "story_id", "exact_duplicate_of"]
     )
     stories = _dataset(staged, "stories").to_table(
-        columns=["article_count"], filter=pc.field("merged_into").is_null()
+        columns=["story_id", "article_count"], filter=pc.field("merged_into").is_null()
     )
     merges = _dataset(staged, "story_merges").count_rows()
     reasons = Counter(
         _dataset(staged, "rejects").to_table(columns=["reason"]).column("reason").to_pylist()
     )
-    rejected = sum(reasons.values())
     group_sizes = Counter(articles.column("dup_group_id").to_pylist())
-    languages = Counter(articles.column("language").to_pylist())
     multi_stories = int(pc.sum(pc.greater(stories.column("article_count"), 1)).as_py() or 0)
-    return RunSummary(
+    summary = RunSummary(
         output=output,
         records_read=records_read,
         articles=articles.num_rows,
-        rejected=rejected,
+        rejected=sum(reasons.values()),
         exact_redeliveries=exact_redeliveries,
         known_rejects=known_rejects,
         exact_duplicates=articles.num_rows - articles.column("exact_duplicate_of").null_count,
-        near_duplicate_groups=sum(1 for size in group_sizes.values() if size > 1),
+        near_duplicate_groups=_multi(group_sizes),
         stories=stories.num_rows,
         multi_article_stories=multi_stories,
         story_merges=merges,
-        languages=dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
-        reject_reasons=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        languages=_by_count(Counter(articles.column("language").to_pylist())),
+        reject_reasons=_by_count(reasons),
         wall_seconds=wall_seconds,
+    )
+    if previous is None:
+        return summary
+    return _with_totals(summary, articles, stories, previous)
+
+
+def _with_totals(
+    summary: RunSummary, new: pa.Table, stories: pa.Table, previous: Path
+) -> RunSummary:
+    """The summary of a run into an output of earlier runs: what it added, and the totals."""
+    earlier = _dataset(previous, "articles").to_table(columns=["language", "dup_group_id"])
+    earlier_stories = set(
+        _dataset(previous, "stories").to_table(columns=["story_id"]).column("story_id").to_pylist()
+    )
+    group_sizes = Counter(earlier.column("dup_group_id").to_pylist())
+    group_sizes.update(new.column("dup_group_id").to_pylist())
+    languages = Counter(earlier.column("language").to_pylist())
+    languages.update(new.column("language").to_pylist())
+    touched_stories = set(new.column("story_id").to_pylist())
+    grown = len(touched_stories & earlier_stories)
+    touched_groups = set(new.column("dup_group_id").to_pylist())
+    totals = OutputTotals(
+        articles=earlier.num_rows + new.num_rows,
+        rejects=_dataset(previous, "rejects").count_rows() + summary.rejected,
+        near_duplicate_groups=_multi(group_sizes),
+        stories=summary.stories,
+        multi_article_stories=summary.multi_article_stories,
+        languages=_by_count(languages),
+    )
+    return replace(
+        summary,
+        near_duplicate_groups=sum(1 for g in touched_groups if group_sizes[g] > 1),
+        new_stories=len(touched_stories) - grown,
+        grown_stories=grown,
+        totals=totals,
     )

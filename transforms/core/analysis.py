@@ -158,6 +158,7 @@ def sign_article(
         entities=entities,
         # Weighed here rather than afterwards: one sketch made, not two.
         entity_weights=_entity_weights(entities, entity_frequencies),
+        date_only=article.date_only,
     )
     return AnalyzedArticle(article, shingled.language_probability, sketch)
 

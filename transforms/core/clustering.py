@@ -37,6 +37,7 @@ class ClusterNode:
     # Set for an article written by an earlier run: the ids it was given.
     dup_group_id: str | None = None
     story_id: str | None = None
+    date_only: bool = False  # published_ts is a day's midnight
 
     @property
     def known(self) -> bool:
@@ -126,16 +127,22 @@ def classify_pair(
     return None
 
 
+_SECONDS_PER_DAY = 86_400
+
+
 def stable_id(prefix: str, member_id: str) -> str:
     digest = hashlib.blake2b(member_id.encode("utf-8"), digest_size=8).hexdigest()
     return f"{prefix}_{digest}"
 
 
-def canonical_order(node: ClusterNode) -> tuple[bool, float, int, str]:
+def canonical_order(node: ClusterNode) -> tuple[bool, float, bool, float, int, str]:
     """The representative of a group sorts first: the earliest published (the
-    original wire copy, typically), then the longest, then the smallest id."""
+    original wire copy, typically; on one day, an article that gives the day only
+    after those with a time), then the longest, then the smallest id."""
     unknown_time = node.published_ts is None
-    return (unknown_time, node.published_ts or 0.0, -node.text_length, node.article_id)
+    published = node.published_ts or 0.0
+    day = published // _SECONDS_PER_DAY
+    return (unknown_time, day, node.date_only, published, -node.text_length, node.article_id)
 
 
 @dataclass(frozen=True)

@@ -109,4 +109,6 @@ def article_from_fields(
         source_file=source_file,
         line=line_number,
         timestamp_invalid=bool(raw_time) and published_at is None,
+        # "2024-03-14" (or "20240314"): a day, no time of day.
+        date_only=published_at is not None and len(str(raw_time).strip()) in (8, 10),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import xxhash
@@ -13,7 +13,6 @@ from schemas.parquet import UNKNOWN_DATE_PARTITION
 from schemas.records import (
     AnalyzedArticle,
     ArticleAssignment,
-    InputArticle,
     Reject,
     record,
 )
@@ -29,6 +28,29 @@ class RunContext:
     minhash_scheme: str
 
 
+# `published_at_precision`: the time of day is known, or only the day (00:00 UTC).
+TIME_PRECISION = "time"
+DATE_PRECISION = "date"
+
+
+def precision_of(published_at: datetime | None, date_only: bool) -> str | None:
+    if published_at is None:
+        return None
+    return DATE_PRECISION if date_only else TIME_PRECISION
+
+
+PublicationOrder = tuple[bool, date, bool, datetime]
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def publication_order(published_at: datetime | None, date_only: bool) -> PublicationOrder:
+    """Articles in publication order: by day, on a day the timed ones before those
+    that give the day only (a newsblog entry without a time follows the report
+    it repeats), then by time; undated last."""
+    when = published_at or _NO_TIME
+    return (published_at is None, when.astimezone(UTC).date(), date_only, when)
+
+
 def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: RunContext) -> Row:
     article = analyzed.article
     return {
@@ -40,6 +62,7 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "text": article.text,
         "text_length": analyzed.sketch.text_length,
         "published_at": article.published_at,
+        "published_at_precision": precision_of(article.published_at, article.date_only),
         "published_at_invalid": article.timestamp_invalid,
         "language": analyzed.sketch.language,
         "language_probability": analyzed.language_probability,
@@ -56,31 +79,6 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "ingested_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,
     }
-
-
-def written_article(row: Mapping[str, Any]) -> InputArticle:
-    """The input article an article row was written from (for a restart)."""
-    return InputArticle(
-        article_id=row["article_id"],
-        text=row["text"],
-        title=row["title"],
-        url=row["url"],
-        source=row["source"],
-        published_at=row["published_at"],
-        parent_id=row["parent_id"],
-        source_file=row["source_file"],
-        timestamp_invalid=row["published_at_invalid"],
-    )
-
-
-def written_assignment(row: Mapping[str, Any]) -> ArticleAssignment:
-    return ArticleAssignment(
-        article_id=row["article_id"],
-        dup_group_id=row["dup_group_id"],
-        story_id=row["story_id"],
-        is_canonical=row["is_canonical"],
-        exact_duplicate_of=row["exact_duplicate_of"],
-    )
 
 
 def reject_row(reject: Reject, run: RunContext) -> Row:
@@ -128,6 +126,7 @@ class StoryMember:
     dup_group_id: str
     is_canonical: bool
     text_length: int
+    date_only: bool = False
 
 
 def story_member(row: Mapping[str, Any]) -> StoryMember:
@@ -141,6 +140,7 @@ def story_member(row: Mapping[str, Any]) -> StoryMember:
         dup_group_id=row["dup_group_id"],
         is_canonical=row["is_canonical"],
         text_length=row["text_length"],
+        date_only=row["published_at_precision"] == DATE_PRECISION,
     )
 
 
@@ -149,8 +149,7 @@ def _headline_order(member: StoryMember, group_sizes: Mapping[str, int]) -> tupl
     return (
         not member.is_canonical,
         -group_sizes[member.dup_group_id],
-        member.published_at is None,
-        member.published_at or datetime.min.replace(tzinfo=UTC),
+        publication_order(member.published_at, member.date_only),
         -member.text_length,
         member.article_id,
     )
@@ -162,7 +161,9 @@ def story_row(story_id: str, members: Iterable[StoryMember], run: RunContext) ->
     for member in members:
         group_sizes[member.dup_group_id] = group_sizes.get(member.dup_group_id, 0) + 1
     face = min(members, key=lambda m: _headline_order(m, group_sizes))
-    times = [m.published_at for m in members if m.published_at is not None]
+    dated = [m for m in members if m.published_at is not None]
+    first = min(dated, key=lambda m: publication_order(m.published_at, m.date_only), default=None)
+    times = [m.published_at for m in dated if m.published_at is not None]
     return {
         "story_id": story_id,
         "headline": face.title or None,
@@ -171,7 +172,7 @@ def story_row(story_id: str, members: Iterable[StoryMember], run: RunContext) ->
         "dup_group_count": len(group_sizes),
         "languages": sorted({m.language for m in members}),
         "sources": sorted({m.source for m in members if m.source}),
-        "first_published_at": min(times) if times else None,
+        "first_published_at": first.published_at if first else None,
         "last_published_at": max(times) if times else None,
         "article_ids": [m.article_id for m in members],
         "merged_into": None,

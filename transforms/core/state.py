@@ -10,12 +10,13 @@ from typing import Any
 
 from schemas.records import ArticleSketch, InputArticle, KnownArticle
 from transforms.core.analysis import article_key, site_key
-from transforms.core.rows import Row
+from transforms.core.rows import DATE_PRECISION, Row
 
 # The columns of articles/ that rebuild a sketch and its ids.
 KNOWN_ARTICLE_COLUMNS = [
     "article_id",
     "published_at",
+    "published_at_precision",
     "language",
     "content_hash",
     "text_length",
@@ -35,6 +36,7 @@ STORY_MEMBER_COLUMNS = [
     "source",
     "language",
     "published_at",
+    "published_at_precision",
     "dup_group_id",
     "is_canonical",
     "text_length",
@@ -98,6 +100,7 @@ def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArti
         signature=row["minhash_signature"],
         fingerprints=row["passage_fingerprints"],
         entities=row["lead_entities"],
+        date_only=row["published_at_precision"] == DATE_PRECISION,
     )
     story = row["story_id"]
     site = site_key(row["source"], row["url"])

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from schemas.records import InputArticle
 
@@ -168,6 +168,17 @@ _MONTH_FIRST = re.compile(
 _DATE_LINE = re.compile(
     r"date (?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})(?: (?P<rest>.*))?"
 )
+# A time of day as liveblogs print it: "14:32", "14.32 Uhr", "2:32 p.m.", "9.05 am".
+_TIME_OF_DAY = (
+    r"(?P<hour>[01]?[0-9]|2[0-3])(?P<separator>[:.])(?P<minute>[0-5][0-9])"
+    r"(?: ?(?P<suffix>a\.m\.|p\.m\.|am|pm|uhr))?"
+)
+# An entry's time on a line of its own, or leading its headline ("14:32 Uhr: Radwerk ...").
+# ASCII-only case folding: only "Uhr", "a.m." and "p.m." have letters.
+_TIME_LINE = re.compile(_TIME_OF_DAY, re.IGNORECASE | re.ASCII)
+_TIME_PREFIX = re.compile(
+    _TIME_OF_DAY + r"(?: ?[:|–—-] ?| )(?P<rest>\S.*)", re.IGNORECASE | re.ASCII
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +197,33 @@ def _make_date(year: int, month: int, day: int) -> date | None:
 
 def _midnight_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _time_of_day(match: re.Match[str]) -> time | None:
+    """The time a _TIME_OF_DAY match gives; None for an impossible one ("13:00 pm")."""
+    hour, minute = int(match["hour"]), int(match["minute"])
+    suffix = (match["suffix"] or "").lower()
+    if suffix in {"am", "a.m.", "pm", "p.m."}:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix.startswith("p") else 0)
+    return time(hour, minute)
+
+
+def _time_line(line: str) -> time | None:
+    """The time of day if the whole line is one, else None."""
+    match = _TIME_LINE.fullmatch(line)
+    return _time_of_day(match) if match else None
+
+
+def _split_time_prefix(line: str) -> tuple[time | None, str]:
+    """(time, the rest) of a headline that starts with its time, else (None, line)."""
+    match = _TIME_PREFIX.fullmatch(line)
+    # "3.14 Prozent mehr": a dot makes a time only with "Uhr", "am" or "pm" after it.
+    if match is None or (match["separator"] == "." and not match["suffix"]):
+        return None, line
+    at = _time_of_day(match)
+    return (at, match["rest"]) if at else (None, line)
 
 
 def _parse_day_heading(line: str) -> _DayHeading | None:
@@ -308,6 +346,7 @@ class _Entry:
     heading: _DayHeading
     title: str | None
     paragraphs: list[str] = field(default_factory=list)
+    at: time | None = None  # the time of day the entry gives, if any
 
 
 def _segments(
@@ -342,22 +381,44 @@ def _is_headline(block: _Block) -> bool:
     return len(text) <= MAX_HEADLINE_CHARS and not text.endswith(_NON_HEADLINE_ENDINGS)
 
 
+def _timed_headline(block: _Block) -> tuple[time, str] | None:
+    """(time, headline) of a two-line block of a headline and a time, in either order."""
+    if len(block.lines) != 2:
+        return None
+    for at_line, headline in (block.lines, reversed(block.lines)):
+        at = _time_line(at_line)
+        if at is not None and _is_headline(_Block(block.line, (headline,))):
+            return at, headline
+    return None
+
+
 def _split_entries(lines: Sequence[str], headings: dict[int, _DayHeading]) -> list[_Entry]:
     entries: list[_Entry] = []
     current: _Entry | None = None
     day: _DayHeading | None = None
+    pending: time | None = None  # a time on a line of its own, before its entry's headline
     # The preamble before the first heading (title, captions, teaser) is not an entry.
     for segment in _segments(lines, headings, min(headings)):
         if isinstance(segment, _DayHeading):
-            day, current = segment, None
-        elif day is None:
+            day, current, pending = segment, None, None
             continue
-        elif _is_headline(segment):
-            current = _Entry(segment.line, day, segment.lines[0])
+        if day is None:
+            continue
+        at = _time_line(segment.lines[0]) if len(segment.lines) == 1 else None
+        if at is not None:
+            if current is not None and current.at is None and not current.paragraphs:
+                current.at = at  # under its headline
+            else:
+                pending = at
+        elif _is_headline(segment) or _timed_headline(segment):
+            given, title = _timed_headline(segment) or _split_time_prefix(segment.lines[0])
+            current = _Entry(segment.line, day, title, at=given or pending)
             entries.append(current)
+            pending = None
         elif current is None:
-            current = _Entry(segment.line, day, None, ["\n".join(segment.lines)])
+            current = _Entry(segment.line, day, None, ["\n".join(segment.lines)], at=pending)
             entries.append(current)
+            pending = None
         else:
             current.paragraphs.append("\n".join(segment.lines))
     return entries
@@ -369,6 +430,9 @@ def _entry_article(
     published_at, invalid = _resolve_heading_date(
         entry.heading, header.doc_date, header.timestamp_invalid
     )
+    if published_at is not None and entry.at is not None:
+        # Times without an offset are UTC, as everywhere in newsdedup's input.
+        published_at = datetime.combine(published_at.date(), entry.at, tzinfo=UTC)
     return InputArticle(
         article_id=f"{doc_id}#{number}",
         text="\n\n".join(entry.paragraphs) or entry.title or "",
@@ -378,6 +442,7 @@ def _entry_article(
         source_file=source_file,
         line=entry.line,
         timestamp_invalid=invalid,
+        date_only=published_at is not None and entry.at is None,
     )
 
 
@@ -396,6 +461,8 @@ def _plain_article(
             published_at=header.published_at,
             source_file=source_file,
             timestamp_invalid=header.timestamp_invalid,
+            # The date line gives the day only.
+            date_only=header.published_at is not None,
         )
     ]
 

@@ -85,7 +85,16 @@ def daily_languages_chart(daily: DailyLanguages) -> str:
 
 def source_duplicates_chart(sources: list[SourceDuplicates]) -> str:
     with matplotlib.rc_context(_STYLE):
-        figure = _figure(7.5, 0.3 * len(sources) + 1.2)
+        return to_svg(source_duplicates_figure(sources))
+
+
+def source_duplicates_figure(sources: list[SourceDuplicates]) -> Figure:
+    """Bars of own and near-duplicate articles per source, each labelled with its rate.
+
+    The legend sits below the axes and the x axis leaves room after the longest
+    bar, so that no label is covered (tests/test_report.py measures it)."""
+    with matplotlib.rc_context(_STYLE):
+        figure = _figure(7.5, 0.3 * len(sources) + 1.6)
         axes = figure.add_subplot()
         names = [_shorten(s.source, 34) for s in reversed(sources)]
         originals = [s.articles - s.duplicates for s in reversed(sources)]
@@ -96,10 +105,13 @@ def source_duplicates_chart(sources: list[SourceDuplicates]) -> str:
         )
         rates = [f"{s.duplicate_rate:.0%}" for s in reversed(sources)]
         axes.bar_label(bars, labels=rates, padding=3)
+        # Room for the rate label of the longest bar inside the axes.
+        axes.set_xlim(0, max([s.articles for s in sources] + [1]) * 1.15)
         axes.set_xlabel("articles (label: share that are near-duplicates of another article)")
         axes.set_title("Duplicates per source")
-        axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-        return to_svg(figure)
+        # Below the axes, outside them: beside the bars it covered the longest bar's label.
+        figure.legend(frameon=False, loc="outside lower center", ncols=2)
+        return figure
 
 
 def _shorten(text: str, width: int) -> str:

@@ -17,7 +17,13 @@ from transforms.report.charts import (
     source_duplicates_chart,
     story_size_chart,
 )
-from transforms.report.tables import ReportData, SourceDuplicates, TopStory, report_data
+from transforms.report.tables import (
+    NO_SOURCE,
+    ReportData,
+    SourceDuplicates,
+    TopStory,
+    report_data,
+)
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -84,7 +90,7 @@ canonical article of their near-duplicate group. The first list is open.</p>
 <h2>Duplicates per source</h2>
 <p class="muted">A near-duplicate is an article whose text is (nearly) that of an article in
 its group published earlier, or longer; “copied” counts a source's canonical articles that
-others republished. The {len(data.sources)} sources with the most articles.</p>
+others republished. {_sources_shown(data.sources)}</p>
 <div class="charts"><figure id="source-duplicates">
 {source_duplicates_chart(data.sources) if data.sources else ""}
 </figure></div>
@@ -95,6 +101,12 @@ others republished. The {len(data.sources)} sources with the most articles.</p>
 </body>
 </html>
 """
+
+
+def _sources_shown(sources: list[SourceDuplicates]) -> str:
+    named = sum(1 for s in sources if s.source != NO_SOURCE)
+    unnamed = " and the articles without a source" if named < len(sources) else ""
+    return f"The {named} sources with the most articles{unnamed}."
 
 
 def _charts(data: ReportData) -> str:
@@ -111,8 +123,10 @@ def _articles(count: int) -> str:
     return f"{count:,} article" + ("" if count == 1 else "s")
 
 
-def _time(when: datetime | None) -> str:
-    return f"{when:%Y-%m-%d %H:%M}" if when is not None else "–"
+def _time(when: datetime | None, date_only: bool = False) -> str:
+    if when is None:
+        return "–"
+    return f"{when:%Y-%m-%d}" if date_only else f"{when:%Y-%m-%d %H:%M}"
 
 
 def _top_stories_table(stories: list[TopStory]) -> str:
@@ -121,7 +135,7 @@ def _top_stories_table(stories: list[TopStory]) -> str:
     for rank, story in enumerate(stories, start=1):
         articles = "".join(
             f"<tr{' class=canonical' if a.is_canonical else ''}>"
-            f'<td class="time">{_time(a.published_at)}</td><td>{escape(a.source)}</td>'
+            f'<td class="time">{_time(a.published_at, a.date_only)}</td><td>{escape(a.source)}</td>'
             f"<td>{escape(a.language)}</td><td>{escape(a.title)}</td></tr>"
             for a in story.articles
         )

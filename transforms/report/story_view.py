@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
+from transforms.core.rows import DATE_PRECISION, publication_order
 from transforms.core.signatures import estimated_jaccard, signature_from_bytes
 from transforms.errors import UsageError
 from transforms.report.tables import ARTICLE_COLUMNS, open_dataset, run_parameters, source_name
@@ -68,8 +69,15 @@ def _group_labels(ordered: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return labels
 
 
-def _time(when: datetime | None) -> str:
-    return f"{when:%Y-%m-%d %H:%M}" if when is not None else "-"
+def _time(when: datetime | None, date_only: bool = False) -> str:
+    if when is None:
+        return "-"
+    # A day without a time of day (a newsblog entry that gives none) shows no 00:00.
+    return f"{when:%Y-%m-%d} --:--" if date_only else f"{when:%Y-%m-%d %H:%M}"
+
+
+def _date_only(article: Mapping[str, Any]) -> bool:
+    return bool(article["published_at_precision"] == DATE_PRECISION)
 
 
 def _fit(text: str, width: int) -> str:
@@ -87,7 +95,10 @@ def story_table(
     article; `*` marks each group's canonical article."""
     ordered = sorted(
         articles,
-        key=lambda a: (a["published_at"] is None, a["published_at"] or 0, a["article_id"]),
+        key=lambda a: (
+            publication_order(a["published_at"], _date_only(a)),
+            a["article_id"],
+        ),
     )
     scores = similarities(ordered, story["canonical_article_id"])
     groups = _group_labels(ordered)
@@ -106,7 +117,7 @@ def story_table(
         [
             f"{scores[a['article_id']]:.2f}" if a["article_id"] in scores else "-",
             groups[a["dup_group_id"]] + ("*" if a["is_canonical"] else ""),
-            _time(a["published_at"]),
+            _time(a["published_at"], _date_only(a)),
             a["language"],
             source_name(a["source"], a["url"]),
             a["article_id"],

@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from schemas.parquet import SCHEMA_VERSION
+from transforms.core.rows import DATE_PRECISION, PublicationOrder, publication_order
 from transforms.errors import UsageError
 
 # Article columns the report reads: never the text or the signatures.
@@ -29,6 +30,7 @@ ARTICLE_COLUMNS = [
     "url",
     "title",
     "published_at",
+    "published_at_precision",
     "language",
     "dup_group_id",
     "story_id",
@@ -132,7 +134,8 @@ class SourceDuplicates:
 
 def duplicates_per_source(articles: pa.Table) -> list[SourceDuplicates]:
     """Per source: articles, near-duplicates of another article, originals copied by others.
-    Sorted by articles, then duplicates (most first), then name."""
+    Sorted by articles, then duplicates (most first), then name; the articles
+    without a source (NO_SOURCE) come last: they are not one source."""
     group_sizes = Counter(articles.column("dup_group_id").to_pylist())
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in articles.select(["source", "url", "dup_group_id", "is_canonical"]).to_pylist():
@@ -143,7 +146,7 @@ def duplicates_per_source(articles: pa.Table) -> list[SourceDuplicates]:
         elif group_sizes[row["dup_group_id"]] > 1:
             counts[2] += 1
     rows = [SourceDuplicates(name, *counts) for name, counts in tally.items()]
-    return sorted(rows, key=lambda r: (-r.articles, -r.duplicates, r.source))
+    return sorted(rows, key=lambda r: (r.source == NO_SOURCE, -r.articles, -r.duplicates, r.source))
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ class StoryArticle:
     published_at: datetime | None
     language: str
     is_canonical: bool
+    date_only: bool = False  # published_at gives the day only
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ class TopStory:
     sources: list[str]
     languages: list[str]
     first_published_at: datetime | None
-    articles: list[StoryArticle]  # by publication time, undated last, then id
+    articles: list[StoryArticle]  # in publication order (rows.publication_order), then id
 
 
 def current_stories(stories: pa.Table) -> pa.Table:
@@ -201,6 +205,7 @@ def top_stories(stories: pa.Table, articles: pa.Table, top: int) -> list[TopStor
                 published_at=row["published_at"],
                 language=row["language"],
                 is_canonical=row["is_canonical"],
+                date_only=row["published_at_precision"] == DATE_PRECISION,
             )
         )
     return [
@@ -226,8 +231,15 @@ def _writer(stories: pa.Table) -> str:
     return f"{by}schema_version {SCHEMA_VERSION}{when}"
 
 
-def _by_time(article: StoryArticle) -> tuple[bool, datetime | None, str]:
-    return (article.published_at is None, article.published_at, article.article_id)
+def _by_time(article: StoryArticle) -> tuple[PublicationOrder, str]:
+    return (publication_order(article.published_at, article.date_only), article.article_id)
+
+
+def sources_overview(sources: list[SourceDuplicates]) -> str:
+    """How many sources there are; the articles without one are not a source."""
+    named = sum(1 for s in sources if s.source != NO_SOURCE)
+    without = sum(s.articles for s in sources if s.source == NO_SOURCE)
+    return f"{named:,}" + (f"; {without:,} articles without a source" if without else "")
 
 
 @dataclass(frozen=True)
@@ -252,12 +264,14 @@ def report_data(out: str | Path, top: int = 20) -> ReportData:
     sizes = stories.column("article_count").to_pylist()
     groups = Counter(articles.column("dup_group_id").to_pylist())
     sources = duplicates_per_source(articles)
+    named = [s for s in sources if s.source != NO_SOURCE]
+    unnamed = sources[len(named) :]
     span = f"{min(dated):%Y-%m-%d} to {max(dated):%Y-%m-%d} (UTC)" if dated else "no dates"
     overview = [
         ("articles", f"{articles.num_rows:,}"),
         ("stories", f"{stories.num_rows:,} ({sum(1 for s in sizes if s > 1):,} with 2+ articles)"),
         ("near-duplicate groups", f"{sum(1 for n in groups.values() if n > 1):,} with 2+ articles"),
-        ("sources", f"{len(sources):,}"),
+        ("sources", sources_overview(sources)),
         ("published", f"{span}; {len(published) - len(dated):,} without a date"),
         ("rejected records", f"{rejected:,}"),
         ("written by", _writer(stories)),
@@ -268,6 +282,6 @@ def report_data(out: str | Path, top: int = 20) -> ReportData:
         story_sizes=story_size_distribution(sizes),
         daily=articles_per_day_and_language(published, articles.column("language").to_pylist()),
         top_stories=top_stories(stories, articles, top),
-        sources=sources[:top],
+        sources=named[:top] + unnamed,
         parameters=run_parameters(articles_dataset),
     )
