@@ -6,13 +6,13 @@ The staged articles and rejects are this run's; stories are the whole table.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
-from schemas.parquet import DATASET_SCHEMAS
+from transforms.export import read_dataset
+from transforms.filesystems import LOCAL_FILES, FileAccess
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class RunSummary:
     languages: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     wall_seconds: float = 0.0
+
+    def _tables(self) -> str:
+        if "://" in self.output:  # an object store: readers follow the manifest
+            return f"{self.output} (newsdedup export {self.output} --table ...)"
+        return f"{self.output}/{{articles,stories,rejects,story_merges}}"
 
     def render(self) -> str:
         languages = ", ".join(f"{lang} {count}" for lang, count in self.languages.items()) or "-"
@@ -54,36 +59,30 @@ class RunSummary:
                 *([f"story merges          {self.story_merges}"] if self.story_merges else []),
                 f"languages             {languages}",
                 f"wall time             {self.wall_seconds:.1f} s",
-                f"output                {self.output}/{{articles,stories,rejects,story_merges}}",
+                f"output                {self._tables()}",
             ]
         )
 
 
-def _dataset(folder: Path, name: str) -> ds.Dataset:
-    if not (folder / name).is_dir():  # the run wrote no rows to it
-        return ds.dataset(DATASET_SCHEMAS[name].empty_table())
-    return ds.dataset(folder / name, format="parquet", partitioning="hive")
-
-
 def summarize(
-    staged: Path,
+    staged: Mapping[str, list[str]],
     output: str,
     records_read: int,
     exact_redeliveries: int,
     known_rejects: int,
     wall_seconds: float,
+    files: FileAccess = LOCAL_FILES,
 ) -> RunSummary:
-    """This run's figures from its staged files (`staged`), before the commit
-    adds the files of earlier runs; stories are counted after the run."""
-    articles = _dataset(staged, "articles").to_table(
-        columns=["language", "dup_group_id", "exact_duplicate_of"]
+    """This run's figures from the files it wrote (`staged`: the paths of each
+    dataset's), not those of earlier runs; stories are counted after the run."""
+    articles = read_dataset(
+        "articles", staged["articles"], ["language", "dup_group_id", "exact_duplicate_of"], files
     )
-    stories = _dataset(staged, "stories").to_table(
-        columns=["article_count"], filter=pc.field("merged_into").is_null()
-    )
-    merges = _dataset(staged, "story_merges").count_rows()
+    stories = read_dataset("stories", staged["stories"], ["article_count", "merged_into"], files)
+    stories = stories.filter(pc.is_null(stories.column("merged_into")))
+    merges = read_dataset("story_merges", staged["story_merges"], ["story_id"], files).num_rows
     reasons = Counter(
-        _dataset(staged, "rejects").to_table(columns=["reason"]).column("reason").to_pylist()
+        read_dataset("rejects", staged["rejects"], ["reason"], files).column("reason").to_pylist()
     )
     rejected = sum(reasons.values())
     group_sizes = Counter(articles.column("dup_group_id").to_pylist())
