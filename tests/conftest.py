@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from tests.s3server import S3Server, start_server, weed_binary
+from scripts.s3server import S3Server, start_server, weed_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -15,8 +15,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
+from scripts.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
 from tests.conftest import SAMPLE_DIR
-from tests.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
 from tests.test_cli import newsdedup
 from tests.test_faults import write_articles
 from transforms.errors import UsageError

@@ -9,11 +9,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from scripts.s3server import BUCKET, S3Server
+from scripts.workers import can_isolate, start_worker_pool
 from tests.conftest import SAMPLE_DIR
-from tests.s3server import BUCKET, S3Server
 from tests.test_cli import newsdedup
 from tests.test_object_store import assignments, exported, new_prefix, upload
-from tests.workers import can_isolate, start_worker_pool
 
 pytestmark = [
     pytest.mark.e2e,

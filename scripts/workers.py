@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.s3server import _free_ports
+from scripts.s3server import free_ports
 
 
 def can_isolate() -> bool:
@@ -49,7 +49,7 @@ def worker_environment() -> dict[str, str]:
 
 def start_worker_pool(log: Path) -> tuple[subprocess.Popen[bytes], int]:
     """Beam's external worker pool on a free port, isolated; returns it and the port."""
-    port = _free_ports(1)[0]
+    port = free_ports(1)[0]
     command = [
         sys.executable,
         "-m",
