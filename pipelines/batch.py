@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -58,14 +60,17 @@ from transforms.core.state import (
 )
 from transforms.core.tables import ColumnMapping
 from transforms.errors import UsageError
+from transforms.filesystems import FileAccess, open_input
 from transforms.inputs import resolve_inputs
 from transforms.output import (
+    Snapshot,
     Staging,
     abandon,
     commit,
     dataset_files,
     exclusive_lock,
     prepare_staging,
+    written_files,
 )
 from transforms.progress import CountProgress, ProgressDisplay
 from transforms.read import (
@@ -110,6 +115,8 @@ def run(argv: list[str] | None = None) -> RunSummary:
     reject_unknown_options(argv or [])
     options = pipeline_options(argv or [])
     own = options.view_as(NewsdedupOptions)
+    # Inputs are matched before the Pipeline exists, which would set these itself.
+    FileAccess.of(options).activate()
     paths = resolve_inputs(own.inputs, own.output)
     return run_parts(options, [whole_file(path) for path in paths], started)
 
@@ -134,6 +141,8 @@ def run_parts(
     if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
         raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
     columns = column_mapping(options)
+    files = FileAccess.of(options)
+    files.activate()
     run_context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),
@@ -142,10 +151,13 @@ def run_parts(
     parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
     with exclusive_lock(own.output, wait=wait_for_lock):
-        staging = prepare_staging(own.output)
+        staging = prepare_staging(own.output, files)
+        # Progress files stay on the driver's machine (workers elsewhere cannot reach it).
+        progress = (
+            Path(tempfile.mkdtemp(prefix="newsdedup-progress-")) if shows_progress(own) else None
+        )
         try:
             _check_parameters(own.output, staging, parameters)
-            progress = (staging.folder / "_progress").resolve() if shows_progress(own) else None
             display = (
                 ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
                 if progress
@@ -157,26 +169,38 @@ def run_parts(
                 )
             result = pipeline.result
             summary = summarize(
-                staging.folder,
+                {name: written_files(staging, name) for name in DATASET_SCHEMAS},
                 own.output,
                 records_read=_counter(result, RECORDS_READ_COUNTER),
                 exact_redeliveries=_counter(result, "exact_redeliveries"),
                 known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
                 wall_seconds=time.monotonic() - started,
-                previous=staging.previous,
+                previous=_snapshot_files(staging.previous),
+                files=files,
             )
             commit(staging, schemas)
         except BaseException:
             abandon(staging)
             raise
+        finally:
+            if progress:
+                shutil.rmtree(progress, ignore_errors=True)
     return summary
+
+
+def _snapshot_files(snapshot: Snapshot | None) -> dict[str, list[str]] | None:
+    """The files of each dataset of the earlier runs' snapshot (None for a new OUT)."""
+    if snapshot is None:
+        return None
+    return {name: dataset_files(snapshot, name) for name in DATASET_SCHEMAS}
 
 
 def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any]) -> None:
     files = dataset_files(staging.previous, "articles")
     if not files:
         return
-    metadata = pq.read_schema(files[0]).metadata or {}
+    with open_input(files[0], staging.files) as stream:
+        metadata = pq.read_schema(stream).metadata or {}
     stored = json.loads(metadata.get(b"newsdedup_parameters", b"{}"))
     differences = incompatible_parameters(stored, parameters)
     if differences:
@@ -200,8 +224,11 @@ def _build(
     progress: Path | None,
 ) -> None:
     earlier_articles = dataset_files(staging.previous, "articles")
+    files = staging.files
     prefix = staging.file_prefix
-    parsed = pipeline | "ReadArticles" >> ReadArticles(parts, own.max_record_bytes, columns)
+    parsed = pipeline | "ReadArticles" >> ReadArticles(
+        parts, own.max_record_bytes, columns, files=files
+    )
     earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
     if earlier_articles:
         new_ids = beam.pvalue.AsSingleton(
@@ -212,13 +239,15 @@ def _build(
         written = (
             earlier_article_files
             | "ReadWrittenIds"
-            >> ReadParquetRows(["article_id", "content_hash"], only_where=("article_id", new_ids))
+            >> ReadParquetRows(
+                ["article_id", "content_hash"], only_where=("article_id", new_ids), files=files
+            )
             | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
         )
     else:  # a first run: no id was written before, and the set of new ids is not needed
         written = pipeline | "WrittenIds" >> beam.Create([])
     unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(
-        written, staging.spill_folder("parsed")
+        written, staging.spill_folder("parsed"), files
     )
     if progress:
         _ = parsed.articles | "CountRead" >> CountProgress(
@@ -231,7 +260,7 @@ def _build(
     earlier_stories = (
         pipeline
         | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
-        | "ReadEarlierStories" >> ReadParquetRows()
+        | "ReadEarlierStories" >> ReadParquetRows(files=files)
     )
     merged_earlier = earlier_stories | "MergedEarlier" >> beam.FlatMap(
         lambda row: [(row["story_id"], row["merged_into"])] if row["merged_into"] else []
@@ -249,11 +278,11 @@ def _build(
             new_dates=beam.pvalue.AsSingleton(new_dates),
             horizon_days=own.horizon_days,
         )
-        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS)
+        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
     analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
-        config, known, staging.spill_folder("shingled")
+        config, known, staging.spill_folder("shingled"), files
     )
     clustered = (
         analyzed
@@ -262,7 +291,9 @@ def _build(
             RecordBatch
         )
         | "ClusterArticles"
-        >> ClusterArticles(config, weighted_known, own.output_shards, staging.spill_folder("keys"))
+        >> ClusterArticles(
+            config, weighted_known, own.output_shards, staging.spill_folder("keys"), files
+        )
     )
     merges = clustered[STORY_MERGES_TAG]
     story_members = analyzed | "WriteArticles" >> WriteArticles(
@@ -273,17 +304,19 @@ def _build(
         prefix,
         own.output_shards,
         staging.spill_folder("articles"),
+        files,
     )
     _ = (
         story_members
         | "BuildStoryRows"
-        >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files)
+        >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files, files)
         | "WriteStories"
         >> WriteParquetDataset(
             str(staging.dataset("stories")),
             schemas["stories"],
             sort_key=story_sort_key,
             file_prefix=prefix,
+            files=files,
         )
     )
     _ = (
@@ -295,19 +328,21 @@ def _build(
             schemas["story_merges"],
             sort_key=story_sort_key,
             file_prefix=prefix,
+            files=files,
         )
     )
     _ = (
         (parsed[REJECTS_TAG], unique[REJECTS_TAG])
         | "AllRejects" >> beam.Flatten()
         | "BuildRejectRows" >> BuildRejectRows(run_context)
-        | "DropKnownRejects" >> DropKnownRejects(dataset_files(staging.previous, "rejects"))
+        | "DropKnownRejects" >> DropKnownRejects(dataset_files(staging.previous, "rejects"), files)
         | "WriteRejects"
         >> WriteParquetDataset(
             str(staging.dataset("rejects")),
             schemas["rejects"],
             sort_key=reject_sort_key,
             file_prefix=prefix,
+            files=files,
         )
     )
 

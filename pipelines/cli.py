@@ -44,6 +44,9 @@ commands:
   report   OUT --output report.html: one self-contained HTML page of charts and tables
            about the output folder OUT (story sizes, articles per day and language, top
            stories, duplicate rates per source); viewing it needs no network.
+  export   OUT --table articles|stories|rejects|story_merges --output FILE.parquet: the
+           current state of one table as one Parquet file, from a folder or an object
+           store (with Beam's --s3_* options).
   inspect  OUT --story STORY_ID: the articles of one story in the terminal (source,
            time, language, headline, similarity to the story's canonical article).
 
@@ -266,8 +269,39 @@ def _inspect(rest: list[str]) -> int:
     return EXIT_OK
 
 
+def _export(rest: list[str]) -> int:
+    parser = _Parser(
+        prog="newsdedup export",
+        description="Write the current state of one table of a newsdedup output (a folder, "
+        "s3://... or gs://...) as one Parquet file. Takes Beam's filesystem options "
+        "(--s3_endpoint_url, --s3_access_key_id, --s3_secret_access_key, --s3_region_name, ...).",
+    )
+    parser.add_argument("out", metavar="OUT", help="the --output of newsdedup run")
+    parser.add_argument(
+        "--table", required=True, choices=["articles", "stories", "rejects", "story_merges"]
+    )
+    parser.add_argument("--output", required=True, metavar="FILE", help="the Parquet file to write")
+    args, beam_flags = parser.parse_known_args(rest)
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from transforms.export import export_table
+    from transforms.filesystems import FileAccess, filesystem_option_names
+
+    names = filesystem_option_names()
+    for flag in beam_flags:
+        name = flag.lstrip("-").split("=", 1)[0]
+        if flag.startswith("--") and name not in names:
+            raise UsageError(f"unknown option {flag!r}; see `newsdedup export --help`")
+    files = FileAccess.of(PipelineOptions(beam_flags))
+    files.activate()
+    rows = export_table(args.out, args.table, args.output, files)
+    print(f"newsdedup: {rows} rows of {args.table} written to {args.output}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
+    "export": _export,
     "watch": _watch,
     "land": _land,
     "report": _report,

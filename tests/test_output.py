@@ -1,4 +1,4 @@
-"""The output folder's staging and atomic commit, with failures at every step."""
+"""The output folder's staging and commit by manifest, with failures at every step."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ SCHEMAS = {name: with_run_metadata(schema, {}) for name, schema in DATASET_SCHEM
 def stage_run(out: Path, marker: str) -> Staging:
     """A staged run that writes one rejects row naming `marker`."""
     staging = prepare_staging(str(out))
-    folder = staging.dataset("rejects")
+    folder = Path(staging.dataset("rejects"))
     folder.mkdir(parents=True)
     row = {
         "source_file": marker,
@@ -59,6 +59,7 @@ def test_runs_accumulate_append_only_datasets(tmp_path: Path) -> None:
     assert visible_markers(out) == ["first", "second"]
     assert sorted(p.name for p in out.iterdir()) == [
         "_current",
+        "_manifests",
         "_snapshots",
         "articles",
         "rejects",
@@ -69,14 +70,16 @@ def test_runs_accumulate_append_only_datasets(tmp_path: Path) -> None:
     # hard links, not copies.
     snapshot = current_snapshot(out)
     assert snapshot is not None
+    assert snapshot.sequence == 2
+    assert sorted(p.name for p in (out / "_manifests").iterdir()) == ["000001.json", "000002.json"]
     assert len(list((out / "_snapshots").iterdir())) == 2
-    first_file = next(p for p in (snapshot / "rejects").iterdir() if "000001" in p.name)
+    first_file = next(Path(p) for p in dataset_files(snapshot, "rejects") if "000001" in p)
     assert first_file.stat().st_nlink == 2
     # Datasets without rows hold one empty file, gone once there are rows.
     assert [Path(f).name for f in dataset_files(snapshot, "articles")] == [EMPTY_DATASET_FILE]
 
 
-@pytest.mark.parametrize("failing_step", ["link", "rename", "replace"])
+@pytest.mark.parametrize("failing_step", ["link", "symlink", "replace"])
 def test_a_commit_that_dies_leaves_the_previous_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_step: str
 ) -> None:
@@ -87,16 +90,27 @@ def test_a_commit_that_dies_leaves_the_previous_snapshot(
     def die(*args: object, **kwargs: object) -> None:
         raise OSError("simulated death")
 
-    target = {"link": (os, "link"), "rename": (Path, "rename"), "replace": (Path, "replace")}
+    target = {
+        "link": (os, "link"),
+        "symlink": (Path, "symlink_to"),
+        "replace": (Path, "replace"),
+    }
     with monkeypatch.context() as patched:
         patched.setattr(*target[failing_step], die)
         with pytest.raises(OSError, match="simulated death"):
             commit(staging, SCHEMAS)
-    # No cleanup ran (as after SIGKILL): readers still see the first run only.
-    assert visible_markers(out) == ["first"]
+    # No cleanup ran (as after SIGKILL). Before the manifest is created (link) readers
+    # see the first run only; after it, the manifest names the second run's state and
+    # the local links follow it at the next run's start.
+    published = ["first"] if failing_step == "link" else ["first", "second"]
+    manifest = current_snapshot(out)
+    assert manifest is not None
+    assert manifest.sequence == len(published)
+    if failing_step == "link":
+        assert visible_markers(out) == published
     # The next run removes the leftovers and commits.
     commit(stage_run(out, "third"), SCHEMAS)
-    assert visible_markers(out) == ["first", "third"]
+    assert visible_markers(out) == [*published, "third"]
     assert not (out / "_staging").exists()
     assert len(list((out / "_snapshots").iterdir())) == 2
 
@@ -123,10 +137,11 @@ def test_a_folder_newsdedup_did_not_make_is_refused(tmp_path: Path) -> None:
 def test_commit_removes_the_runs_scratch_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     staging = stage_run(out, "first")
-    staging.scratch.mkdir()
-    (staging.scratch / "batch.spill").write_bytes(b"text that waited")
-    snapshot = commit(staging, SCHEMAS)
-    assert not (snapshot / staging.scratch.name).exists()
+    Path(staging.scratch).mkdir(parents=True)
+    (Path(staging.scratch) / "batch.spill").write_bytes(b"text that waited")
+    commit(staging, SCHEMAS)
+    assert not Path(staging.scratch).exists()
+    assert not (out / "_staging").exists()
     assert visible_markers(out) == ["first"]
 
 
@@ -163,3 +178,14 @@ def test_a_run_that_fails_leaves_no_lock_and_no_folder_it_made(tmp_path: Path) -
     with pytest.raises(RuntimeError), exclusive_lock(str(tmp_path / "kept")):
         raise RuntimeError("the pipeline failed")
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == before
+
+
+def test_a_second_commit_of_the_same_sequence_is_refused(tmp_path: Path) -> None:
+    # Two runs that started from the same state: the first to create the manifest wins.
+    out = tmp_path / "out"
+    commit(stage_run(out, "first"), SCHEMAS)
+    one, other = stage_run(out, "second"), stage_run(out, "rival")
+    commit(one, SCHEMAS)
+    with pytest.raises(UsageError, match="another newsdedup run published"):
+        commit(other, SCHEMAS)
+    assert visible_markers(out) == ["first", "second"]

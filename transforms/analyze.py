@@ -23,6 +23,7 @@ from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_
 from transforms.core.config import DedupConfig
 from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # Site key -> that site's boilerplate fingerprints, sorted.
@@ -213,7 +214,7 @@ class CountEntities(beam.PTransform):
         )
 
 
-class SignArticleFn(beam.DoFn):
+class SignArticleFn(FileDoFn):
     """Signature and fingerprints of each article of a spilled batch of shingled
     articles, its site's boilerplate removed.
 
@@ -221,12 +222,14 @@ class SignArticleFn(beam.DoFn):
     language profiles.
     """
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._config = config
         self._signatures: SignatureBuilder | None = None
         self._fingerprints = Metrics.distribution("newsdedup", "fingerprints_per_article")
 
     def setup(self) -> None:
+        super().setup()
         self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
     def process(
@@ -236,7 +239,7 @@ class SignArticleFn(beam.DoFn):
         entity_frequencies: EntityFrequencies,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
-        batch: Sequence[ShingledArticle] = read_spilled(spilled)
+        batch: Sequence[ShingledArticle] = read_spilled(spilled, self._files)
         analyzed = [
             sign_article(
                 shingled,
@@ -281,11 +284,18 @@ class AnalyzeArticles(beam.PTransform):
     to files in `spill_folder` (see transforms.spill).
     """
 
-    def __init__(self, config: DedupConfig, known: beam.PCollection, spill_folder: str) -> None:
+    def __init__(
+        self,
+        config: DedupConfig,
+        known: beam.PCollection,
+        spill_folder: str,
+        files: FileAccess = LOCAL_FILES,
+    ) -> None:
         super().__init__()
         self._config = config
         self._known = known
         self._spill_folder = spill_folder
+        self._files = files
 
     def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         shingled = articles | "Shingle" >> beam.ParDo(
@@ -313,9 +323,10 @@ class AnalyzeArticles(beam.PTransform):
             entity_sets | "CountEntities" >> CountEntities(self._config)
         )
         analyzed = (
-            shingled | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder))
+            shingled
+            | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder, self._files))
         ) | "Sign" >> beam.ParDo(
-            SignArticleFn(self._config),
+            SignArticleFn(self._config, self._files),
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
         ).with_output_types(RecordBatch)

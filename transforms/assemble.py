@@ -33,6 +33,7 @@ from transforms.core.state import (
     reject_key,
     story_root,
 )
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.spill import SpillByArticleFileFn, spilled_records
 from transforms.state import ReadParquetRows
 from transforms.write import partition_path, write_parquet
@@ -54,11 +55,14 @@ def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[Mem
     yield from sorted(by_shard.items())
 
 
-class _WriteArticleFileFn(beam.DoFn):
+class _WriteArticleFileFn(FileDoFn):
     """One articles file: its analysed articles and their assignments -> the
     Parquet file (rows sorted by id), and the story members of its rows."""
 
-    def __init__(self, root: str, schema: pa.Schema, file_prefix: str, run: RunContext) -> None:
+    def __init__(
+        self, root: str, schema: pa.Schema, file_prefix: str, run: RunContext, files: FileAccess
+    ) -> None:
+        super().__init__(files)
         self._root = root
         self._schema = schema
         self._file_prefix = file_prefix
@@ -70,7 +74,7 @@ class _WriteArticleFileFn(beam.DoFn):
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for analyzed in spilled_records(joined["articles"])
+                for analyzed in spilled_records(joined["articles"], self._files)
             ),
             key=article_sort_key,
         )
@@ -81,6 +85,7 @@ class _WriteArticleFileFn(beam.DoFn):
             FileSystems.join(folder, f"{self._file_prefix}-{shard:05d}.parquet"),
             rows,
             self._schema,
+            self._files,
         )
         yield from members_by_shard((row["story_id"], story_member(row)) for row in rows)
 
@@ -105,9 +110,11 @@ class WriteArticles(beam.PTransform):
         file_prefix: str,
         shards: int,
         spill_folder: str,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
         self._spill_folder = spill_folder
+        self._files = files
         self._assignments = assignments
         self._run = run
         self._root = root
@@ -120,13 +127,15 @@ class WriteArticles(beam.PTransform):
             {
                 "articles": analyzed
                 | "SpillByFile"
-                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards)),
+                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards, self._files)),
                 "assignments": self._assignments,
             }
             | "JoinAssignments" >> beam.CoGroupByKey()
             | "WriteArticleFiles"
             >> beam.ParDo(
-                _WriteArticleFileFn(self._root, self._schema, self._file_prefix, self._run)
+                _WriteArticleFileFn(
+                    self._root, self._schema, self._file_prefix, self._run, self._files
+                )
             )
         )
 
@@ -163,8 +172,10 @@ class BuildStoryRows(beam.PTransform):
         earlier_stories: beam.PCollection,
         merges: beam.PCollection,
         earlier_article_files: beam.PCollection,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
+        self._files = files
         self._run = run
         self._earlier_stories = earlier_stories
         self._merges = merges
@@ -193,6 +204,7 @@ class BuildStoryRows(beam.PTransform):
             >> ReadParquetRows(
                 STORY_MEMBER_COLUMNS,
                 only_where=("story_id", beam.pvalue.AsDict(member_stories)),
+                files=self._files,
             )
             | "EarlierMembersByShard"
             >> beam.FlatMap(
@@ -243,15 +255,16 @@ class DropKnownRejects(beam.PTransform):
     """Reject rows -> those OUT does not hold yet, so a second run of the same
     input adds no rejects either."""
 
-    def __init__(self, earlier_reject_files: list[str]) -> None:
+    def __init__(self, earlier_reject_files: list[str], files: FileAccess = LOCAL_FILES) -> None:
         super().__init__()
+        self._files = files
         self._earlier_reject_files = earlier_reject_files
 
     def expand(self, reject_rows: beam.PCollection) -> beam.PCollection:
         earlier = (
             reject_rows.pipeline
             | "EarlierRejectFiles" >> beam.Create(self._earlier_reject_files)
-            | "ReadEarlierRejects" >> ReadParquetRows(REJECT_KEY_COLUMNS)
+            | "ReadEarlierRejects" >> ReadParquetRows(REJECT_KEY_COLUMNS, files=self._files)
             | "EarlierRejectKeys" >> beam.Map(lambda row: (reject_key(row), True))
         )
         return (

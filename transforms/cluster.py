@@ -61,6 +61,7 @@ from transforms.core.signatures import (
     band_keys,
     signature_from_bytes,
 )
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.spill import SpilledBatch, SpillingDoFn, spilled_records
 
 DUP_LEVEL = DUP_LINK
@@ -94,8 +95,10 @@ class ShardKeysFn(SpillingDoFn):
     a time; what is left is indexed in `finish_bundle`, whose outputs belong to
     the global window (a batch pipeline's only window)."""
 
-    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
-        super().__init__(spill_folder)
+    def __init__(
+        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
+    ) -> None:
+        super().__init__(spill_folder, files)
         self._config = config
         self._bands = LshBands.for_threshold(
             config.dup_threshold, config.num_perm, config.lsh_bands
@@ -172,8 +175,10 @@ class PairsFromShardFn(SpillingDoFn):
     """One shard's inverted index -> candidate pairs with shared-key counts,
     sharded by their left article (spilled LevelPairs: 20 bytes a pair)."""
 
-    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
-        super().__init__(spill_folder)
+    def __init__(
+        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
+    ) -> None:
+        super().__init__(spill_folder, files)
         self._shards = config.candidate_shards
         self._max_owners = {
             DUP_LEVEL: config.max_band_articles,
@@ -186,7 +191,7 @@ class PairsFromShardFn(SpillingDoFn):
         self, element: tuple[tuple[str, int], Iterable[SpilledBatch]]
     ) -> Iterator[tuple[int, SpilledBatch]]:
         (level, _shard), spilled = element
-        chunks: list[ShardEntries] = list(spilled_records(spilled))
+        chunks: list[ShardEntries] = list(spilled_records(spilled, self._files))
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
@@ -230,8 +235,8 @@ def worth_verifying(
     return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
 
 
-def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int) -> FactsTable:
-    return FactsTable.concatenate(list(spilled_records(parts)), num_perm)
+def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int, files: FileAccess) -> FactsTable:
+    return FactsTable.concatenate(list(spilled_records(parts, files)), num_perm)
 
 
 class AttachLeftFactsFn(SpillingDoFn):
@@ -239,8 +244,10 @@ class AttachLeftFactsFn(SpillingDoFn):
     their facts -> the pairs worth verifying with the left facts attached,
     in `verify_shards` shards of their right article."""
 
-    def __init__(self, config: DedupConfig, spill_folder: str) -> None:
-        super().__init__(spill_folder)
+    def __init__(
+        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
+    ) -> None:
+        super().__init__(spill_folder, files)
         self._shards = config.verify_shards
         self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
@@ -248,8 +255,8 @@ class AttachLeftFactsFn(SpillingDoFn):
 
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, SpilledBatch]]:
         _, joined = element
-        facts = _merged_facts(joined["facts"], self._num_perm)
-        evidence = pair_evidence(spilled_records(joined["pairs"]))
+        facts = _merged_facts(joined["facts"], self._num_perm, self._files)
+        evidence = pair_evidence(spilled_records(joined["pairs"], self._files))
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -262,11 +269,12 @@ class AttachLeftFactsFn(SpillingDoFn):
             yield shard, self.spill([pairs])
 
 
-class VerifyPairsFn(beam.DoFn):
+class VerifyPairsFn(FileDoFn):
     """One shard of right articles: candidate pairs with the left facts, and the
     right facts -> one batch of verified links."""
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._config = config
         self._links = {
             level: Metrics.counter("newsdedup", f"{level}_links")
@@ -275,9 +283,9 @@ class VerifyPairsFn(beam.DoFn):
 
     def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[list[Link]]:
         _, joined = element
-        right_facts = _merged_facts(joined["facts"], self._config.num_perm)
+        right_facts = _merged_facts(joined["facts"], self._config.num_perm, self._files)
         links: list[Link] = []
-        pairs: Iterator[LeftFactsPairs] = spilled_records(joined["pairs"])
+        pairs: Iterator[LeftFactsPairs] = spilled_records(joined["pairs"], self._files)
         for lefts, rights, shared_counts, left_facts in pairs:
             left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
             known = (left_rows >= 0) & (right_rows >= 0)
@@ -370,12 +378,14 @@ class ClusterArticles(beam.PTransform):
         known: beam.PCollection,
         output_shards: int,
         spill_folder: str,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
         self._config = config
         self._known = known
         self._output_shards = output_shards
         self._spill_folder = spill_folder
+        self._files = files
 
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
@@ -395,7 +405,7 @@ class ClusterArticles(beam.PTransform):
         indexed = [
             marked
             | f"ShardKeys{origin}"
-            >> beam.ParDo(ShardKeysFn(config, self._spill_folder)).with_outputs(
+            >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files)).with_outputs(
                 FACTS_TAG, VERIFY_FACTS_TAG, main="keys"
             )
             for origin, marked in marked_by_origin.items()
@@ -411,17 +421,19 @@ class ClusterArticles(beam.PTransform):
         pairs = (
             shard_keys["keys"]
             | "GroupShards" >> beam.GroupByKey()
-            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, self._spill_folder))
+            | "PairsFromShards"
+            >> beam.ParDo(PairsFromShardFn(config, self._spill_folder, self._files))
         )
         with_left_facts = (
             {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
             | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, self._spill_folder))
+            | "AttachLeftFacts"
+            >> beam.ParDo(AttachLeftFactsFn(config, self._spill_folder, self._files))
         )
         verified = (
             {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
             | "JoinRightFacts" >> beam.CoGroupByKey()
-            | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config))
+            | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config, self._files))
         )
         nodes = tuple(
             marked

@@ -2,7 +2,7 @@
 
 Beam's metrics reach the driver only when the pipeline has finished, so each
 counting DoFn instance keeps its own count and rewrites one file of its own
-under a progress folder (in the run's staging folder) at most twice a second
+under a progress folder (a temporary folder of the driver) at most twice a second
 and at the end of every bundle. The driver reads the folder in a thread and
 prints one line. This works in-process and with worker processes on the same
 machine (`--direct_running_mode=multi_processing`); workers on other machines

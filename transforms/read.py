@@ -22,6 +22,7 @@ from transforms.core.jsonl import excerpt, parse_jsonl_record
 from transforms.core.tables import ColumnMapping, parse_csv_stream, parse_parquet_stream
 from transforms.core.textdocs import parse_text_document
 from transforms.core.warc import parse_warc_stream
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 
 REJECTS_TAG = "rejects"
 RECORDS_READ_COUNTER = "records_read"
@@ -165,11 +166,12 @@ def whole_file(path: str) -> FileRange:
     return (path, 0, WHOLE_FILE_END, 1)
 
 
-class SplitLargeFilesFn(beam.DoFn):
+class SplitLargeFilesFn(FileDoFn):
     """FileRanges -> FileRanges: JSON Lines files or ranges larger than
     `split_bytes` in ranges that several workers parse at once, others as given."""
 
-    def __init__(self, split_bytes: int) -> None:
+    def __init__(self, split_bytes: int, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._split_bytes = split_bytes
 
     def process(self, part: FileRange) -> Iterator[FileRange]:
@@ -273,10 +275,16 @@ def parse_feed_bytes(
 ARTICLE_BATCH_SIZE = 256
 
 
-class ParseFileFn(beam.DoFn):
+class ParseFileFn(FileDoFn):
     """One input file to articles; bad records go to the `rejects` output."""
 
-    def __init__(self, max_record_bytes: int, columns: ColumnMapping | None = None) -> None:
+    def __init__(
+        self,
+        max_record_bytes: int,
+        columns: ColumnMapping | None = None,
+        files: FileAccess = LOCAL_FILES,
+    ) -> None:
+        super().__init__(files)
         self._max_record_bytes = max_record_bytes
         self._columns = columns or ColumnMapping()
         # Every record parsed, article or reject: a newsblog entry is a record.
@@ -349,9 +357,13 @@ class ParseFileInBatchesFn(ParseFileFn):
     """
 
     def __init__(
-        self, max_record_bytes: int, columns: ColumnMapping | None, batch_size: int
+        self,
+        max_record_bytes: int,
+        columns: ColumnMapping | None,
+        batch_size: int,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
-        super().__init__(max_record_bytes, columns)
+        super().__init__(max_record_bytes, columns, files)
         self._batch_size = batch_size
 
     def process(  # type: ignore[override]
@@ -383,8 +395,10 @@ class ReadArticles(beam.PTransform):
         columns: ColumnMapping | None = None,
         batch_size: int = ARTICLE_BATCH_SIZE,
         split_bytes: int = JSONL_SPLIT_BYTES,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
+        self._files = files
         self._parts = sorted({whole_file(p) if isinstance(p, str) else p for p in paths})
         self._max_record_bytes = max_record_bytes
         self._columns = columns or ColumnMapping()
@@ -395,12 +409,14 @@ class ReadArticles(beam.PTransform):
         return (
             pbegin
             | "InputFiles" >> beam.Create(self._parts)
-            | "SplitLargeFiles" >> beam.ParDo(SplitLargeFilesFn(self._split_bytes))
+            | "SplitLargeFiles" >> beam.ParDo(SplitLargeFilesFn(self._split_bytes, self._files))
             # Spread files and ranges over workers before the expensive parse.
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
             >> beam.ParDo(
-                ParseFileInBatchesFn(self._max_record_bytes, self._columns, self._batch_size)
+                ParseFileInBatchesFn(
+                    self._max_record_bytes, self._columns, self._batch_size, self._files
+                )
             )
             .with_output_types(RecordBatch)
             .with_outputs(REJECTS_TAG, main="articles")

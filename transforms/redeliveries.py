@@ -17,6 +17,7 @@ from apache_beam.pvalue import TaggedOutput
 from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from transforms.core.jsonl import excerpt
 from transforms.core.normalize import content_hash
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.read import REJECTS_TAG
 from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
@@ -75,15 +76,16 @@ def repeated_ids(
             yield article_id, kept
 
 
-class _SplitByVerdictFn(beam.DoFn):
-    def __init__(self) -> None:
+class _SplitByVerdictFn(FileDoFn):
+    def __init__(self, files: FileAccess) -> None:
+        super().__init__(files)
         self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
     def process(
         self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]
     ) -> Iterator[RecordBatch | TaggedOutput]:
-        batch: list[InputArticle] = read_spilled(spilled)
+        batch: list[InputArticle] = read_spilled(spilled, self._files)
         unique = RecordBatch()
         for article in batch:
             winner = kept.get(article.article_id)
@@ -136,10 +138,13 @@ class DropRedeliveries(beam.PTransform):
     transforms.spill).
     """
 
-    def __init__(self, written: beam.PCollection, spill_folder: str) -> None:
+    def __init__(
+        self, written: beam.PCollection, spill_folder: str, files: FileAccess = LOCAL_FILES
+    ) -> None:
         super().__init__()
         self._written = written
         self._spill_folder = spill_folder
+        self._files = files
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         kept = (
@@ -162,7 +167,9 @@ class DropRedeliveries(beam.PTransform):
             | "GroupOriginsByShard" >> beam.GroupByKey()
             | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
-        spilled = articles | "SpillArticles" >> beam.ParDo(SpillBatchesFn(self._spill_folder))
+        spilled = articles | "SpillArticles" >> beam.ParDo(
+            SpillBatchesFn(self._spill_folder, self._files)
+        )
         return spilled | "SplitByVerdict" >> beam.ParDo(
-            _SplitByVerdictFn(), kept=beam.pvalue.AsDict(kept)
+            _SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept)
         ).with_outputs(REJECTS_TAG, main="articles")

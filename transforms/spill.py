@@ -9,11 +9,14 @@ to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
 only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
 keys of the candidate index, the largest shuffle of ids (transforms.cluster).
 
-A worker appends each batch to its bundle's own file (named uniquely, so that a
-retried bundle never touches the file of its failed attempt) and flushes it
-before the reference is emitted; readers open, seek and read. The scratch
-folder must be visible to every worker: it lies inside `--output`, which must
-be a local or mounted folder anyway (see README).
+On a local disk a worker appends each batch to its bundle's own file (named
+uniquely, so that a retried bundle never touches the file of its failed
+attempt) and flushes it before the reference is emitted; readers open, seek and
+read. On an object store (an `s3://` or `gs://` output), where an object
+appears only when it is closed, every batch is one object of its own, closed
+before its reference is emitted. All of it goes through Beam's FileSystems: the
+scratch folder lies under `--output`, so workers on other machines read what
+others spilled from the output's bucket, never from a local disk.
 """
 
 from __future__ import annotations
@@ -23,12 +26,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.records import AnalyzedArticle, RecordBatch
 from transforms.batches import pack, unpack
 from transforms.core.rows import FileKey, article_file_key
+from transforms.filesystems import (
+    LOCAL_FILES,
+    FileAccess,
+    FileDoFn,
+    is_local,
+    open_input,
+    open_output,
+)
 
 
 class SpilledBatch(NamedTuple):
@@ -40,14 +51,19 @@ class SpilledBatch(NamedTuple):
 
 
 class SpillWriter:
-    """Appends packed batches to one new file in `folder`."""
+    """Appends packed batches to one new file in a local `folder`, or writes
+    each as an object of its own in a folder of another filesystem."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
         self._folder = folder
+        self._files = files
+        self._local = is_local(folder)
         self._file: IO[bytes] | None = None
         self._path = ""
 
     def write(self, records: Iterable[Any]) -> SpilledBatch:
+        if not self._local:
+            return self._write_object(pack(records))
         if self._file is None:
             folder = Path(self._folder)
             folder.mkdir(parents=True, exist_ok=True)
@@ -60,6 +76,12 @@ class SpillWriter:
         # Readers may run in other processes as soon as the reference is out.
         self._file.flush()
         return SpilledBatch(self._path, offset, len(packed))
+
+    def _write_object(self, packed: bytes) -> SpilledBatch:
+        path = FileSystems.join(self._folder, f"{uuid.uuid4().hex}.spill")
+        with open_output(path, self._files) as sink:
+            sink.write(packed)
+        return SpilledBatch(path, 0, len(packed))
 
     def close(self) -> None:
         if self._file is not None:
@@ -80,12 +102,20 @@ def _read_at(file: IO[bytes], spilled: SpilledBatch) -> RecordBatch:
     return unpack(packed)
 
 
-def read_spilled(spilled: SpilledBatch) -> RecordBatch:
-    with Path(spilled.path).open("rb") as file:
+def _open(path: str, files: FileAccess) -> IO[bytes]:
+    if is_local(path):
+        return Path(path).open("rb")
+    return open_input(path, files)
+
+
+def read_spilled(spilled: SpilledBatch, files: FileAccess = LOCAL_FILES) -> RecordBatch:
+    with _open(spilled.path, files) as file:
         return _read_at(file, spilled)
 
 
-def iter_spilled(references: Iterable[SpilledBatch]) -> Iterator[RecordBatch]:
+def iter_spilled(
+    references: Iterable[SpilledBatch], files: FileAccess = LOCAL_FILES
+) -> Iterator[RecordBatch]:
     """The batches, in the order given. Files stay open between their batches (a
     shard reads hundreds from one bundle's file), at most MAX_OPEN_SPILL_FILES at
     a time: the file unused longest is closed first."""
@@ -96,7 +126,7 @@ def iter_spilled(references: Iterable[SpilledBatch]) -> Iterator[RecordBatch]:
             if file is None:
                 if len(opened) >= MAX_OPEN_SPILL_FILES:
                     opened.pop(next(iter(opened))).close()
-                file = Path(spilled.path).open("rb")  # noqa: SIM115 - closed below or when evicted
+                file = _open(spilled.path, files)
             opened[spilled.path] = file
             yield _read_at(file, spilled)
     finally:
@@ -104,22 +134,25 @@ def iter_spilled(references: Iterable[SpilledBatch]) -> Iterator[RecordBatch]:
             file.close()
 
 
-def spilled_records(references: Iterable[SpilledBatch]) -> Iterator[Any]:
+def spilled_records(
+    references: Iterable[SpilledBatch], files: FileAccess = LOCAL_FILES
+) -> Iterator[Any]:
     """The records of all the batches, one after the other."""
-    for batch in iter_spilled(references):
+    for batch in iter_spilled(references, files):
         yield from batch
 
 
-class SpillingDoFn(beam.DoFn):
+class SpillingDoFn(FileDoFn):
     """Base of the DoFns that spill: one writer, and so one file, per bundle."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._folder = folder
         self._writer: SpillWriter | None = None
         self._spilled_bytes = Metrics.counter("newsdedup", "spilled_bytes")
 
     def start_bundle(self) -> None:
-        self._writer = SpillWriter(self._folder)
+        self._writer = SpillWriter(self._folder, self._files)
 
     def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
         if self._writer is not None:
@@ -145,8 +178,8 @@ class SpillByArticleFileFn(SpillingDoFn):
     """A batch of analysed articles -> (file key, where the batch's articles of
     that articles file were spilled), one per file the batch has articles of."""
 
-    def __init__(self, folder: str, shards: int) -> None:
-        super().__init__(folder)
+    def __init__(self, folder: str, shards: int, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(folder, files)
         self._shards = shards
 
     def process(self, batch: list[AnalyzedArticle]) -> Iterator[tuple[FileKey, SpilledBatch]]:

@@ -11,18 +11,21 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
 
 from transforms.core.state import DateRange, widen_range
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn, open_input
 
 
-class _ReadColumnsFn(beam.DoFn):
-    def __init__(self, columns: list[str] | None, filter_column: str | None) -> None:
+class _ReadColumnsFn(FileDoFn):
+    def __init__(
+        self, columns: list[str] | None, filter_column: str | None, files: FileAccess
+    ) -> None:
+        super().__init__(files)
         self._columns = columns
         self._filter_column = filter_column
 
     def process(self, path: str, wanted: Collection[Any] | None = None) -> Iterator[dict]:
-        with FileSystems.open(path) as stream:
+        with open_input(path, self._files) as stream:
             table = pq.read_table(stream, columns=self._columns)
         if self._filter_column is not None:
             if not wanted:
@@ -44,18 +47,22 @@ class ReadParquetRows(beam.PTransform):
         self,
         columns: list[str] | None = None,
         only_where: tuple[str, beam.pvalue.AsSideInput] | None = None,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
+        self._files = files
         self._columns = columns
         self._only_where = only_where
 
     def expand(self, paths: beam.PCollection) -> beam.PCollection:
         files = paths | "SpreadFiles" >> beam.Reshuffle()
         if self._only_where is None:
-            return files | "ReadColumns" >> beam.ParDo(_ReadColumnsFn(self._columns, None))
+            return files | "ReadColumns" >> beam.ParDo(
+                _ReadColumnsFn(self._columns, None, self._files)
+            )
         column, wanted = self._only_where
         return files | "ReadColumns" >> beam.ParDo(
-            _ReadColumnsFn(self._columns, column), wanted=wanted
+            _ReadColumnsFn(self._columns, column, self._files), wanted=wanted
         )
 
 

@@ -8,14 +8,14 @@ output holds now.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
-from schemas.parquet import DATASET_SCHEMAS
+from transforms.export import read_dataset
+from transforms.filesystems import LOCAL_FILES, FileAccess
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class RunSummary:
     grown_stories: int = 0
     totals: OutputTotals | None = None
 
+    def _tables(self) -> str:
+        if "://" in self.output:  # an object store: readers follow the manifest
+            return f"{self.output} (newsdedup export {self.output} --table ...)"
+        return f"{self.output}/{{articles,stories,rejects,story_merges}}"
+
     def render(self) -> str:
         if self.totals is None:
             lines = self._first_run_lines()
@@ -62,7 +67,7 @@ class RunSummary:
             [
                 *lines,
                 f"wall time             {self.wall_seconds:.1f} s",
-                f"output                {self.output}/{{articles,stories,rejects,story_merges}}",
+                f"output                {self._tables()}",
             ]
         )
 
@@ -120,12 +125,6 @@ def _total_lines(totals: OutputTotals) -> list[str]:
     ]
 
 
-def _dataset(folder: Path, name: str) -> ds.Dataset:
-    if not (folder / name).is_dir():  # the run wrote no rows to it
-        return ds.dataset(DATASET_SCHEMAS[name].empty_table())
-    return ds.dataset(folder / name, format="parquet", partitioning="hive")
-
-
 def _by_count(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -135,26 +134,31 @@ def _multi(sizes: Counter[str]) -> int:
 
 
 def summarize(
-    staged: Path,
+    staged: Mapping[str, list[str]],
     output: str,
     records_read: int,
     exact_redeliveries: int,
     known_rejects: int,
     wall_seconds: float,
-    previous: Path | None = None,
+    previous: Mapping[str, list[str]] | None = None,
+    files: FileAccess = LOCAL_FILES,
 ) -> RunSummary:
-    """This run's figures from its staged files (`staged`), before the commit
-    adds the files of earlier runs; with the snapshot of earlier runs
-    (`previous`), also what the output holds after the commit."""
-    articles = _dataset(staged, "articles").to_table(
-        columns=["language", "dup_group_id", "story_id", "exact_duplicate_of"]
+    """This run's figures from the files it wrote (`staged`: the paths of each
+    dataset's), before the commit adds the files of earlier runs; with the files
+    of the earlier runs (`previous`), also what the output holds after the commit."""
+    articles = read_dataset(
+        "articles",
+        staged["articles"],
+        ["language", "dup_group_id", "story_id", "exact_duplicate_of"],
+        files,
     )
-    stories = _dataset(staged, "stories").to_table(
-        columns=["story_id", "article_count"], filter=pc.field("merged_into").is_null()
+    stories = read_dataset(
+        "stories", staged["stories"], ["story_id", "article_count", "merged_into"], files
     )
-    merges = _dataset(staged, "story_merges").count_rows()
+    stories = stories.filter(pc.is_null(stories.column("merged_into")))
+    merges = read_dataset("story_merges", staged["story_merges"], ["story_id"], files).num_rows
     reasons = Counter(
-        _dataset(staged, "rejects").to_table(columns=["reason"]).column("reason").to_pylist()
+        read_dataset("rejects", staged["rejects"], ["reason"], files).column("reason").to_pylist()
     )
     group_sizes = Counter(articles.column("dup_group_id").to_pylist())
     multi_stories = int(pc.sum(pc.greater(stories.column("article_count"), 1)).as_py() or 0)
@@ -176,16 +180,18 @@ def summarize(
     )
     if previous is None:
         return summary
-    return _with_totals(summary, articles, stories, previous)
+    return _with_totals(summary, articles, previous, files)
 
 
 def _with_totals(
-    summary: RunSummary, new: pa.Table, stories: pa.Table, previous: Path
+    summary: RunSummary, new: pa.Table, previous: Mapping[str, list[str]], files: FileAccess
 ) -> RunSummary:
     """The summary of a run into an output of earlier runs: what it added, and the totals."""
-    earlier = _dataset(previous, "articles").to_table(columns=["language", "dup_group_id"])
+    earlier = read_dataset("articles", previous["articles"], ["language", "dup_group_id"], files)
     earlier_stories = set(
-        _dataset(previous, "stories").to_table(columns=["story_id"]).column("story_id").to_pylist()
+        read_dataset("stories", previous["stories"], ["story_id"], files)
+        .column("story_id")
+        .to_pylist()
     )
     group_sizes = Counter(earlier.column("dup_group_id").to_pylist())
     group_sizes.update(new.column("dup_group_id").to_pylist())
@@ -196,7 +202,8 @@ def _with_totals(
     touched_groups = set(new.column("dup_group_id").to_pylist())
     totals = OutputTotals(
         articles=earlier.num_rows + new.num_rows,
-        rejects=_dataset(previous, "rejects").count_rows() + summary.rejected,
+        rejects=read_dataset("rejects", previous["rejects"], ["reason"], files).num_rows
+        + summary.rejected,
         near_duplicate_groups=_multi(group_sizes),
         stories=summary.stories,
         multi_article_stories=summary.multi_article_stories,

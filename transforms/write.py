@@ -17,6 +17,7 @@ import xxhash
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.core.rows import Row
+from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn, open_output
 
 PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 64 * 1024
@@ -27,16 +28,24 @@ def partition_path(root: str, partition_column: str, partition: str) -> str:
     return FileSystems.join(root, f"{partition_column}={partition}")
 
 
-def write_parquet(path: str, rows: list[Row], schema: pa.Schema) -> None:
+def write_parquet(
+    path: str, rows: list[Row], schema: pa.Schema, files: FileAccess = LOCAL_FILES
+) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
-    with FileSystems.create(path) as sink:
+    with open_output(path, files) as sink:
         pq.write_table(table, sink, compression=PARQUET_COMPRESSION, row_group_size=ROW_GROUP_ROWS)
 
 
-class _WriteGroupFn(beam.DoFn):
+class _WriteGroupFn(FileDoFn):
     def __init__(
-        self, root: str, schema: pa.Schema, sort_key: Callable[[Row], Any], file_prefix: str
+        self,
+        root: str,
+        schema: pa.Schema,
+        sort_key: Callable[[Row], Any],
+        file_prefix: str,
+        files: FileAccess,
     ) -> None:
+        super().__init__(files)
         self._root = root
         self._file_prefix = file_prefix
         self._schema = schema
@@ -46,7 +55,7 @@ class _WriteGroupFn(beam.DoFn):
         shard, rows = element
         ordered = sorted(rows, key=self._sort_key)
         path = FileSystems.join(self._root, f"{self._file_prefix}-{shard:05d}.parquet")
-        write_parquet(path, ordered, self._schema)
+        write_parquet(path, ordered, self._schema, self._files)
         yield path, len(ordered)
 
 
@@ -62,8 +71,10 @@ class WriteParquetDataset(beam.PTransform):
         sort_key: Callable[[Row], Any],
         file_prefix: str,
         shards: int = 1,
+        files: FileAccess = LOCAL_FILES,
     ) -> None:
         super().__init__()
+        self._files = files
         self._file_prefix = file_prefix
         self._root = root
         self._schema = schema
@@ -85,5 +96,7 @@ class WriteParquetDataset(beam.PTransform):
             )
             | "GroupByFile" >> beam.GroupByKey()
             | "WriteFiles"
-            >> beam.ParDo(_WriteGroupFn(self._root, self._schema, sort_key, self._file_prefix))
+            >> beam.ParDo(
+                _WriteGroupFn(self._root, self._schema, sort_key, self._file_prefix, self._files)
+            )
         )

@@ -1,0 +1,72 @@
+"""Worker processes that share no disk with the test: each runs in a mount
+namespace of its own with a fresh, empty /tmp (`unshare -m`, as root), so
+anything the driver leaves in its scratch space is out of their reach."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from scripts.s3server import free_ports
+
+
+def can_isolate() -> bool:
+    """unshare needs root (CI runs as root) and util-linux."""
+    return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+def isolated_command(command: list[str]) -> list[str]:
+    """`command` in its own mount namespace with an empty tmpfs on /tmp; the
+    virtualenv is bound back in when it lives under /tmp."""
+    venv = Path(sys.prefix)
+    steps = ["mount -t tmpfs tmpfs /tmp"]
+    if venv.is_relative_to("/tmp"):
+        steps = [
+            f"mkdir -p /run/newsdedup-venv && mount --bind {venv} /run/newsdedup-venv",
+            *steps,
+            f"mkdir -p {venv} && mount --bind /run/newsdedup-venv {venv}",
+        ]
+    script = " && ".join([*steps, "cd /", 'exec "$@"'])
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *command]
+
+
+def worker_environment() -> dict[str, str]:
+    """The test's environment, with this virtualenv's python first on PATH (a
+    worker pool starts `python`) and the repository importable."""
+    environment = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    environment["PATH"] = f"{bin_dir}{os.pathsep}{environment.get('PATH', '')}"
+    repository = str(Path(__file__).resolve().parents[1])
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (repository, environment.get("PYTHONPATH")) if p
+    )
+    return environment
+
+
+def start_worker_pool(log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Beam's external worker pool on a free port, isolated; returns it and the port."""
+    port = free_ports(1)[0]
+    command = [
+        sys.executable,
+        "-m",
+        "apache_beam.runners.worker.worker_pool_main",
+        f"--service_port={port}",
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            isolated_command(command),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=worker_environment(),
+        )
+    deadline = time.monotonic() + 60
+    while "Started worker pool" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the worker pool did not start: see {log}")
+        time.sleep(0.2)
+    return process, port
