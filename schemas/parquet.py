@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 # The Hive partition column of `articles/`: it lives in the directory names only.

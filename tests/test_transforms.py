@@ -258,24 +258,42 @@ def _footer_pages(count: int) -> list[InputArticle]:
     ]
 
 
-def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> None:
-    from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn
+def _portal_pages(count: int, source: str | None) -> list[InputArticle]:
+    """Unrelated pages under one footer, with or without a source."""
+    footer = textgen.paragraph(random.Random(99), words=40)
+    return [
+        _article(
+            f"page{i}",
+            textgen.text([textgen.paragraph(random.Random(i), words=80), footer]),
+            source=source,
+            language_hint="en",
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("source", [None, "One Feed"])
+def test_find_boilerplate_learns_the_footer_without_metadata(
+    pipeline: beam.Pipeline, source: str | None
+) -> None:
+    from transforms.analyze import FindBoilerplate, ShingleArticleFn
 
     config = DedupConfig()
+    pages = _portal_pages(5, source)
     boilerplate = (
         pipeline
-        | beam.Create([_footer_pages(2), _footer_pages(3)[2:]])
+        | beam.Create([pages[:2], pages[2:]])
         | beam.ParDo(ShingleArticleFn(config))
-        | FindSiteBoilerplate(config)
+        | FindBoilerplate(config)
     )
 
-    def one_site_with_footer(dicts: list[dict]) -> None:  # type: ignore[type-arg]
-        (found,) = dicts
-        (fingerprints,) = found.values()
+    def the_footer_only(found: list[np.ndarray]) -> None:
+        (keys,) = found
         # The 40-word footer yields ~15 fingerprints; page text yields none.
-        assert 5 <= len(fingerprints) <= 40
+        assert 5 <= len(keys) <= 40
+        assert keys.tolist() == sorted(keys.tolist())
 
-    assert_that(boilerplate, one_site_with_footer)
+    assert_that(boilerplate, the_footer_only)
 
 
 def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline) -> None:

@@ -1,11 +1,10 @@
-"""Per-article analysis as Beam transforms: shingle, learn site boilerplate and
+"""Per-article analysis as Beam transforms: shingle, learn boilerplate and
 entity frequencies, sign."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
 
 import apache_beam as beam
 import numpy as np
@@ -18,15 +17,18 @@ from schemas.records import (
     ShingledArticle,
 )
 from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
-from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, sign_article, weigh_entities
-from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_shard
+from transforms.core.analysis import ArticleAnalyzer, sign_article, weigh_entities
+from transforms.core.boilerplate import (
+    BoilerplateRule,
+    Postings,
+    passage_boilerplate,
+    shard_postings,
+)
+from transforms.core.candidates import split_by_shard
 from transforms.core.config import DedupConfig
 from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
 from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
-
-# Site key -> that site's boilerplate fingerprints, sorted.
-Boilerplate = dict[int, np.ndarray]
 
 
 class ShingleArticleFn(beam.DoFn):
@@ -48,42 +50,45 @@ class ShingleArticleFn(beam.DoFn):
         yield RecordBatch(self._analyzer.shingle(article) for article in batch)
 
 
-class _ShardSiteFingerprintsFn(beam.DoFn):
-    """A batch of (site, fingerprints) -> per site: (site shard, (site, the distinct
-    fingerprints of each of its articles, one after the other)). Only keys travel:
-    an article's site is its group's, and each article adds a key once."""
+class _ShardPassageKeysFn(beam.DoFn):
+    """A batch of shingled articles -> per key shard: (keys, owners, text), each
+    article's distinct passage fingerprints (text True) and lead entities with its
+    article key. Only keys travel, never text."""
 
     def __init__(self, shards: int) -> None:
         self._shards = shards
 
     def process(
-        self, batch: Sequence[tuple[int, bytes]]
-    ) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
-        by_site: dict[int, list[np.ndarray]] = {}
-        for site, fingerprints in batch:
-            keys = np.unique(np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64))
-            by_site.setdefault(site, []).append(keys)
-        for site, article_keys in sorted(by_site.items()):
-            yield site % self._shards, (site, np.concatenate(article_keys))
+        self, batch: Sequence[ShingledArticle]
+    ) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+        keys, owners, text = [], [], []
+        for shingled in batch:
+            fingerprints = article_passage_keys(shingled)
+            entities = np.setdiff1d(
+                np.frombuffer(shingled.entities, dtype="<u8").astype(np.uint64), fingerprints
+            )
+            keys += [fingerprints, entities]
+            owners.append(np.full(len(fingerprints) + len(entities), shingled.article_key))
+            text += [np.ones(len(fingerprints), bool), np.zeros(len(entities), bool)]
+        if keys:
+            yield from split_by_shard(
+                np.concatenate(keys),
+                self._shards,
+                np.concatenate(owners).astype(np.int64),
+                np.concatenate(text),
+            ).items()
 
 
-class _BoilerplateOfShardFn(beam.DoFn):
-    def __init__(self, max_site_articles: int) -> None:
-        self._max_site_articles = max_site_articles
-        self._found = Metrics.counter("newsdedup", "site_boilerplate_fingerprints")
+def article_passage_keys(shingled: ShingledArticle) -> np.ndarray:
+    """An article's passage fingerprints (sorted, distinct): what a passage's size
+    and its coverage of an article are counted in."""
+    return np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(np.uint64)
 
-    def process(
-        self, element: tuple[int, Iterable[tuple[int, np.ndarray]]]
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        _, parts = element
-        by_site: dict[int, list[np.ndarray]] = {}
-        for site, keys in parts:
-            by_site.setdefault(site, []).append(keys)
-        for site, site_keys in sorted(by_site.items()):
-            keys = site_boilerplate(np.concatenate(site_keys), self._max_site_articles)
-            self._found.inc(len(keys))
-            if len(keys):
-                yield np.full(len(keys), site, dtype=np.int64), keys
+
+def _postings_of_shard(element: tuple[int, Iterable[tuple[np.ndarray, ...]]]) -> Postings:
+    _, parts = element
+    keys, owners, text = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return shard_postings(keys, owners, text)
 
 
 ArrayParts = list[tuple[np.ndarray, np.ndarray]]
@@ -103,45 +108,80 @@ class _CollectArrayPartsFn(beam.CombineFn):
         return [part for accumulator in accumulators for part in accumulator]
 
 
-class MergeBoilerplateFn(_CollectArrayPartsFn):
-    """(site array, fingerprint array) parts -> {site: sorted fingerprints}."""
+class MergeSizesFn(_CollectArrayPartsFn):
+    """(article keys, key counts) parts -> both sorted by article key."""
 
-    def extract_output(self, accumulator: ArrayParts) -> Boilerplate:
+    def extract_output(self, accumulator: ArrayParts) -> tuple[np.ndarray, np.ndarray]:
         if not accumulator:
-            return {}
-        sites = np.concatenate([s for s, _ in accumulator])
-        keys = np.concatenate([k for _, k in accumulator])
-        return keys_by_site(sites, keys)
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        owners = np.concatenate([o for o, _ in accumulator])
+        order = np.argsort(owners, kind="stable")
+        return owners[order], np.concatenate([s for _, s in accumulator])[order]
 
 
-class FindSiteBoilerplate(beam.PTransform):
-    """Shingled articles -> one dict: site key -> the site's boilerplate fingerprints.
+class MergePostingsFn(beam.CombineFn):
+    """The postings of the key shards -> one Postings."""
 
-    A fingerprint is a site's boilerplate when more than `max_site_articles`
-    articles of that site have it: navigation, newsletter boxes, cookie notices
-    and footers repeat on every page, while text shared between outlets is not
-    counted against any one of them. Only fingerprints are shuffled, grouped by site.
-    """
+    def create_accumulator(self) -> list[Postings]:
+        return []
+
+    def add_input(self, accumulator: list[Postings], part: Postings) -> list[Postings]:
+        accumulator.append(part)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[list[Postings]]) -> list[Postings]:
+        return [part for accumulator in accumulators for part in accumulator]
+
+    def extract_output(self, accumulator: list[Postings]) -> Postings:
+        return Postings.merge(accumulator)
+
+
+def _sizes_of_batch(batch: Sequence[ShingledArticle]) -> tuple[np.ndarray, np.ndarray]:
+    owners = np.array([s.article_key for s in batch], dtype=np.int64)
+    sizes = np.array([len(article_passage_keys(s)) for s in batch], dtype=np.int64)
+    return owners, sizes
+
+
+class _DecideBoilerplateFn(beam.DoFn):
+    def __init__(self, rule: BoilerplateRule) -> None:
+        self._rule = rule
+        self._found = Metrics.counter("newsdedup", "boilerplate_keys")
+
+    def process(
+        self, postings: Postings, sizes: tuple[np.ndarray, np.ndarray]
+    ) -> Iterator[np.ndarray]:
+        keys = passage_boilerplate(postings, sizes[0], sizes[1], self._rule)
+        self._found.inc(len(keys))
+        yield keys
+
+
+class FindBoilerplate(beam.PTransform):
+    """Shingled articles -> one sorted array: the keys (passage fingerprints, lead
+    entities) that are boilerplate (see transforms.core.boilerplate): passages
+    repeated on articles that share nothing else, found from the texts alone,
+    whatever `source` or `url` says. Only keys are shuffled, sharded by key."""
 
     def __init__(self, config: DedupConfig) -> None:
         super().__init__()
         self._config = config
 
     def expand(self, shingled: beam.PCollection) -> beam.PCollection:
+        sizes = (
+            shingled
+            | "PassageKeyCounts" >> beam.Map(_sizes_of_batch)
+            | "MergeKeyCounts" >> beam.CombineGlobally(MergeSizesFn())
+        )
         return (
             shingled
-            | "SiteFingerprints"
-            >> beam.Map(
-                lambda batch: [
-                    (s.site_key, s.raw_fingerprints + s.entities) for s in batch if s.site_key != 0
-                ]
+            | "ShardPassageKeys" >> beam.ParDo(_ShardPassageKeysFn(self._config.candidate_shards))
+            | "GroupPassageShards" >> beam.GroupByKey()
+            | "PostingsOfShards" >> beam.Map(_postings_of_shard)
+            | "MergePostings" >> beam.CombineGlobally(MergePostingsFn())
+            | "DecideBoilerplate"
+            >> beam.ParDo(
+                _DecideBoilerplateFn(BoilerplateRule(self._config.max_site_articles)),
+                sizes=beam.pvalue.AsSingleton(sizes),
             )
-            | "ShardSiteFingerprints"
-            >> beam.ParDo(_ShardSiteFingerprintsFn(self._config.candidate_shards))
-            | "GroupSiteShards" >> beam.GroupByKey()
-            | "BoilerplateOfShards"
-            >> beam.ParDo(_BoilerplateOfShardFn(self._config.max_site_articles))
-            | "MergeBoilerplate" >> beam.CombineGlobally(MergeBoilerplateFn())
         )
 
 
@@ -220,7 +260,7 @@ class CountEntities(beam.PTransform):
 
 class SignArticleFn(beam.DoFn):
     """Signature and fingerprints of each article of a spilled batch of shingled
-    articles, its site's boilerplate removed.
+    articles, its boilerplate removed.
 
     Only the MinHash permutations are built in `setup()`; signing needs no
     language profiles.
@@ -237,7 +277,7 @@ class SignArticleFn(beam.DoFn):
     def process(
         self,
         spilled: SpilledBatch,
-        boilerplate: Any,
+        boilerplate: np.ndarray,
         entity_frequencies: EntityFrequencies,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
@@ -247,7 +287,7 @@ class SignArticleFn(beam.DoFn):
                 shingled,
                 self._signatures,
                 self._config,
-                boilerplate.get(shingled.site_key, NO_BOILERPLATE),
+                boilerplate,
                 entity_frequencies,
             )
             for shingled in batch
@@ -282,7 +322,7 @@ class AnalyzeArticles(beam.PTransform):
         shingled = articles | "Shingle" >> beam.ParDo(
             ShingleArticleFn(self._config)
         ).with_output_types(RecordBatch)
-        boilerplate = shingled | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
+        boilerplate = shingled | "FindBoilerplate" >> FindBoilerplate(self._config)
         entity_sets = (
             shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
             self._known

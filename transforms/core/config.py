@@ -97,8 +97,9 @@ class DedupConfig:
     )
     max_site_articles: int = _param(
         2,
-        "fingerprints found in more articles than this from one site (source, else URL host) "
-        "are that site's boilerplate (navigation, newsletter box, footer) and are ignored",
+        "a passage (fingerprints found in exactly the same articles) can be boilerplate "
+        "(navigation, footer, agency lines) only when more articles than this carry it; "
+        "boilerplate is found from the texts, whatever source or URL they give",
         lo=1,
     )
     max_band_articles: int = _param(
