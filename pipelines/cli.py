@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 _DESCRIPTION = """\
 newsdedup: language, near-duplicate groups and stories for news articles.
@@ -110,10 +112,14 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run(rest: list[str]) -> int:
+def _log_warnings() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Beam warns on import that Google Cloud clients are missing; they are optional here.
     logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+
+
+def _run(rest: list[str]) -> int:
+    _log_warnings()
     from pipelines.options import all_options_parser
 
     if "-h" in rest or "--help" in rest:
@@ -134,6 +140,12 @@ def _run(rest: list[str]) -> int:
     if isinstance(outcome, _Failure):
         print(f"newsdedup: {outcome.message}", file=sys.stderr)
         _point_to_details(outcome.log)
+        if outcome.exit_code == EXIT_INTERRUPTED:
+            # An interrupted runner leaves SDK harness threads behind, and one of them
+            # sends this process SIGINT 5 s later (terminate_sdk_harness): exit now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
         return outcome.exit_code
     if not own.quiet:
         print(outcome.render())
@@ -159,7 +171,7 @@ def _run_pipeline(
     except KeyboardInterrupt:
         if log:
             log.discard()
-        return _Failure("interrupted; the output folder is unchanged", 130)
+        return _Failure("interrupted; the output folder is unchanged", EXIT_INTERRUPTED)
     except Exception as error:
         if log is None:  # --verbose: the traceback where the rest of the log went
             traceback.print_exception(error)
@@ -172,8 +184,7 @@ def _run_pipeline(
 
 
 def _watch(rest: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+    _log_warnings()
     from pipelines.options import all_options_parser
 
     # Importing pipelines.watch also registers WatchOptions with the parser.
@@ -199,8 +210,7 @@ def _watch(rest: list[str]) -> int:
 
 
 def _land(rest: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger().addFilter(lambda record: "apitools" not in record.getMessage())
+    _log_warnings()
     from pipelines.land import LAND_GROUP, LAND_USAGE
     from pipelines.land import run as land
     from pipelines.options import all_options_parser

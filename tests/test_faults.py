@@ -109,9 +109,10 @@ def test_a_full_disk_fails_the_run_cleanly(tmp_path: Path) -> None:
     before = visible(out)
 
     def small_disk() -> None:
-        # Writes beyond 64 KiB fail with EFBIG, as on a full disk (ENOSPC).
+        # Writes beyond 256 KiB fail with EFBIG, as on a full disk (ENOSPC); the run needs
+        # more, the log of its failure (Beam's tracebacks) less.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
 
     batch = write_articles(tmp_path / "b.jsonl", 5, 300)
     process = start_run("--input", str(batch), "--output", str(out), preexec=small_disk)
