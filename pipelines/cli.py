@@ -185,20 +185,11 @@ def _run_pipeline(
 
 def _watch(rest: list[str]) -> int:
     _log_warnings()
-    from pipelines.options import all_options_parser
-
-    # Importing pipelines.watch also registers WatchOptions with the parser.
-    from pipelines.watch import WATCH_DESCRIPTION, WATCH_GROUP, WATCH_USAGE
+    from pipelines.watch import help_parser
     from pipelines.watch import run as watch
 
     if "-h" in rest or "--help" in rest:
-        all_options_parser(
-            prog="newsdedup watch",
-            usage=WATCH_USAGE,
-            description=WATCH_DESCRIPTION,
-            first_group=WATCH_GROUP,
-            leave_out=frozenset({"inputs", "config"}),
-        ).print_help()
+        help_parser().print_help()
         return EXIT_OK
     try:
         totals = watch(rest)
@@ -211,29 +202,14 @@ def _watch(rest: list[str]) -> int:
 
 def _land(rest: list[str]) -> int:
     _log_warnings()
-    from pipelines.land import LAND_GROUP, LAND_USAGE
+    from pipelines.land import help_parser
     from pipelines.land import run as land
-    from pipelines.options import all_options_parser
 
     if "-h" in rest or "--help" in rest:
-        all_options_parser(
-            prog="newsdedup land",
-            usage=LAND_USAGE,
-            description=LAND_DESCRIPTION,
-            first_group=LAND_GROUP,
-            with_own_options=False,
-        ).print_help()
+        help_parser().print_help()
         return EXIT_OK
     land(rest)
     return EXIT_OK
-
-
-LAND_DESCRIPTION = """\
-Streaming Beam job: articles from Pub/Sub or Kafka (one JSON object per message,
-as a JSON line) are written as JSON Lines files, one per window, into --landing,
-which `newsdedup watch --input-dir` reads. Runs on a streaming runner (Dataflow,
-Flink); not tested here against a real bus. See docs/streaming.md.
-"""
 
 
 def _report(rest: list[str]) -> int:

@@ -17,7 +17,7 @@ import argparse
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines.options import reject_unknown_options
+from pipelines.options import all_options_parser, reject_unknown_options
 from transforms.errors import UsageError
 from transforms.landing import LandMessages
 
@@ -26,6 +26,12 @@ LAND_USAGE = (
     "--kafka-topic TOPIC) --landing FOLDER [--window-seconds S] --runner RUNNER [options]"
 )
 LAND_GROUP = "newsdedup land"
+LAND_DESCRIPTION = """\
+Streaming Beam job: articles from Pub/Sub or Kafka (one JSON object per message,
+as a JSON line) are written as JSON Lines files, one per window, into --landing,
+which `newsdedup watch --input-dir` reads. Runs on a streaming runner (Dataflow,
+Flink); not tested here against a real bus. See docs/streaming.md.
+"""
 
 
 class LandOptions(PipelineOptions):
@@ -46,6 +52,17 @@ class LandOptions(PipelineOptions):
             default=10.0,
             help="one landed file per window of this many seconds of messages (default 10)",
         )
+
+
+def help_parser() -> argparse.ArgumentParser:
+    """`newsdedup land --help`: its own options and Beam's, none of `run`'s."""
+    return all_options_parser(
+        prog="newsdedup land",
+        usage=LAND_USAGE,
+        description=LAND_DESCRIPTION,
+        first_group=LAND_GROUP,
+        with_own_options=False,
+    )
 
 
 def _validated(argv: list[str]) -> tuple[PipelineOptions, LandOptions]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.batch import pipeline_options, run_parts
-from pipelines.options import NewsdedupOptions, reject_unknown_options
+from pipelines.options import NewsdedupOptions, all_options_parser, reject_unknown_options
 from transforms.child_run import ChildOutcome, ChildRun
 from transforms.core.arrivals import FilePart
 from transforms.errors import UsageError
@@ -100,6 +100,18 @@ class WatchTotals:
             f"{self.records_read} records read, {self.articles} articles written, "
             f"{self.rejected} rejected"
         )
+
+
+def help_parser() -> argparse.ArgumentParser:
+    """`newsdedup watch --help`: its own options first, then run's except --input and
+    --config, then Beam's."""
+    return all_options_parser(
+        prog="newsdedup watch",
+        usage=WATCH_USAGE,
+        description=WATCH_DESCRIPTION,
+        first_group=WATCH_GROUP,
+        leave_out=frozenset({"inputs", "config"}),
+    )
 
 
 def _validated(argv: list[str]) -> tuple[PipelineOptions, WatchOptions, NewsdedupOptions]:
