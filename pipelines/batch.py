@@ -43,7 +43,7 @@ from transforms.assemble import (
     DropKnownRejects,
     WriteArticles,
 )
-from transforms.cluster import STORY_MERGES_TAG, ClusterArticles
+from transforms.cluster import PENDING_LINKS_COUNTER, STORY_MERGES_TAG, ClusterArticles
 from transforms.core.config import DedupConfig
 from transforms.core.rows import (
     RunContext,
@@ -56,6 +56,9 @@ from transforms.core.state import (
     date_bounds,
     incompatible_parameters,
     known_article,
+    latest_partition_dates,
+    read_back_days,
+    stream_window_hours,
     within_horizon,
 )
 from transforms.core.tables import ColumnMapping
@@ -126,10 +129,13 @@ def run_parts(
     parts: list[FileRange],
     started: float | None = None,
     wait_for_lock: bool = False,
+    micro_batch: bool = False,
 ) -> RunSummary:
-    """One run over input files or parts of them (`newsdedup watch` runs one per
+    """One run over input files or parts of them. `newsdedup watch` runs one per
     micro-batch, on the parts of files that arrived, waiting for a run that
-    holds the output's lock instead of refusing)."""
+    holds the output's lock instead of refusing; its micro-batches defer the
+    links that the rest of the stream may still turn into weak bridges, and a
+    run over no parts settles them (see transforms.core.clustering.cluster)."""
     started = time.monotonic() if started is None else started
     own = options.view_as(NewsdedupOptions)
     try:
@@ -165,7 +171,16 @@ def run_parts(
             )
             with display, beam.Pipeline(options=options) as pipeline:
                 _build(
-                    pipeline, parts, columns, staging, config, own, run_context, schemas, progress
+                    pipeline,
+                    parts,
+                    columns,
+                    staging,
+                    config,
+                    own,
+                    run_context,
+                    schemas,
+                    progress,
+                    stream_window_hours(config) if micro_batch else None,
                 )
             result = pipeline.result
             summary = summarize(
@@ -177,6 +192,7 @@ def run_parts(
                 wall_seconds=time.monotonic() - started,
                 previous=_snapshot_files(staging.previous),
                 files=files,
+                pending_links=_counter(result, PENDING_LINKS_COUNTER),
             )
             commit(staging, schemas)
         except BaseException:
@@ -222,6 +238,7 @@ def _build(
     run_context: RunContext,
     schemas: dict[str, pa.Schema],
     progress: Path | None,
+    window_hours: float | None,
 ) -> None:
     earlier_articles = dataset_files(staging.previous, "articles")
     files = staging.files
@@ -276,7 +293,9 @@ def _build(
         >> beam.Filter(
             within_horizon,
             new_dates=beam.pvalue.AsSingleton(new_dates),
-            horizon_days=own.horizon_days,
+            horizon_days=read_back_days(own.horizon_days, config),
+            # A run over no input settles deferred links: around the latest articles.
+            fallback=None if parts else latest_partition_dates(earlier_articles),
         )
         | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
@@ -292,7 +311,12 @@ def _build(
         )
         | "ClusterArticles"
         >> ClusterArticles(
-            config, weighted_known, own.output_shards, staging.spill_folder("keys"), files
+            config,
+            weighted_known,
+            own.output_shards,
+            staging.spill_folder("keys"),
+            files,
+            window_hours,
         )
     )
     merges = clustered[STORY_MERGES_TAG]

@@ -147,12 +147,15 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
     totals = WatchTotals()
     last_input = time.monotonic()
     ready_since: float | None = None
+    pending_links = 0
     with _stop_on_signals(stop):
         while not stop.is_set():
             parts, settling = poller.poll(marks)
             now = time.monotonic()
             if not parts:
                 if watch.idle_timeout and now - last_input >= watch.idle_timeout:
+                    if pending_links:
+                        _settle(options, stop, totals, quiet=own.quiet)
                     break
                 stop.wait(watch.poll_seconds)
                 continue
@@ -168,10 +171,28 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
             ledger.record(read)
             marks.update(read)
             totals.add(summary)
+            pending_links = summary.pending_links
             if not own.quiet:
                 print(_progress_line(totals.micro_batches, parts, summary), flush=True)
             last_input, ready_since = time.monotonic(), None
     return totals
+
+
+def _settle(
+    options: PipelineOptions, stop: threading.Event, totals: WatchTotals, quiet: bool
+) -> None:
+    """The stream has ended (idle timeout): a run over no input settles the
+    links that micro-batches deferred, as one run over the stream would."""
+    summary = _micro_batch(options, [], stop)
+    if summary is None:
+        return  # stopped: a later micro-batch or run settles them
+    totals.add(summary)
+    if not quiet:
+        print(
+            f"settled deferred links at the end of the stream: {summary.story_merges} "
+            "story merge(s)",
+            flush=True,
+        )
 
 
 def _micro_batch(
@@ -196,7 +217,7 @@ def _micro_batch(
 def _run_quietly(options: PipelineOptions, ranges: list[tuple[str, int, int, int]]) -> RunSummary:
     # The child's progress line would interleave with the parent's lines.
     options.view_as(NewsdedupOptions).quiet = True
-    return run_parts(options, ranges, wait_for_lock=True)
+    return run_parts(options, ranges, wait_for_lock=True, micro_batch=bool(ranges))
 
 
 def _progress_line(number: int, parts: list[FilePart], summary: RunSummary) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 # The Hive partition column of `articles/`: it lives in the directory names only.
@@ -40,6 +40,7 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("story_id", pa.string(), nullable=False),
         pa.field("is_canonical", pa.bool_(), nullable=False),
         pa.field("exact_duplicate_of", pa.string()),
+        pa.field("pending_story_id", pa.string()),
         pa.field("minhash_signature", pa.binary(), nullable=False),
         pa.field("minhash_scheme", pa.string(), nullable=False),
         # What a later incremental run compares new articles with (no text needed).

@@ -167,6 +167,10 @@ class AnalyzedArticle:
     article: InputArticle
     language_probability: float | None
     sketch: ArticleSketch
+    # Fingerprints and lead entities before site boilerplate was taken out: what
+    # is stored, so that later runs count the site's boilerplate as this one did.
+    raw_fingerprints: bytes = b""
+    raw_entities: bytes = b""
 
 
 @record
@@ -179,6 +183,9 @@ class ArticleAssignment:
     story_id: str
     is_canonical: bool
     exact_duplicate_of: str | None
+    # A deferred entity link of a stream: the story this article's story joins
+    # once the link settles (see transforms.core.clustering.cluster).
+    pending_story_id: str | None = None
 
 
 @record
@@ -193,3 +200,4 @@ class KnownArticle:
     dup_group_id: str
     story_id: str
     site_key: int = 0
+    pending_story_id: str | None = None

@@ -150,8 +150,11 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
                     )
                     for s in shingled
                 ],
-                "analyzed": analyzed,
-                "analyzed with boilerplate": with_boilerplate,
+                # The fields every version of AnalyzedArticle has.
+                "analyzed": [(a.article, a.language_probability, a.sketch) for a in analyzed],
+                "analyzed with boilerplate": [
+                    (a.article, a.language_probability, a.sketch) for a in with_boilerplate
+                ],
                 "seconds": timings,
                 "counts": counts,
                 "articles": len(articles),

@@ -99,7 +99,7 @@ STAGES: dict[str, tuple[str, ...]] = {
         "transforms.core.analysis:sign_article",
         "transforms.analyze:_ShardSiteFingerprintsFn.process",
         "transforms.analyze:_BoilerplateOfShardFn.process",
-        "transforms.analyze:MergeBoilerplateFn.extract_output",
+        "transforms.analyze:_site_day_counts",
     ),
     "candidate generation": (
         "transforms.cluster:ShardKeysFn._index",

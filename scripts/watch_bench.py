@@ -3,7 +3,9 @@
 - parity: a generated corpus (scripts/quality.py) is split by publication time
   into `--files` files, dropped one at a time, each once the previous one is
   written (one micro-batch per file, the hardest case); story and
-  near-duplicate F1 of the watch output and of one batch run over all files;
+  near-duplicate F1 of the watch output (once every file is read, and after
+  the idle timeout ended the stream and watch settled its deferred links) and
+  of one batch run over all files;
 - latency: `--latency-drops` files of 50 new articles dropped into a running
   watch that holds the corpus, seconds from drop until visible (p50, p95);
 - keep-up: the whole corpus as one file dropped into an empty watch, seconds
@@ -44,6 +46,7 @@ from transforms.watch_folder import ReadLedger  # noqa: E402
 CLI = [sys.executable, "-m", "pipelines.cli"]
 FAST = ["--poll-seconds", "0.2", "--settle-seconds", "0.5"]
 TIMEOUT = 3600.0
+STREAM_IDLE_SECONDS = 10.0
 
 
 def article_count(out: Path) -> int:
@@ -127,7 +130,8 @@ def parity(work: Path, corpus: Path, files: int, extra: list[str]) -> tuple[dict
     batch_seconds = quality.run_command(
         [*CLI, "run", *inputs, "--output", str(batch_out), "--quiet", *extra], "batch run"
     )
-    watch = Watch(folder, out, extra)
+    # The stream ends with the idle timeout, when watch settles deferred links.
+    streaming = Watch(folder, out, [*extra, "--idle-timeout", str(STREAM_IDLE_SECONDS)])
     started = time.monotonic()
     for part in parts:
         # A folder per part: text files keep their names, which are their ids.
@@ -136,9 +140,14 @@ def parity(work: Path, corpus: Path, files: int, extra: list[str]) -> tuple[dict
             (folder / part.name / path.name).write_bytes(path.read_bytes())
         wait_until(partial(all_read, out, folder))
     streamed_seconds = time.monotonic() - started
+    as_read = f1s(out, labels)
+    streaming.process.wait(timeout=TIMEOUT)
+    watch = Watch(folder, out, extra)  # for the latency probes
     return {
+        "stream_peak_rss": streaming.peak_rss,
         "batch": f1s(batch_out, labels),
-        "watch": f1s(out, labels),
+        "watch as read": as_read,
+        "watch settled": f1s(out, labels),
         "batch_seconds": batch_seconds,
         "watch_seconds": streamed_seconds,
     }, watch
@@ -221,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus                seed {args.seed}, {args.size} articles, {args.files} files")
     for level in ("story", "dup"):
         print(
-            f"{level + ' F1':<21} batch {scores['batch'][level]:.3f}, "
-            f"watch {scores['watch'][level]:.3f}"
+            f"{level + ' F1':<21} batch {scores['batch'][level]:.3f}, watch "
+            f"{scores['watch settled'][level]:.3f} (as read, before the stream ended: "
+            f"{scores['watch as read'][level]:.3f})"
         )
     print(f"stream wall time      {scores['watch_seconds']:.1f} s "
           f"(batch run {scores['batch_seconds']:.1f} s)")  # fmt: skip
@@ -231,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
         print(f"50-article latency    p50 {statistics.median(seconds):.1f} s, p95 {p95:.1f} s")
     print(f"SIGTERM to exit       {watch.stop():.1f} s (idle, with state)")
-    print(f"peak RSS (tree)       {watch.peak_rss / 2**20:,.0f} MiB")
+    peak_rss = max(scores["stream_peak_rss"], watch.peak_rss)
+    print(f"peak RSS (tree)       {peak_rss / 2**20:,.0f} MiB")
     if not args.no_keep_up:
         figures = keep_up(work, corpus, args.flag)
         print(

@@ -19,7 +19,6 @@ from transforms.core.candidates import (
     add_pair_evidence,
     candidate_pairs,
     shard_of,
-    site_boilerplate,
     split_by_shard,
 )
 
@@ -289,20 +288,6 @@ def test_sharded_pairs_equal_unsharded_pairs() -> None:
 
 def test_split_of_empty_input_is_empty() -> None:
     assert split_by_shard(keys_of(), 4, owners_of()) == {}
-
-
-def test_site_boilerplate_is_a_key_in_more_articles_of_the_site_than_allowed() -> None:
-    # Key 7 is in three of the site's articles (its footer), key 8 in two.
-    per_article = [[7, 8], [7], [7, 8], [9]]
-    keys = np.concatenate([np.array(k, dtype=np.uint64) for k in per_article])
-    assert site_boilerplate(keys, 2).tolist() == [7]
-    assert site_boilerplate(keys, 1).tolist() == [7, 8]
-    assert site_boilerplate(keys[:0], 2).tolist() == []
-
-
-def test_site_boilerplate_keeps_the_largest_keys() -> None:
-    keys = np.array([2**64 - 1] * 3 + [0] * 3, dtype=np.uint64)
-    assert site_boilerplate(keys, 2).tolist() == [0, 2**64 - 1]
 
 
 def test_pair_evidence_is_summed_per_pair_over_levels_and_shards() -> None:

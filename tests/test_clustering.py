@@ -64,7 +64,7 @@ def stories_of(result: Clustering) -> list[list[int]]:
 def story_sets_at(
     units: list[int], links: dict[tuple[int, int], float], density: float
 ) -> list[list[int]]:
-    return sorted(sorted(group) for group in merge_stories(units, links, density).groups())
+    return sorted(sorted(group) for group in merge_stories(units, links, density)[0].groups())
 
 
 def story_sets(units: list[int], links: dict[tuple[int, int], float]) -> list[list[int]]:
@@ -379,7 +379,7 @@ def test_merge_stories_with_no_links_keeps_singletons() -> None:
 def test_merge_stories_zero_density_merges_any_link() -> None:
     links = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (4, 5): 0.9, (5, 6): 0.9, (4, 6): 0.9}
     links[(3, 4)] = 0.1
-    stories = merge_stories([1, 2, 3, 4, 5, 6], links, 0.0)
+    stories = merge_stories([1, 2, 3, 4, 5, 6], links, 0.0)[0]
     assert len(stories.groups()) == 1
 
 
@@ -588,3 +588,114 @@ def test_batch_and_incremental_agree_on_a_follow_up() -> None:
         [known(1, "dg_1", story), known(2, "dg_2", story), node(3)], [], [(1, 3, 0.4)], DENSITY
     )
     assert later.assignments[3].story_id == at_once.assignments[3].story_id == story
+
+
+# A stream: a lone report (3) linked to story {1, 2} by entities alone, whose
+# own story (3, 4) arrives later. One run over all of it cuts the entity link
+# as a weak bridge; a micro-batch must not take it before the stream shows that.
+STREAM_WINDOW = 72.0
+
+
+def known_from(result: Clustering, nodes: list[ClusterNode]) -> list[ClusterNode]:
+    """The nodes of a run as the next run reads them back."""
+    return [
+        replace(
+            n,
+            dup_group_id=result.assignments[n.article_key].dup_group_id,
+            story_id=result.assignments[n.article_key].story_id,
+            pending_story_id=result.assignments[n.article_key].pending_story_id,
+        )
+        for n in nodes
+    ]
+
+
+def first_micro_batch(
+    times: tuple[float | None, ...] = (0.0, HOUR, 2 * HOUR),
+) -> tuple[list[ClusterNode], Clustering]:
+    nodes = [node(key, published) for key, published in enumerate(times, start=1)]
+    result = cluster(
+        nodes,
+        [],
+        [(1, 2, 0.9)],
+        DENSITY,
+        entity_links=[(1, 3, 0.5)],
+        stream_window_hours=STREAM_WINDOW,
+    )
+    return known_from(result, nodes), result
+
+
+def test_one_run_cuts_the_entity_link_that_becomes_a_weak_bridge() -> None:
+    nodes = [node(1, 0.0), node(2, HOUR), node(3, 2 * HOUR), node(4, 3 * HOUR)]
+    result = cluster(nodes, [], [(1, 2, 0.9), (3, 4, 0.9)], DENSITY, entity_links=[(1, 3, 0.5)])
+    assert stories_of(result) == [[1, 2], [3, 4]]
+
+
+def test_a_micro_batch_defers_an_entity_link_that_ties_a_lone_report() -> None:
+    _, result = first_micro_batch()
+    assert stories_of(result) == [[1, 2], [3]]
+    assert result.assignments[3].pending_story_id == result.assignments[1].story_id
+    assert result.assignments[1].pending_story_id is None
+    assert result.pending_links == 1
+    # Without a stream, the same links join the lone report at once.
+    taken = cluster(
+        [node(1, 0.0), node(2, HOUR), node(3, 2 * HOUR)],
+        [],
+        [(1, 2, 0.9)],
+        DENSITY,
+        entity_links=[(1, 3, 0.5)],
+    )
+    assert stories_of(taken) == [[1, 2, 3]]
+
+
+def test_a_deferred_link_is_dropped_once_its_lone_side_grows() -> None:
+    known, first = first_micro_batch()
+    result = cluster(
+        [*known, node(4, 3 * HOUR)],
+        [],
+        [(3, 4, 0.9)],
+        DENSITY,
+        stream_window_hours=STREAM_WINDOW,
+    )
+    assert result.assignments[4].story_id == first.assignments[3].story_id
+    assert (result.story_merges, result.pending_links) == ([], 0)
+
+
+def test_a_deferred_link_joins_when_the_stream_passes_both_stories() -> None:
+    known, first = first_micro_batch()
+    later = node(9, 2 * HOUR + (STREAM_WINDOW + 1) * HOUR)
+    result = cluster([*known, later], [], [], DENSITY, stream_window_hours=STREAM_WINDOW)
+    story_1, story_3 = first.assignments[1].story_id, first.assignments[3].story_id
+    assert result.story_merges == [(max(story_1, story_3), min(story_1, story_3))]
+    assert result.pending_links == 0
+    # Within the window it still waits.
+    early = node(9, 2 * HOUR + (STREAM_WINDOW - 1) * HOUR)
+    waiting = cluster([*known, early], [], [], DENSITY, stream_window_hours=STREAM_WINDOW)
+    assert (waiting.story_merges, waiting.pending_links) == ([], 1)
+
+
+def test_a_run_that_is_no_micro_batch_settles_known_links_at_once() -> None:
+    known, _ = first_micro_batch()
+    result = cluster(known, [], [], DENSITY)
+    assert len(result.story_merges) == 1
+    assert result.pending_links == 0
+    assert result.assignments == {}
+
+
+def test_an_undated_story_never_closes_within_a_stream() -> None:
+    known, _ = first_micro_batch((None, None, None))
+    later = cluster([*known, node(9, 1e9)], [], [], DENSITY, stream_window_hours=STREAM_WINDOW)
+    assert (later.story_merges, later.pending_links) == ([], 1)
+
+
+def test_a_link_with_shared_text_is_never_deferred() -> None:
+    nodes = [node(1, 0.0), node(2, HOUR), node(3, 2 * HOUR)]
+    result = cluster(
+        nodes,
+        [],
+        [(1, 2, 0.9), (1, 3, 0.3)],
+        DENSITY,
+        entity_links=[(1, 3, 0.5)],
+        stream_window_hours=STREAM_WINDOW,
+    )
+    assert stories_of(result) == [[1, 2, 3]]
+    assert result.pending_links == 0

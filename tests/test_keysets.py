@@ -33,18 +33,3 @@ def test_unique_rows_equals_unique_along_axis(seed: int) -> None:
     assert counts.tolist() == expected_counts.tolist()
     (empty,), no_counts = unique_rows(first[:0])
     assert len(empty) == 0 and len(no_counts) == 0
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_keys_by_site_equals_a_unique_per_site(seed: int) -> None:
-    from transforms.core.candidates import keys_by_site
-
-    rng = np.random.default_rng(seed)
-    sites = rng.integers(1, 9, size=300).astype(np.int64)
-    keys = rng.integers(0, 40, size=300).astype(np.uint64) * np.uint64(2**58)
-    expected = {int(site): np.unique(keys[sites == site]) for site in np.unique(sites)}
-    got = keys_by_site(sites, keys)
-    assert sorted(got) == sorted(expected)
-    assert all(got[site].tolist() == expected[site].tolist() for site in expected)
-    assert all(got[site].dtype == np.uint64 for site in got)
-    assert keys_by_site(sites[:0], keys[:0]) == {}

@@ -11,6 +11,7 @@ from transforms.core.state import (
     date_bounds,
     incompatible_parameters,
     known_article,
+    latest_partition_dates,
     reject_key,
     story_root,
     widen_range,
@@ -63,9 +64,12 @@ def test_known_article_uses_the_current_story_id() -> None:
         "story_id": "st_a",
         "source": None,
         "url": "https://www.example.org/a1",
+        "pending_story_id": "st_p",
     }
-    known = known_article(row, {"st_a": "st_b"})
+    known = known_article(row, {"st_a": "st_b", "st_p": "st_q"})
     assert (known.dup_group_id, known.story_id) == ("dg_1", "st_b")
+    assert known.pending_story_id == "st_q"
+    assert known_article({**row, "pending_story_id": None}, {}).pending_story_id is None
     assert known.site_key == site_key(None, "https://www.example.org/a1") != 0
     assert known.sketch.article_key == article_key("a1")
     assert known.sketch.published_ts == datetime(2026, 5, 1, tzinfo=UTC).timestamp()
@@ -92,3 +96,12 @@ def test_date_bounds_are_the_earliest_and_latest_known_times() -> None:
     assert date_bounds(batch) == [early, late]
     assert date_bounds([_published(None)]) == []
     assert date_bounds([]) == []
+
+
+def test_a_run_over_no_input_looks_around_the_latest_articles() -> None:
+    paths = [FILE.format(d) for d in ("2026-05-03", "2026-05-19", "unknown")]
+    latest = latest_partition_dates(paths)
+    assert latest == (date(2026, 5, 19), date(2026, 5, 19))
+    assert within_horizon(paths[0], None, 30, fallback=latest)
+    assert not within_horizon(paths[0], None, 7, fallback=latest)
+    assert latest_partition_dates([FILE.format("unknown")]) is None

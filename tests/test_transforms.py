@@ -261,6 +261,7 @@ def _footer_pages(count: int) -> list[InputArticle]:
 
 def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> None:
     from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn, new_site_fingerprints
+    from transforms.core.daycounts import UNDATED
 
     config = DedupConfig()
     boilerplate = (
@@ -273,9 +274,11 @@ def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> Non
 
     def one_site_with_footer(dicts: list[dict]) -> None:  # type: ignore[type-arg]
         (found,) = dicts
-        (fingerprints,) = found.values()
-        # The 40-word footer yields ~15 fingerprints; page text yields none.
-        assert 5 <= len(fingerprints) <= 40
+        (counts,) = found.values()
+        # The 40-word footer yields ~15 fingerprints, each on the three undated
+        # pages; page text yields none.
+        assert 5 <= len(counts.keys) <= 40
+        assert counts.window(counts.keys, UNDATED, 0).tolist() == [3] * len(counts.keys)
 
     assert_that(boilerplate, one_site_with_footer)
 

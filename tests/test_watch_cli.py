@@ -176,6 +176,47 @@ def test_watch_gives_the_groups_of_a_batch_run_on_the_sample(
     assert (tmp_path / "r.html").stat().st_size > 0
 
 
+def entity_linked_stream() -> list[dict[str, str]]:
+    """A report and its re-run; a report of the same event naming the same
+    people in other words (no shared text: an entity link alone); other news."""
+    people = "Quentin Zorblatt, Karla Marvolo, Brisk Tennow and Ysolde Prack"
+    report = [f"Yesterday {people} met in Karlsbrunn.", *textgen.article(500)]
+    other_words = [f"Talks between {people} ended in Karlsbrunn.", *textgen.article(600)]
+    records = [record("a-0001", report), record("a-0002", textgen.edited(report, 1))]
+    records.append(record("a-0003", other_words))
+    return records + [record(f"a-{n:04d}", textgen.article(700 + n)) for n in range(10, 30)]
+
+
+def current_story(out: Path) -> dict[str, str]:
+    """article_id -> its story's current id (after recorded merges)."""
+    stories = ds.dataset(out / "stories", format="parquet").to_table().to_pylist()
+    merged = {row["story_id"]: row["merged_into"] for row in stories if row["merged_into"]}
+    return {a: merged.get(row["story_id"], row["story_id"]) for a, row in article_rows(out).items()}
+
+
+def test_watch_defers_a_lone_entity_link_and_settles_it_when_the_stream_ends(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    drop(folder, "news.jsonl", entity_linked_stream())
+    process = watch(folder, out, "--idle-timeout", "3")
+    stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, stderr
+    assert "settled deferred links" in stdout
+    rows = article_rows(out)
+    # Written apart, with the story it waited to join; joined when the stream ended.
+    assert rows["a-0003"]["story_id"] != rows["a-0001"]["story_id"]
+    assert rows["a-0003"]["pending_story_id"] == rows["a-0001"]["story_id"]
+    assert current_story(out)["a-0003"] == current_story(out)["a-0001"]
+    # One run over the same input joins them at once, as the settled stream does.
+    batch = tmp_path / "batch"
+    subprocess.run([*RUN, "--input", str(folder), "--output", str(batch), "--quiet"], check=True)
+    batch_rows = article_rows(batch)
+    assert batch_rows["a-0003"]["story_id"] == batch_rows["a-0001"]["story_id"]
+    assert batch_rows["a-0003"]["pending_story_id"] is None
+
+
 def test_a_file_written_slowly_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
     folder, out = tmp_path / "incoming", tmp_path / "out"
     folder.mkdir()

@@ -18,16 +18,32 @@ from schemas.records import (
     ShingledArticle,
 )
 from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
-from transforms.core.analysis import NO_BOILERPLATE, ArticleAnalyzer, known_sketch, sign_article
-from transforms.core.candidates import keys_by_site, site_boilerplate, split_by_shard
+from transforms.core.analysis import (
+    ArticleAnalyzer,
+    article_boilerplate,
+    known_sketch,
+    sign_article,
+)
+from transforms.core.candidates import split_by_shard
 from transforms.core.config import DedupConfig
+from transforms.core.daycounts import (
+    DayCounts,
+    dated_keys,
+    day_code,
+    key_counts,
+    keys_counted_over,
+    undated,
+)
 from transforms.core.entities import EntityFrequencies
 from transforms.core.signatures import SignatureBuilder
 from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
-# Site key -> that site's boilerplate fingerprints, sorted.
-Boilerplate = dict[int, np.ndarray]
+# Site key -> how many of that site's articles of each day hold each fingerprint
+# or entity found in more than max_site_articles of them (see article_boilerplate).
+Boilerplate = dict[int, DayCounts]
+# The fingerprints and lead entities of one article of a site, with its day.
+SiteFingerprints = tuple[int, bytes, int]
 
 
 class ShingleArticleFn(beam.DoFn):
@@ -50,41 +66,48 @@ class ShingleArticleFn(beam.DoFn):
 
 
 class _ShardSiteFingerprintsFn(beam.DoFn):
-    """A batch of (site, fingerprints) -> per site: (site shard, (site, the distinct
-    fingerprints of each of its articles, one after the other)). Only keys travel:
+    """A batch of SiteFingerprints -> per site: (site shard, (site, the distinct
+    count keys of each of its articles, one after the other)). Only keys travel:
     an article's site is its group's, and each article adds a key once."""
 
     def __init__(self, shards: int) -> None:
         self._shards = shards
 
     def process(
-        self, batch: Sequence[tuple[int, bytes]]
+        self, batch: Sequence[SiteFingerprints]
     ) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
         by_site: dict[int, list[np.ndarray]] = {}
-        for site, fingerprints in batch:
-            keys = np.unique(np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64))
-            by_site.setdefault(site, []).append(keys)
+        for site, fingerprints, day in batch:
+            hashes = np.unique(np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64))
+            by_site.setdefault(site, []).append(np.unique(dated_keys(hashes, day)))
         for site, article_keys in sorted(by_site.items()):
             yield site % self._shards, (site, np.concatenate(article_keys))
 
 
 class _BoilerplateOfShardFn(beam.DoFn):
+    """One shard's sites -> (site, count keys, counts) of the keys that more
+    than `max_site_articles` articles of the site hold over all days: only
+    those can be boilerplate on any day."""
+
     def __init__(self, max_site_articles: int) -> None:
         self._max_site_articles = max_site_articles
         self._found = Metrics.counter("newsdedup", "site_boilerplate_fingerprints")
 
     def process(
         self, element: tuple[int, Iterable[tuple[int, np.ndarray]]]
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         _, parts = element
         by_site: dict[int, list[np.ndarray]] = {}
         for site, keys in parts:
             by_site.setdefault(site, []).append(keys)
         for site, site_keys in sorted(by_site.items()):
-            keys = site_boilerplate(np.concatenate(site_keys), self._max_site_articles)
-            self._found.inc(len(keys))
-            if len(keys):
-                yield np.full(len(keys), site, dtype=np.int64), keys
+            keys = np.concatenate(site_keys)
+            kept, counts = keys_counted_over(
+                *key_counts(keys, np.ones(len(keys))), least=self._max_site_articles
+            )
+            self._found.inc(len(np.unique(undated(kept))))
+            if len(kept):
+                yield site, kept, counts
 
 
 ArrayParts = list[tuple[np.ndarray, np.ndarray]]
@@ -104,25 +127,20 @@ class _CollectArrayPartsFn(beam.CombineFn):
         return [part for accumulator in accumulators for part in accumulator]
 
 
-class MergeBoilerplateFn(_CollectArrayPartsFn):
-    """(site array, fingerprint array) parts -> {site: sorted fingerprints}."""
-
-    def extract_output(self, accumulator: ArrayParts) -> Boilerplate:
-        if not accumulator:
-            return {}
-        sites = np.concatenate([s for s, _ in accumulator])
-        keys = np.concatenate([k for _, k in accumulator])
-        return keys_by_site(sites, keys)
+def _site_day_counts(parts: Iterable[tuple[int, np.ndarray, np.ndarray]]) -> Boilerplate:
+    return {site: DayCounts.of(keys, counts) for site, keys, counts in parts}
 
 
 class FindSiteBoilerplate(beam.PTransform):
-    """Lists of (site key, fingerprints and entities of one article) -> one dict:
-    site key -> the site's boilerplate fingerprints.
+    """Lists of SiteFingerprints (one per article of a known site) -> one
+    Boilerplate dict: per site, the day counts of what may be its boilerplate.
 
-    A fingerprint is a site's boilerplate when more than `max_site_articles`
-    articles of that site have it: navigation, newsletter boxes, cookie notices
-    and footers repeat on every page, while text shared between outlets is not
-    counted against any one of them. Only fingerprints are shuffled, grouped by site.
+    A fingerprint (or lead entity) is a site's boilerplate for an article when
+    more than `max_site_articles` articles of that site in the days up to the
+    article's have it (see transforms.core.analysis.article_boilerplate):
+    navigation, newsletter boxes, cookie notices, footers and the outlet's name
+    repeat on every page, while text shared between outlets is not counted
+    against any one of them. Only fingerprints are shuffled, grouped by site.
     """
 
     def __init__(self, config: DedupConfig) -> None:
@@ -137,7 +155,8 @@ class FindSiteBoilerplate(beam.PTransform):
             | "GroupSiteShards" >> beam.GroupByKey()
             | "BoilerplateOfShards"
             >> beam.ParDo(_BoilerplateOfShardFn(self._config.max_site_articles))
-            | "MergeBoilerplate" >> beam.CombineGlobally(MergeBoilerplateFn())
+            | "MergeBoilerplate" >> beam.CombineGlobally(beam.combiners.ToListCombineFn())
+            | "SiteDayCounts" >> beam.Map(_site_day_counts)
         )
 
 
@@ -245,7 +264,13 @@ class SignArticleFn(FileDoFn):
                 shingled,
                 self._signatures,
                 self._config,
-                boilerplate.get(shingled.site_key, NO_BOILERPLATE),
+                article_boilerplate(
+                    boilerplate.get(shingled.site_key),
+                    shingled.raw_fingerprints,
+                    shingled.entities,
+                    _published_ts(shingled),
+                    self._config,
+                ),
                 entity_frequencies,
             )
             for shingled in batch
@@ -256,21 +281,41 @@ class SignArticleFn(FileDoFn):
 
 
 def _known_as_now(
-    known: KnownArticle, boilerplate: Boilerplate, frequencies: EntityFrequencies
+    known: KnownArticle,
+    boilerplate: Boilerplate,
+    frequencies: EntityFrequencies,
+    config: DedupConfig,
 ) -> KnownArticle:
-    site_boilerplate = boilerplate.get(known.site_key, NO_BOILERPLATE)
-    return replace(known, sketch=known_sketch(known.sketch, site_boilerplate, frequencies))
+    sketch = known.sketch
+    site_boilerplate = article_boilerplate(
+        boilerplate.get(known.site_key),
+        sketch.fingerprints,
+        sketch.entities,
+        sketch.published_ts,
+        config,
+    )
+    return replace(known, sketch=known_sketch(sketch, site_boilerplate, frequencies))
 
 
-def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[tuple[int, bytes]]:
-    """(site, fingerprints and entities) of each article of a known site."""
-    return [(s.site_key, s.raw_fingerprints + s.entities) for s in batch if s.site_key != 0]
+def _published_ts(shingled: ShingledArticle) -> float | None:
+    published = shingled.article.published_at
+    return published.timestamp() if published else None
 
 
-def _known_site_fingerprints(known: KnownArticle) -> list[tuple[int, bytes]]:
+def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[SiteFingerprints]:
+    """(site, fingerprints and entities, day) of each article of a known site."""
+    return [
+        (s.site_key, s.raw_fingerprints + s.entities, day_code(_published_ts(s)))
+        for s in batch
+        if s.site_key != 0
+    ]
+
+
+def _known_site_fingerprints(known: KnownArticle) -> list[SiteFingerprints]:
     if known.site_key == 0:
         return []
-    return [(known.site_key, known.sketch.fingerprints + known.sketch.entities)]
+    sketch = known.sketch  # as stored: before boilerplate was taken out
+    return [(known.site_key, sketch.fingerprints + sketch.entities, day_code(sketch.published_ts))]
 
 
 class AnalyzeArticles(beam.PTransform):
@@ -331,6 +376,9 @@ class AnalyzeArticles(beam.PTransform):
             entity_frequencies=entity_frequencies,
         ).with_output_types(RecordBatch)
         known = self._known | "KnownAsNow" >> beam.Map(
-            _known_as_now, boilerplate=boilerplate, frequencies=entity_frequencies
+            _known_as_now,
+            boilerplate=boilerplate,
+            frequencies=entity_frequencies,
+            config=self._config,
         )
         return analyzed, known

@@ -78,6 +78,8 @@ Link = tuple[str, int, int, float]  # kind, left key, right key, score
 STORY_MERGES_TAG = "story_merges"
 FACTS_TAG = "facts"
 VERIFY_FACTS_TAG = "verify_facts"
+# Deferred links that still wait after a run (see transforms.core.clustering.cluster).
+PENDING_LINKS_COUNTER = "pending_links"
 
 
 # Sketches indexed at once by ShardKeysFn: a few MB of signatures and fingerprints.
@@ -318,11 +320,15 @@ class ClusterFn(beam.DoFn):
     """All nodes and links of the run -> the assignments of the new articles, in
     one list per articles file they are written to."""
 
-    def __init__(self, config: DedupConfig, output_shards: int) -> None:
+    def __init__(
+        self, config: DedupConfig, output_shards: int, stream_window_hours: float | None
+    ) -> None:
         self._config = config
         self._output_shards = output_shards
+        self._stream_window_hours = stream_window_hours
         self._dup_groups = Metrics.counter("newsdedup", "dup_groups")
         self._stories = Metrics.counter("newsdedup", "stories")
+        self._pending = Metrics.counter("newsdedup", PENDING_LINKS_COUNTER)
 
     def process(
         self, element: tuple[int, dict[str, list[Any]]]
@@ -333,11 +339,14 @@ class ClusterFn(beam.DoFn):
         result = cluster(
             nodes,
             dup_links=[(a, b) for level, a, b, _ in links if level == DUP_LEVEL],
-            story_links=[(a, b, score) for level, a, b, score in links if level != DUP_LEVEL],
+            story_links=[(a, b, score) for level, a, b, score in links if level == STORY_LEVEL],
             min_link_density=self._config.story_link_density,
+            entity_links=[(a, b, score) for level, a, b, score in links if level == ENTITY_LEVEL],
+            stream_window_hours=self._stream_window_hours,
         )
         self._dup_groups.inc(result.dup_group_count)
         self._stories.inc(result.story_count)
+        self._pending.inc(result.pending_links)
         by_file: dict[FileKey, RecordBatch] = {}
         for node in nodes:
             assignment = result.assignments.get(node.article_key)
@@ -360,6 +369,7 @@ def _marked_node(marked: MarkedSketch) -> ClusterNode:
         dup_group_id=known.dup_group_id if known else None,
         story_id=known.story_id if known else None,
         date_only=sketch.date_only,
+        pending_story_id=known.pending_story_id if known else None,
     )
 
 
@@ -370,7 +380,8 @@ class ClusterArticles(beam.PTransform):
     (story_id, merged_into) for known stories that new evidence joined
     (`story_merges`). `known` holds the KnownArticles of earlier runs within
     the horizon; the keys of the candidate index are spilled to files in
-    `spill_folder` (see transforms.spill)."""
+    `spill_folder` (see transforms.spill). A micro-batch of a stream passes
+    `stream_window_hours` (see transforms.core.clustering.cluster)."""
 
     def __init__(
         self,
@@ -379,6 +390,7 @@ class ClusterArticles(beam.PTransform):
         output_shards: int,
         spill_folder: str,
         files: FileAccess = LOCAL_FILES,
+        stream_window_hours: float | None = None,
     ) -> None:
         super().__init__()
         self._config = config
@@ -386,6 +398,7 @@ class ClusterArticles(beam.PTransform):
         self._output_shards = output_shards
         self._spill_folder = spill_folder
         self._files = files
+        self._stream_window_hours = stream_window_hours
 
     def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         config = self._config
@@ -450,7 +463,7 @@ class ClusterArticles(beam.PTransform):
             }
             | "GatherGraph" >> beam.CoGroupByKey()
             | "Cluster"
-            >> beam.ParDo(ClusterFn(config, self._output_shards)).with_outputs(
-                STORY_MERGES_TAG, main="assignments"
-            )
+            >> beam.ParDo(
+                ClusterFn(config, self._output_shards, self._stream_window_hours)
+            ).with_outputs(STORY_MERGES_TAG, main="assignments")
         )

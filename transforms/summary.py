@@ -52,6 +52,8 @@ class RunSummary:
     new_stories: int = 0
     grown_stories: int = 0
     totals: OutputTotals | None = None
+    # Deferred links of a stream that still wait (see transforms.core.clustering).
+    pending_links: int = 0
 
     def _tables(self) -> str:
         if "://" in self.output:  # an object store: readers follow the manifest
@@ -142,6 +144,7 @@ def summarize(
     wall_seconds: float,
     previous: Mapping[str, list[str]] | None = None,
     files: FileAccess = LOCAL_FILES,
+    pending_links: int = 0,
 ) -> RunSummary:
     """This run's figures from the files it wrote (`staged`: the paths of each
     dataset's), before the commit adds the files of earlier runs; with the files
@@ -174,6 +177,7 @@ def summarize(
         stories=stories.num_rows,
         multi_article_stories=multi_stories,
         story_merges=merges,
+        pending_links=pending_links,
         languages=_by_count(Counter(articles.column("language").to_pylist())),
         reject_reasons=_by_count(reasons),
         wall_seconds=wall_seconds,

@@ -12,6 +12,7 @@ import xxhash
 
 from schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from transforms.core.config import DedupConfig
+from transforms.core.daycounts import DayCounts, day_code
 from transforms.core.entities import (
     NO_FREQUENCIES,
     EntityFrequencies,
@@ -146,10 +147,11 @@ def sign_article(
     else:  # no window is boilerplate: the text and its fingerprints stay whole
         signature, fingerprint_bytes = shingled.raw_signature, shingled.raw_fingerprints
     entities = _without(shingled.entities, boilerplate)
+    published_ts = article.published_at.timestamp() if article.published_at else None
     sketch = ArticleSketch(
         article_key=shingled.article_key,
         article_id=article.article_id,
-        published_ts=article.published_at.timestamp() if article.published_at else None,
+        published_ts=published_ts,
         language=shingled.language,
         content_hash=shingled.content_hash,
         text_length=len(article.text),
@@ -160,7 +162,33 @@ def sign_article(
         entity_weights=_entity_weights(entities, entity_frequencies),
         date_only=article.date_only,
     )
-    return AnalyzedArticle(article, shingled.language_probability, sketch)
+    return AnalyzedArticle(
+        article,
+        shingled.language_probability,
+        sketch,
+        shingled.raw_fingerprints,
+        shingled.entities,
+    )
+
+
+def article_boilerplate(
+    site_counts: DayCounts | None,
+    fingerprints: bytes,
+    entities: bytes,
+    published_ts: float | None,
+    config: DedupConfig,
+) -> HashArray:
+    """The fingerprints and lead entities of an article that are its site's
+    boilerplate: held by more than `max_site_articles` pages of the site
+    (itself included) in the `count_window_days` days up to its own (see
+    transforms.core.daycounts)."""
+    if site_counts is None:
+        return NO_BOILERPLATE
+    hashes = np.concatenate(
+        [np.frombuffer(fingerprints, dtype="<u8"), np.frombuffer(entities, dtype="<u8")]
+    ).astype(np.uint64)
+    counts = site_counts.window(hashes, day_code(published_ts), config.count_window_days)
+    return np.unique(hashes[counts > config.max_site_articles])
 
 
 def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:

@@ -71,32 +71,6 @@ def unique_rows(
     return tuple(c[starts] for c in ordered), counts.astype(np.int64)
 
 
-def site_boilerplate(keys: KeyArray, max_site_owners: int) -> KeyArray:
-    """The keys of one site found in more than `max_site_owners` of its articles:
-    the site's navigation, newsletter box or footer. `keys` holds the distinct
-    keys of each article of the site, one after the other, so that a key's count
-    is its number of articles."""
-    distinct, counts = np.unique(keys, return_counts=True)
-    return distinct[counts > max_site_owners]
-
-
-def keys_by_site(sites: OwnerArray, keys: KeyArray) -> dict[int, KeyArray]:
-    """Site -> its distinct keys, sorted: one sort for all sites, not one scan per site."""
-    order = np.lexsort((keys, sites))
-    sites, keys = sites[order], keys[order]
-    distinct = np.ones(len(keys), dtype=bool)
-    distinct[1:] = (sites[1:] != sites[:-1]) | (keys[1:] != keys[:-1])
-    sites, keys = sites[distinct], keys[distinct]
-    if len(sites) == 0:
-        return {}
-    starts = np.flatnonzero(np.concatenate([[True], sites[1:] != sites[:-1]]))
-    ends = np.append(starts[1:], len(sites))
-    return {
-        int(sites[start]): keys[start:end]
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
-    }
-
-
 # Rows of owner pairs expanded at once: the expansion's temporaries are about
 # ten int64 arrays of this length (~80 MB), however many pairs a shard has.
 MAX_PAIR_ROWS = 1_000_000

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from schemas.records import ArticleAssignment, ArticleSketch, record
@@ -38,6 +39,8 @@ class ClusterNode:
     dup_group_id: str | None = None
     story_id: str | None = None
     date_only: bool = False  # published_ts is a day's midnight
+    # For a known article: the story its story joins once a deferred link settles.
+    pending_story_id: str | None = None
 
     @property
     def known(self) -> bool:
@@ -148,24 +151,23 @@ def canonical_order(node: ClusterNode) -> tuple[bool, float, bool, float, int, s
 @dataclass(frozen=True)
 class Clustering:
     """Assignments of the new articles, and the known stories that new evidence
-    joined: (story_id, merged_into) pairs."""
+    joined: (story_id, merged_into) pairs. `pending_links` counts the links
+    still waiting to be settled (see `cluster`)."""
 
     assignments: dict[int, ArticleAssignment]
     dup_group_count: int
     story_count: int
     story_merges: list[tuple[str, str]]
+    pending_links: int = 0
 
 
-def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Links whose removal splits their story into two parts of two or more units each.
-
-    Such a link is the only thing joining two otherwise separate stories (one
-    shared background paragraph between two reports): it must not merge them.
-    A link to a single report is no weak bridge: a follow-up that reuses agency
-    copy often links to the original alone. Found with Tarjan's bridge
-    algorithm (iterative, linear time) on the whole link graph at once, so the
-    result does not depend on the order of links.
-    """
+def bridge_sides(
+    units: list[int], links: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each bridge of the link graph (a link whose removal splits its story in
+    two), with the number of units on either side. Found with Tarjan's bridge
+    algorithm (iterative, linear time) on the whole graph at once, so the result
+    does not depend on the order of links."""
     neighbours: dict[int, list[int]] = {unit: [] for unit in units}
     for left, right in links:
         neighbours[left].append(right)
@@ -173,7 +175,7 @@ def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tupl
     order: dict[int, int] = {}
     low: dict[int, int] = {}
     size: dict[int, int] = {}
-    found: set[tuple[int, int]] = set()
+    found: dict[tuple[int, int], tuple[int, int]] = {}
     for root in sorted(neighbours):
         if root in order:
             continue
@@ -200,12 +202,24 @@ def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tupl
                 low[parent] = min(low[parent], low[unit])
                 size[parent] += size[unit]
                 tree_edges.append((parent, unit))
-        total = len(component)
         for parent, child in tree_edges:
-            below = size[child]
-            if low[child] > order[parent] and below >= 2 and total - below >= 2:
-                found.add((min(parent, child), max(parent, child)))
+            if low[child] > order[parent]:
+                found[min(parent, child), max(parent, child)] = (
+                    size[child],
+                    len(component) - size[child],
+                )
     return found
+
+
+def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Links whose removal splits their story into two parts of two or more units each.
+
+    Such a link is the only thing joining two otherwise separate stories (one
+    shared background paragraph between two reports): it must not merge them.
+    A link to a single report is no weak bridge: a follow-up that reuses agency
+    copy often links to the original alone.
+    """
+    return {pair for pair, sides in bridge_sides(units, links).items() if min(sides) >= 2}
 
 
 def merge_stories(
@@ -213,8 +227,10 @@ def merge_stories(
     unit_links: dict[tuple[int, int], float],
     min_link_density: float,
     fixed: Iterable[tuple[int, int]] = (),
-) -> UnionFind[int]:
-    """Stories from near-duplicate groups ("units") and scored links between them.
+    deferrable: Collection[tuple[int, int]] = (),
+) -> tuple[UnionFind[int], list[tuple[int, int]]]:
+    """Stories from near-duplicate groups ("units") and scored links between
+    them, and the `deferrable` links that were left out for now.
 
     First, links are taken strongest first, and two partial stories merge only
     if the links between them number at least `min_link_density` times the
@@ -223,24 +239,60 @@ def merge_stories(
     report), but two established stories need links from most units of the
     smaller one. Then each story is split at its weak bridges (see
     `weak_bridges`): a strong link that joined two reports before each grew
-    into its own story cannot hold them together. Ties are broken by unit key,
-    so the result does not depend on input order. A density of 0 turns both
-    protections off (plain single-link clustering). `fixed` pairs (the units of
-    a story of an earlier run) are together from the start and never split.
+    into its own story cannot hold them together. A `deferrable` link that is
+    the only tie of a lone unit to its story is cut too and returned: it would
+    become a weak bridge if the lone side grew later, which a stream cannot know
+    yet (see `settle_links`). Ties are broken by unit key, so the result does
+    not depend on input order. A density of 0 turns both protections off (plain
+    single-link clustering). `fixed` pairs (the units of a story of an earlier
+    run) are together from the start and never split.
     """
     glue = sorted({(min(pair), max(pair)) for pair in fixed if pair[0] != pair[1]})
     stories = _merge_strongest_first(units, unit_links, min_link_density, glue)
     if min_link_density <= 0:
-        return stories
+        return stories, []
     internal = [pair for pair in unit_links if stories.find(pair[0]) == stories.find(pair[1])]
-    bridges = weak_bridges(units, sorted(set(internal).union(glue)))
+    sides = bridge_sides(units, sorted(set(internal).union(glue)))
+    cut = {pair for pair, (one, other) in sides.items() if min(one, other) >= 2}
+    deferred = {pair for pair in deferrable if min(sides.get(pair, (0, 0))) == 1}
     split: UnionFind[int] = UnionFind(units)
     for left, right in glue:
         split.union(left, right)
-    for left, right in internal:
-        if (left, right) not in bridges:
-            split.union(left, right)
-    return split
+    for pair in internal:
+        if pair not in cut and pair not in deferred:
+            split.union(*pair)
+    return split, sorted(deferred)
+
+
+def settle_links(
+    stories: UnionFind[int],
+    pending: Iterable[tuple[int, int]],
+    unit_latest: Mapping[int, float] | None = None,
+    closed_before: float = math.inf,
+) -> list[tuple[int, int]]:
+    """Settles links between units that were left out as deferrable (see
+    `merge_stories`). A link whose two stories both have two or more units is a
+    weak bridge for ever (stories never shrink): it is dropped. Otherwise it
+    joins its two stories, as a run over all articles would, once neither story
+    can grow any more: with `unit_latest` (the latest publication time of each
+    unit, inf when unknown), once both stories' latest times lie before
+    `closed_before`; without it, at once. Returns the links that still wait."""
+    story_latest: dict[int, float] = {}
+    for unit, latest in (unit_latest or {}).items():
+        root = stories.find(unit)
+        story_latest[root] = max(story_latest.get(root, -math.inf), latest)
+    waiting = []
+    for left, right in pending:
+        a, b = stories.find(left), stories.find(right)
+        if a == b or min(stories.size(a), stories.size(b)) >= 2:
+            continue
+        if unit_latest is not None and max(story_latest[a], story_latest[b]) >= closed_before:
+            waiting.append((left, right))
+            continue
+        root = stories.union(a, b)
+        if unit_latest is not None:
+            story_latest[root] = max(story_latest[a], story_latest[b])
+    return waiting
 
 
 def _merge_strongest_first(
@@ -281,39 +333,138 @@ def cluster(
     dup_links: Iterable[tuple[int, int]],
     story_links: Iterable[tuple[int, int, float]],
     min_link_density: float,
+    entity_links: Iterable[tuple[int, int, float]] = (),
+    stream_window_hours: float | None = None,
 ) -> Clustering:
     """Near-duplicate groups from dup links and equal content; stories from scored
-    story links between groups. New ids derive from the smallest article id in
-    the group or story; a new article that joins known articles takes their ids
-    (the smallest, when it joins several)."""
+    story and entity links between groups. New ids derive from the smallest
+    article id in the group or story; a new article that joins known articles
+    takes their ids (the smallest, when it joins several).
+
+    A micro-batch of a stream (`stream_window_hours` set) defers an entity link
+    that is the only tie of a lone group to its story (see `merge_stories`): one
+    of its new articles records the story it would join (`pending_story_id`),
+    and a later micro-batch settles the link (see `settle_links`) once the
+    stream's publication times have passed both stories by the window, so that
+    it is decided as one run over the whole stream decides it. Any other run
+    settles the known pending links at once."""
     by_key = {node.article_key: node for node in nodes}
+    dup_groups = _near_duplicate_groups(by_key, dup_links)
+    group_of_unit = {min(group): group for group in dup_groups}
+    unit_of = {key: unit for unit, group in group_of_unit.items() for key in group}
+    unit_links, entity_pairs = _unit_links(unit_of, story_links, entity_links)
+    glue, unit_of_story = _known_story_glue(by_key, group_of_unit)
+    story_sets, deferred = merge_stories(
+        sorted(group_of_unit),
+        unit_links,
+        min_link_density,
+        glue,
+        deferrable=entity_pairs if stream_window_hours is not None else (),
+    )
+    known_pending = [
+        (unit_of[node.article_key], unit_of_story.get(node.pending_story_id, -1))
+        for node in sorted(by_key.values(), key=lambda n: n.article_id)
+        if node.known and node.pending_story_id is not None
+    ]
+    unit_latest, closed_before = None, math.inf
+    if stream_window_hours is not None:
+        unit_latest, closed_before = _stream_times(by_key, group_of_unit, stream_window_hours)
+    waiting = settle_links(
+        story_sets,
+        [pair for pair in known_pending if pair[1] >= 0] + deferred,
+        unit_latest,
+        closed_before,
+    )
+    story_of, merges = _story_ids(by_key, group_of_unit, story_sets)
+    pending_of = _pending_story_ids(waiting, entity_pairs, by_key, story_of)
+    assignments = _assignments(by_key, dup_groups, story_of, pending_of)
+    return Clustering(
+        assignments,
+        len(dup_groups),
+        len(story_sets.groups()),
+        sorted(merges),
+        pending_links=len([p for p in known_pending if p[1] < 0]) + len(waiting),
+    )
+
+
+def _near_duplicate_groups(
+    by_key: dict[int, ClusterNode], dup_links: Iterable[tuple[int, int]]
+) -> list[list[int]]:
     dup_sets = _dup_groups(by_key)
     for left, right in dup_links:
         if left in by_key and right in by_key:
             dup_sets.union(left, right)
+    return dup_sets.groups()
 
-    dup_groups = dup_sets.groups()
-    group_of_unit = {min(group): group for group in dup_groups}
-    unit_of = {key: unit for unit, group in group_of_unit.items() for key in group}
+
+def _unit_links(
+    unit_of: dict[int, int],
+    story_links: Iterable[tuple[int, int, float]],
+    entity_links: Iterable[tuple[int, int, float]],
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
+    """The strongest link between each two units, and for the unit pairs linked
+    by entity links alone the article pair of the strongest of them."""
     unit_links: dict[tuple[int, int], float] = {}
-    for left, right, score in story_links:
-        if left not in by_key or right not in by_key:
-            continue
-        u, v = sorted((unit_of[left], unit_of[right]))
-        if u != v:
+    textual: set[tuple[int, int]] = set()
+    entity_best: dict[tuple[int, int], tuple[float, int, int]] = {}
+    for links, by_entities in ((story_links, False), (entity_links, True)):
+        for left, right, score in links:
+            if left not in unit_of or right not in unit_of:
+                continue
+            u, v = sorted((unit_of[left], unit_of[right]))
+            if u == v:
+                continue
             unit_links[u, v] = max(score, unit_links.get((u, v), 0.0))
-    # The units of each known story stay together.
+            if not by_entities:
+                textual.add((u, v))
+            elif (score, -min(left, right)) > entity_best.get((u, v), (-1.0, 0, 0))[:2]:
+                entity_best[u, v] = (score, -min(left, right), max(left, right))
+    entity_pairs = {
+        pair: (-best[1], best[2]) for pair, best in entity_best.items() if pair not in textual
+    }
+    return unit_links, entity_pairs
+
+
+def _known_story_glue(
+    by_key: dict[int, ClusterNode], group_of_unit: dict[int, list[int]]
+) -> tuple[list[tuple[int, int]], dict[str, int]]:
+    """Unit pairs that keep the units of each known story together, and the
+    first unit of each known story."""
     first_unit_of_story: dict[str, int] = {}
     glue: list[tuple[int, int]] = []
     for unit, group in sorted(group_of_unit.items()):
         for known_story in sorted({s for k in group if (s := by_key[k].story_id)}):
             glue.append((first_unit_of_story.setdefault(known_story, unit), unit))
-    story_sets = merge_stories(sorted(group_of_unit), unit_links, min_link_density, glue)
+    return glue, first_unit_of_story
 
+
+def _stream_times(
+    by_key: dict[int, ClusterNode], group_of_unit: dict[int, list[int]], window_hours: float
+) -> tuple[dict[int, float], float]:
+    """The latest publication time of each unit (inf when one is unknown: such a
+    unit may still be linked at any time), and the time before which a story's
+    latest article must lie to be closed: the latest publication time seen, less
+    the window."""
+    unit_latest = {
+        unit: max(_time_or_never(by_key[key].published_ts) for key in group)
+        for unit, group in group_of_unit.items()
+    }
+    dated = [n.published_ts for n in by_key.values() if n.published_ts is not None]
+    return unit_latest, (max(dated) - window_hours * 3600.0) if dated else -math.inf
+
+
+def _time_or_never(published_ts: float | None) -> float:
+    return math.inf if published_ts is None else published_ts
+
+
+def _story_ids(
+    by_key: dict[int, ClusterNode],
+    group_of_unit: dict[int, list[int]],
+    story_sets: UnionFind[int],
+) -> tuple[dict[int, str], list[tuple[str, str]]]:
     story_of: dict[int, str] = {}
     merges: list[tuple[str, str]] = []
-    stories = story_sets.groups()
-    for story in stories:
+    for story in story_sets.groups():
         members = [by_key[key] for unit in story for key in group_of_unit[unit]]
         known_ids = sorted({m.story_id for m in members if m.story_id is not None})
         if known_ids:
@@ -323,7 +474,38 @@ def cluster(
             story_id = stable_id("st", min(m.article_id for m in members))
         for member in members:
             story_of[member.article_key] = story_id
+    return story_of, merges
 
+
+def _pending_story_ids(
+    waiting: list[tuple[int, int]],
+    entity_pairs: dict[tuple[int, int], tuple[int, int]],
+    by_key: dict[int, ClusterNode],
+    story_of: dict[int, str],
+) -> dict[int, str]:
+    """For the deferred links of this run that still wait: the story that a new
+    article of the link would join, recorded on that article (on the lone
+    report's side when both are new; one link per article, the first by
+    target id)."""
+    story_size = Counter(story_of.values())
+    pending_of: dict[int, str] = {}
+    for pair in waiting:
+        if pair not in entity_pairs:
+            continue  # a known article's pending link: already recorded
+        ends = [k for k in entity_pairs[pair] if not by_key[k].known]
+        holder = min(ends, key=lambda k: (story_size[story_of[k]], k))
+        target = next(k for k in entity_pairs[pair] if k != holder)
+        if story_of[target] < pending_of.get(holder, "\uffff"):
+            pending_of[holder] = story_of[target]
+    return pending_of
+
+
+def _assignments(
+    by_key: dict[int, ClusterNode],
+    dup_groups: list[list[int]],
+    story_of: dict[int, str],
+    pending_of: dict[int, str],
+) -> dict[int, ArticleAssignment]:
     assignments: dict[int, ArticleAssignment] = {}
     for group in dup_groups:
         # Known articles come first: they were written before any new one.
@@ -345,8 +527,9 @@ def cluster(
                 story_id=story_of[node.article_key],
                 is_canonical=rank == 0,
                 exact_duplicate_of=None if original == node.article_id else original,
+                pending_story_id=pending_of.get(node.article_key),
             )
-    return Clustering(assignments, len(dup_groups), len(stories), sorted(merges))
+    return assignments
 
 
 def _dup_groups(by_key: dict[int, ClusterNode]) -> UnionFind[int]:

@@ -83,6 +83,13 @@ class DedupConfig:
         lo=0.0,
         hi=1.0,
     )
+    count_window_days: int = _param(
+        14,
+        "days up to an article's own whose pages of its site count for the site's "
+        "boilerplate (0: all pages of the run); an incremental run or watch reads earlier "
+        "runs' articles back over at least this plus the story window",
+        lo=0,
+    )
     entity_window_hours: float = _param(
         48.0, "largest gap in publication time between two reports linked by entities", lo=0.0
     )
@@ -96,9 +103,10 @@ class DedupConfig:
         lo=2,
     )
     max_site_articles: int = _param(
-        2,
-        "fingerprints found in more articles than this from one site (source, else URL host) "
-        "are that site's boilerplate (navigation, newsletter box, footer) and are ignored",
+        1,
+        "fingerprints and lead names found in more articles than this from one site (source, "
+        "else URL host) within --count-window-days are that site's boilerplate (navigation, "
+        "newsletter box, footer) and are ignored",
         lo=1,
     )
     max_band_articles: int = _param(

@@ -3,6 +3,7 @@ columns it reads back from OUT (never the article text)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 from schemas.records import ArticleSketch, InputArticle, KnownArticle
 from transforms.core.analysis import article_key, site_key
+from transforms.core.config import DedupConfig
 from transforms.core.rows import DATE_PRECISION, Row
 
 # The columns of articles/ that rebuild a sketch and its ids.
@@ -27,6 +29,7 @@ KNOWN_ARTICLE_COLUMNS = [
     "story_id",
     "source",
     "url",
+    "pending_story_id",
 ]
 # The columns of articles/ that a story row needs of its members.
 STORY_MEMBER_COLUMNS = [
@@ -70,16 +73,42 @@ def date_bounds(articles: Iterable[InputArticle]) -> list[datetime]:
     return [min(times), max(times)] if times else []
 
 
-def within_horizon(path: str, new_dates: DateRange | None, horizon_days: int) -> bool:
+def within_horizon(
+    path: str,
+    new_dates: DateRange | None,
+    horizon_days: int,
+    fallback: DateRange | None = None,
+) -> bool:
     """Whether an article file of an earlier run lies within `horizon_days` of
-    the new articles' publication dates. Articles without a date are not
-    compared across runs."""
+    the new articles' publication dates (`fallback` when they have none).
+    Articles without a date are not compared across runs."""
     match = _PARTITION_DATE.search(path)
+    new_dates = new_dates or fallback
     if match is None or new_dates is None:
         return False
     day = date.fromisoformat(match.group(1))
     horizon = timedelta(days=horizon_days)
     return new_dates[0] - horizon <= day <= new_dates[1] + horizon
+
+
+def latest_partition_dates(paths: Iterable[str]) -> DateRange | None:
+    """The latest publication date among article files, as a date range."""
+    days = [date.fromisoformat(m.group(1)) for p in paths if (m := _PARTITION_DATE.search(p))]
+    return (max(days), max(days)) if days else None
+
+
+def read_back_days(horizon_days: int, config: DedupConfig) -> int:
+    """Days around the new articles whose earlier articles a run reads back: the
+    horizon, and at least what site boilerplate is counted over for the known
+    articles a new one can still link to (the count window before the story
+    window), so that every run counts as one run over all of them would."""
+    return max(horizon_days, config.count_window_days + math.ceil(stream_window_hours(config) / 24))
+
+
+def stream_window_hours(config: DedupConfig) -> float:
+    """How far publication times must move past a story before no link to it
+    can come any more."""
+    return max(config.story_window_hours, config.entity_window_hours)
 
 
 def story_root(story_id: str, merged_into: str | None, merges: Mapping[str, str]) -> str:
@@ -102,9 +131,15 @@ def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArti
         entities=row["lead_entities"],
         date_only=row["published_at_precision"] == DATE_PRECISION,
     )
-    story = row["story_id"]
+    story, pending = row["story_id"], row["pending_story_id"]
     site = site_key(row["source"], row["url"])
-    return KnownArticle(sketch, row["dup_group_id"], roots.get(story, story), site)
+    return KnownArticle(
+        sketch,
+        row["dup_group_id"],
+        roots.get(story, story),
+        site,
+        None if pending is None else roots.get(pending, pending),
+    )
 
 
 def reject_key(row: Mapping[str, Any]) -> tuple[str, int, str, str]:

@@ -30,6 +30,10 @@ class UnionFind(Generic[T]):
             item = parent[item]
         return item
 
+    def size(self, item: T) -> int:
+        """Members of the set that holds `item`."""
+        return self._size[self.find(item)]
+
     def union(self, left: T, right: T) -> T:
         a, b = self.find(left), self.find(right)
         if a == b:
