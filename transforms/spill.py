@@ -154,6 +154,11 @@ class SpillingDoFn(FileDoFn):
     def start_bundle(self) -> None:
         self._writer = SpillWriter(self._folder, self._files)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # An open writer stays out: a DoFn may be pickled again within a bundle
+        # (Beam's DaskRunner ships a side input's graph from inside a task).
+        return {**self.__dict__, "_writer": None}
+
     def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
         if self._writer is not None:
             self._writer.close()
