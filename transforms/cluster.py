@@ -33,8 +33,6 @@ import apache_beam as beam
 import numpy as np
 import numpy.typing as npt
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindows
-from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from transforms.core.candidates import (
@@ -62,7 +60,7 @@ from transforms.core.signatures import (
 )
 from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from transforms.routing import Routed, RoutedOutputs, SplitRoutes
-from transforms.spill import SpilledBatch, SpillingDoFn, spilled_records
+from transforms.spill import GatherSpilled, SpilledBatch, SpillingDoFn, spilled_records
 
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
@@ -93,9 +91,9 @@ class ShardKeysFn(SpillingDoFn):
     left articles) and per verification shard (`verify_facts`, for the right
     ones).
 
-    Batches are gathered within a bundle and indexed INDEXED_SKETCHES sketches at
-    a time; what is left is indexed in `finish_bundle`, whose outputs belong to
-    the global window (a batch pipeline's only window)."""
+    Each batch is indexed as it comes, INDEXED_SKETCHES sketches at a time;
+    batches come gathered to that size (`GatherSpilled`), so nothing waits for
+    `finish_bundle`, whose outputs Beam's DaskRunner drops."""
 
     def __init__(
         self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
@@ -105,25 +103,12 @@ class ShardKeysFn(SpillingDoFn):
         self._bands = LshBands.for_threshold(
             config.dup_threshold, config.num_perm, config.lsh_bands
         )
-        self._buffered: list[MarkedSketch] = []
-
-    def start_bundle(self) -> None:
-        super().start_bundle()
-        self._buffered = []
 
     def process(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
         # Indexed in large batches: each batch spills one part per shard and level,
         # so small batches made many small parts to write, group and read again.
-        self._buffered.extend(batch)
-        if len(self._buffered) >= INDEXED_SKETCHES:
-            yield from self._index(self._buffered)
-            self._buffered = []
-
-    def finish_bundle(self) -> Iterator[WindowedValue]:
-        for output in self._index(self._buffered) if self._buffered else ():
-            yield GlobalWindows.windowed_value(output)
-        self._buffered = []
-        super().finish_bundle()
+        for start in range(0, len(batch), INDEXED_SKETCHES):
+            yield from self._index(batch[start : start + INDEXED_SKETCHES])
 
     def _index(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
         sketches = [sketch for sketch, _ in batch]
@@ -399,6 +384,8 @@ class ClusterArticles(beam.PTransform):
         }
         indexed = [
             marked
+            | f"GatherSketches{origin}"
+            >> GatherSpilled(INDEXED_SKETCHES, self._spill_folder, self._files)
             | f"ShardKeys{origin}"
             >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files))
             | f"RouteShardKeys{origin}" >> SplitRoutes([KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG])
