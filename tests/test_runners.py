@@ -98,11 +98,11 @@ def test_routed_outputs_stay_apart_on_the_dask_runner(dask_cluster: str) -> None
 
 
 @pytest.mark.xfail(
-    reason="Beam 2.77's DaskRunner: a side input whose source has two consumers comes "
+    reason="Beam 2.77's DaskRunner: a side input made from a step's own main input comes "
     "out doubled (docs/runners.md, 'Not tested here'); newsdedup's output differs there",
     raises=Exception,
 )
-def test_a_side_input_of_a_collection_with_two_consumers_on_the_dask_runner(
+def test_a_side_input_made_from_the_main_input_on_the_dask_runner(
     dask_cluster: str,
 ) -> None:
     import apache_beam as beam
