@@ -28,6 +28,7 @@ from pipelines.options import (
     column_mapping,
     dedup_config,
     reject_unknown_options,
+    runner_path,
 )
 from schemas.parquet import (
     DATASET_SCHEMAS,
@@ -98,6 +99,7 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
     standard = options.view_as(StandardOptions)
     if standard.runner is None:
         standard.runner = DEFAULT_RUNNER
+    standard.runner = runner_path(standard.runner)  # DaskRunner by its full path
     # Everything workers unpickle lives in installed packages, not in __main__.
     options.view_as(SetupOptions).save_main_session = False
     return options
@@ -330,7 +332,7 @@ def _build(
         staging.spill_folder("articles"),
         files,
     )
-    _ = (
+    stories_written = (
         story_members
         | "BuildStoryRows"
         >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files, files)
@@ -343,7 +345,7 @@ def _build(
             files=files,
         )
     )
-    _ = (
+    merges_written = (
         merges
         | "BuildStoryMergeRows" >> BuildStoryMergeRows(run_context)
         | "WriteStoryMerges"
@@ -355,7 +357,7 @@ def _build(
             files=files,
         )
     )
-    _ = (
+    rejects_written = (
         (parsed[REJECTS_TAG], unique[REJECTS_TAG])
         | "AllRejects" >> beam.Flatten()
         | "BuildRejectRows" >> BuildRejectRows(run_context)
@@ -369,10 +371,21 @@ def _build(
             files=files,
         )
     )
+    # One last step that depends on every write: Beam's DaskRunner computes only
+    # the graph of the pipeline's last step, and would leave the other writes out.
+    _ = (
+        (stories_written, merges_written, rejects_written)
+        | "AllWritten" >> beam.Flatten()
+        | "WrittenFiles" >> beam.Map(lambda written: written[0])
+    )
 
 
-def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:
-    counters = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int | None:
+    """A counter's total; None on a runner that reports no metrics (DaskRunner)."""
+    try:
+        counters = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+    except NotImplementedError:
+        return None
     return sum(c.committed or 0 for c in counters)
 
 

@@ -38,6 +38,33 @@ the details), 2 wrong usage.
 """
 
 
+# Beam's DaskRunner is not among the runners Beam knows by short name.
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+_DASK_NAMES = ("dask", "daskrunner", DASK_RUNNER.lower())
+
+
+def runner_path(runner: str | None) -> str | None:
+    """The runner to give Beam: `DaskRunner` (or `dask`) by its full path, others as given."""
+    return DASK_RUNNER if runner is not None and runner.lower() in _DASK_NAMES else runner
+
+
+def load_runner_options(argv: list[str]) -> None:
+    """Register the options of Beam's DaskRunner (`--dask_client_address` ...) when
+    the arguments ask for it: Beam knows them only once its dask module is
+    imported, and importing dask.distributed costs a second, so not otherwise."""
+    runner_flag = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    runner_flag.add_argument("--runner")
+    runner = runner_path(runner_flag.parse_known_args(argv)[0].runner)
+    if runner != DASK_RUNNER and not any(arg.startswith("--dask_") for arg in argv):
+        return
+    try:
+        import apache_beam.runners.dask.dask_runner  # noqa: F401  (registers DaskOptions)
+    except ImportError as error:
+        raise UsageError(
+            f"Beam's DaskRunner needs dask ({error}): pip install 'newsdedup[dask]'"
+        ) from error
+
+
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -166,6 +193,7 @@ def all_options_parser(
 def reject_unknown_options(argv: list[str]) -> None:
     """Raise UsageError for a flag no option class knows. Beam would drop it
     silently, and a typo in a threshold would run with the default."""
+    load_runner_options(argv)
     parser = all_options_parser()
     _, unknown = parser.parse_known_args(argv)
     flags = [arg.split("=", 1)[0] for arg in unknown if arg.startswith("--")]

@@ -9,7 +9,10 @@ folder to a bucket, and runs `newsdedup run` on it:
 2. in process (FnApiRunner), input and output on S3;
 3. on Beam's external worker pool (PortableRunner, EXTERNAL environment), its
    workers in a mount namespace of their own with an empty /tmp (needs root
-   and unshare; skipped otherwise), input and output on S3.
+   and unshare; skipped otherwise), input and output on S3;
+4. on Beam's DaskRunner, against `dask scheduler` and two single-threaded
+   `dask worker` processes on 127.0.0.1 (isolated like the worker pool where
+   possible; skipped when the dask extra is not installed), input and output on S3.
 
 Prints each run's wall time (the whole command, start-up included) and whether
 its articles (article_id -> story_id, dup_group_id) equal the reference's.
@@ -19,6 +22,7 @@ docs/runners.md records what it printed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -32,7 +36,12 @@ if str(REPO_ROOT) not in sys.path:  # run as `python scripts/runners.py`
 import pyarrow.parquet as pq  # noqa: E402
 
 from scripts.s3server import BUCKET, S3Server, start_server  # noqa: E402
-from scripts.workers import can_isolate, start_worker_pool  # noqa: E402
+from scripts.workers import (  # noqa: E402
+    DaskCluster,
+    can_isolate,
+    start_dask_cluster,
+    start_worker_pool,
+)
 
 Assignments = list[tuple[str, str, str]]
 
@@ -86,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(folder)
         server = start_server(scratch / "seaweedfs")
         pool = None
+        dask: DaskCluster | None = None
         try:
             source = upload(server, args.input, "in")
             local_out = scratch / "local"
@@ -112,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 print("worker pool, S3:      skipped (isolating workers needs root and unshare)")
+            if importlib.util.find_spec("distributed") is not None:
+                dask = start_dask_cluster(scratch / "dask", isolate=can_isolate())
+                runs.append(
+                    ("Dask, S3:", ["--runner=DaskRunner", f"--dask_client_address={dask.address}"])
+                )
+            else:
+                print("Dask, S3:             skipped (pip install 'newsdedup[dask]')")
             for number, (name, runner) in enumerate(runs):
                 out = f"s3://{BUCKET}/out-{number}"
                 seconds = newsdedup(
@@ -123,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             if pool is not None:
                 pool.kill()
                 pool.wait()
+            if dask is not None:
+                dask.stop()
             server.stop()
     return 0
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.s3server import free_ports
@@ -70,3 +71,70 @@ def start_worker_pool(log: Path) -> tuple[subprocess.Popen[bytes], int]:
             raise RuntimeError(f"the worker pool did not start: see {log}")
         time.sleep(0.2)
     return process, port
+
+
+@dataclass
+class DaskCluster:
+    """A `dask scheduler` and its `dask worker` processes on 127.0.0.1."""
+
+    address: str
+    processes: list[subprocess.Popen[bytes]]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):  # the workers first, then the scheduler
+            process.kill()
+            process.wait(timeout=30)
+
+
+def _dask_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dask", *args]
+
+
+def _wait_for_line(
+    logs: list[Path], processes: list[subprocess.Popen[bytes]], line: str, what: str
+) -> None:
+    deadline = time.monotonic() + 90
+    while not all(line in log.read_text(errors="replace") for log in logs):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            for process in processes:
+                process.kill()
+            raise RuntimeError(f"{what} did not start: see {', '.join(map(str, logs))}")
+        time.sleep(0.2)
+
+
+def start_dask_cluster(folder: Path, workers: int = 2, isolate: bool = True) -> DaskCluster:
+    """`dask scheduler` on a free port of 127.0.0.1 and `workers` single-threaded
+    `dask worker` processes, each (with `isolate`) in a mount namespace of its own
+    with an empty /tmp; their logs in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_ports(1)[0]
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler_log = folder / "scheduler.log"
+    with scheduler_log.open("wb") as sink:
+        scheduler = subprocess.Popen(
+            _dask_command(
+                "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"
+            ),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=worker_environment(),
+        )
+    processes = [scheduler]
+    _wait_for_line([scheduler_log], processes, "Scheduler at:", "dask scheduler")
+    worker_logs = [folder / f"worker-{number}.log" for number in range(workers)]
+    for log in worker_logs:
+        command = _dask_command(
+            "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"
+        )
+        with log.open("wb") as sink:
+            processes.append(
+                subprocess.Popen(
+                    isolated_command(command) if isolate else command,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    env=worker_environment(),
+                    cwd="/",
+                )
+            )
+    _wait_for_line(worker_logs, processes, "Registered to:", "dask worker")
+    return DaskCluster(address, processes)

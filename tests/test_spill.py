@@ -10,17 +10,19 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas.records import AnalyzedArticle, InputArticle
+from schemas.records import AnalyzedArticle, InputArticle, RecordBatch
 from transforms import spill
 from transforms.core.analysis import ArticleAnalyzer
 from transforms.core.config import DedupConfig
 from transforms.core.rows import article_file_key
 from transforms.spill import (
+    GatherSpilled,
     SpillBatchesFn,
     SpillByArticleFileFn,
     SpilledBatch,
     SpillWriter,
     iter_spilled,
+    plan_groups,
     read_spilled,
     spilled_records,
 )
@@ -136,3 +138,33 @@ def test_iter_spilled_keeps_a_bounded_number_of_files_open(
     assert seen == list(range(15))
     assert most_open == 2
     assert _open_spill_files(tmp_path) == 0
+
+
+def test_plan_groups_keeps_each_group_within_the_limit() -> None:
+    counted = [
+        (3, SpilledBatch("b", 0, 1)),
+        (2, SpilledBatch("a", 5, 1)),
+        (9, SpilledBatch("a", 0, 1)),
+    ]
+    groups = list(plan_groups(counted, max_records=4))
+    # In the order of where they lie; a batch over the limit makes a group of its own.
+    assert groups == [
+        [SpilledBatch("a", 0, 1)],
+        [SpilledBatch("a", 5, 1)],
+        [SpilledBatch("b", 0, 1)],
+    ]
+    assert list(plan_groups(counted, max_records=5)) == [
+        [SpilledBatch("a", 0, 1)],
+        [SpilledBatch("a", 5, 1), SpilledBatch("b", 0, 1)],
+    ]
+    assert list(plan_groups([], max_records=5)) == []
+
+
+def test_gather_spilled_gathers_the_batches_of_all_bundles(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    batches = pipeline | beam.Create(
+        [RecordBatch([1, 2]), RecordBatch([3]), RecordBatch([4, 5, 6])]
+    )
+    gathered = batches | GatherSpilled(6, str(tmp_path / "gathered"))
+    assert_that(gathered | "Sorted" >> beam.Map(sorted), equal_to([[1, 2, 3, 4, 5, 6]]))

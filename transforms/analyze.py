@@ -60,6 +60,11 @@ class ShingleArticleFn(beam.DoFn):
     def setup(self) -> None:
         self._analyzer = ArticleAnalyzer(self._config)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # What setup() built stays out: a DoFn may be pickled again after setup()
+        # (Beam's DaskRunner ships a side input's graph from inside a task).
+        return {**self.__dict__, "_analyzer": None}
+
     def process(self, batch: Sequence[InputArticle]) -> Iterator[RecordBatch]:
         assert self._analyzer is not None, "setup() was not called"
         yield RecordBatch(self._analyzer.shingle(article) for article in batch)

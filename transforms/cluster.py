@@ -33,9 +33,6 @@ import apache_beam as beam
 import numpy as np
 import numpy.typing as npt
 from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
-from apache_beam.transforms.window import GlobalWindows
-from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from transforms.core.candidates import (
@@ -62,7 +59,8 @@ from transforms.core.signatures import (
     signature_from_bytes,
 )
 from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from transforms.spill import SpilledBatch, SpillingDoFn, spilled_records
+from transforms.routing import Routed, RoutedOutputs, SplitRoutes
+from transforms.spill import GatherSpilled, SpilledBatch, SpillingDoFn, spilled_records
 
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
@@ -75,6 +73,8 @@ MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
 # and the facts of their left articles.
 LeftFactsPairs = tuple[np.ndarray, np.ndarray, np.ndarray, FactsTable]
 Link = tuple[str, int, int, float]  # kind, left key, right key, score
+KEYS_TAG = "keys"
+ASSIGNMENTS_TAG = "assignments"
 STORY_MERGES_TAG = "story_merges"
 FACTS_TAG = "facts"
 VERIFY_FACTS_TAG = "verify_facts"
@@ -93,9 +93,9 @@ class ShardKeysFn(SpillingDoFn):
     left articles) and per verification shard (`verify_facts`, for the right
     ones).
 
-    Batches are gathered within a bundle and indexed INDEXED_SKETCHES sketches at
-    a time; what is left is indexed in `finish_bundle`, whose outputs belong to
-    the global window (a batch pipeline's only window)."""
+    Each batch is indexed as it comes, INDEXED_SKETCHES sketches at a time;
+    batches come gathered to that size (`GatherSpilled`), so nothing waits for
+    `finish_bundle`, whose outputs Beam's DaskRunner drops."""
 
     def __init__(
         self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
@@ -105,34 +105,14 @@ class ShardKeysFn(SpillingDoFn):
         self._bands = LshBands.for_threshold(
             config.dup_threshold, config.num_perm, config.lsh_bands
         )
-        self._buffered: list[MarkedSketch] = []
 
-    def start_bundle(self) -> None:
-        super().start_bundle()
-        self._buffered = []
-
-    def process(
-        self, batch: Sequence[MarkedSketch]
-    ) -> Iterator[tuple[tuple[str, int], SpilledBatch] | TaggedOutput]:
+    def process(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
         # Indexed in large batches: each batch spills one part per shard and level,
         # so small batches made many small parts to write, group and read again.
-        self._buffered.extend(batch)
-        if len(self._buffered) >= INDEXED_SKETCHES:
-            yield from self._index(self._buffered)
-            self._buffered = []
+        for start in range(0, len(batch), INDEXED_SKETCHES):
+            yield from self._index(batch[start : start + INDEXED_SKETCHES])
 
-    def finish_bundle(self) -> Iterator[WindowedValue | TaggedOutput]:
-        for output in self._index(self._buffered) if self._buffered else ():
-            if isinstance(output, TaggedOutput):
-                yield TaggedOutput(output.tag, GlobalWindows.windowed_value(output.value))
-            else:
-                yield GlobalWindows.windowed_value(output)
-        self._buffered = []
-        super().finish_bundle()
-
-    def _index(
-        self, batch: Sequence[MarkedSketch]
-    ) -> Iterator[tuple[tuple[str, int], SpilledBatch] | TaggedOutput]:
+    def _index(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
         sketches = [sketch for sketch, _ in batch]
         shards = self._config.candidate_shards
         facts = FactsTable.of(
@@ -146,7 +126,7 @@ class ShardKeysFn(SpillingDoFn):
             article_shards = facts.keys % tag_shards
             for shard in np.unique(article_shards).tolist():
                 table = facts.take(facts.keys[article_shards == shard])
-                yield TaggedOutput(tag, (shard, self.spill([table])))
+                yield Routed(tag, (shard, self.spill([table])))
         levels = {
             DUP_LEVEL: [
                 band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
@@ -165,7 +145,8 @@ class ShardKeysFn(SpillingDoFn):
             for shard, (shard_keys, shard_owners, shard_known) in split_by_shard(
                 keys, shards, owners, owner_known
             ).items():
-                yield (level, shard), self.spill([(shard_keys, shard_owners, shard_known)])
+                spilled = self.spill([(shard_keys, shard_owners, shard_known)])
+                yield Routed(KEYS_TAG, ((level, shard), spilled))
 
 
 # Candidate pairs of one level: the level's index in LEVELS, left and right
@@ -330,9 +311,7 @@ class ClusterFn(beam.DoFn):
         self._stories = Metrics.counter("newsdedup", "stories")
         self._pending = Metrics.counter("newsdedup", PENDING_LINKS_COUNTER)
 
-    def process(
-        self, element: tuple[int, dict[str, list[Any]]]
-    ) -> Iterator[tuple[FileKey, RecordBatch] | TaggedOutput]:
+    def process(self, element: tuple[int, dict[str, list[Any]]]) -> Iterator[Routed]:
         _, joined = element
         links = [link for batch in joined["links"] for link in batch]
         nodes = [node for batch in joined["nodes"] for node in batch]
@@ -353,9 +332,10 @@ class ClusterFn(beam.DoFn):
             if assignment is not None:
                 key = article_file_key(node.article_id, node.published_ts, self._output_shards)
                 by_file.setdefault(key, RecordBatch()).append((node.article_key, assignment))
-        yield from sorted(by_file.items())
+        for assignments in sorted(by_file.items()):
+            yield Routed(ASSIGNMENTS_TAG, assignments)
         for merge in result.story_merges:
-            yield TaggedOutput(STORY_MERGES_TAG, merge)
+            yield Routed(STORY_MERGES_TAG, merge)
 
 
 def _marked_node(marked: MarkedSketch) -> ClusterNode:
@@ -400,7 +380,7 @@ class ClusterArticles(beam.PTransform):
         self._files = files
         self._stream_window_hours = stream_window_hours
 
-    def expand(self, new_sketches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, new_sketches: beam.PCollection) -> RoutedOutputs:
         config = self._config
         # New and known sketches are indexed apart, each in the stage that makes them:
         # a Flatten of the two would hold every sketch of the run between two stages.
@@ -417,22 +397,23 @@ class ClusterArticles(beam.PTransform):
         }
         indexed = [
             marked
+            | f"GatherSketches{origin}"
+            >> GatherSpilled(INDEXED_SKETCHES, self._spill_folder, self._files)
             | f"ShardKeys{origin}"
-            >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files)).with_outputs(
-                FACTS_TAG, VERIFY_FACTS_TAG, main="keys"
-            )
+            >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files))
+            | f"RouteShardKeys{origin}" >> SplitRoutes([KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG])
             for origin, marked in marked_by_origin.items()
         ]
         shard_keys = {
             output: tuple(outputs[output] for outputs in indexed) | f"All{label}" >> beam.Flatten()
             for output, label in (
-                ("keys", "IndexKeys"),
+                (KEYS_TAG, "IndexKeys"),
                 (FACTS_TAG, "LeftFacts"),
                 (VERIFY_FACTS_TAG, "RightFacts"),
             )
         }
         pairs = (
-            shard_keys["keys"]
+            shard_keys[KEYS_TAG]
             | "GroupShards" >> beam.GroupByKey()
             | "PairsFromShards"
             >> beam.ParDo(PairsFromShardFn(config, self._spill_folder, self._files))
@@ -463,7 +444,6 @@ class ClusterArticles(beam.PTransform):
             }
             | "GatherGraph" >> beam.CoGroupByKey()
             | "Cluster"
-            >> beam.ParDo(
-                ClusterFn(config, self._output_shards, self._stream_window_hours)
-            ).with_outputs(STORY_MERGES_TAG, main="assignments")
+            >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
+            | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])
         )

@@ -12,7 +12,6 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
 
 from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from transforms import batches  # noqa: F401 - registers the coder of RecordBatch
@@ -23,7 +22,9 @@ from transforms.core.tables import ColumnMapping, parse_csv_stream, parse_parque
 from transforms.core.textdocs import parse_text_document
 from transforms.core.warc import parse_warc_stream
 from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from transforms.routing import Routed, RoutedOutputs, SplitRoutes
 
+ARTICLES_TAG = "articles"
 REJECTS_TAG = "rejects"
 RECORDS_READ_COUNTER = "records_read"
 JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
@@ -290,12 +291,12 @@ class ParseFileFn(FileDoFn):
         # Every record parsed, article or reject: a newsblog entry is a record.
         self._records = Metrics.counter("newsdedup", RECORDS_READ_COUNTER)
 
-    def process(self, path: str) -> Iterator[InputArticle | TaggedOutput]:
+    def process(self, path: str) -> Iterator[Routed]:
         yield from self._parse_routed(path)
 
     def _parse_routed(
         self, path: str, byte_range: tuple[int, int, int] | None = None
-    ) -> Iterator[InputArticle | TaggedOutput]:
+    ) -> Iterator[Routed]:
         try:
             for result in self._parse(path, byte_range):
                 yield self._route(result)
@@ -340,12 +341,12 @@ class ParseFileFn(FileDoFn):
             detail = f"unsupported file extension {extension or '(none)'!r}"
             yield _reject(path, None, RejectReason.UNSUPPORTED_FORMAT, detail)
 
-    def _route(self, result: InputArticle | Reject) -> InputArticle | TaggedOutput:
+    def _route(self, result: InputArticle | Reject) -> Routed:
         self._records.inc()
         if isinstance(result, Reject):
             Metrics.counter("newsdedup", f"rejected_{result.reason.value}").inc()
-            return TaggedOutput(REJECTS_TAG, result)
-        return result
+            return Routed(REJECTS_TAG, result)
+        return Routed(ARTICLES_TAG, result)
 
 
 class ParseFileInBatchesFn(ParseFileFn):
@@ -366,22 +367,20 @@ class ParseFileInBatchesFn(ParseFileFn):
         super().__init__(max_record_bytes, columns, files)
         self._batch_size = batch_size
 
-    def process(  # type: ignore[override]
-        self, file_range: FileRange
-    ) -> Iterator[RecordBatch | TaggedOutput]:
+    def process(self, file_range: FileRange) -> Iterator[Routed]:  # type: ignore[override]
         path, start, end, first_line = file_range
         byte_range = None if end == WHOLE_FILE_END else (start, end, first_line)
         batch: list[InputArticle] = []
         for routed in self._parse_routed(path, byte_range):
-            if isinstance(routed, TaggedOutput):
+            if routed.tag != ARTICLES_TAG:
                 yield routed
                 continue
-            batch.append(routed)
+            batch.append(routed.value)
             if len(batch) >= self._batch_size:
-                yield RecordBatch(batch)
+                yield Routed(ARTICLES_TAG, RecordBatch(batch))
                 batch = []
         if batch:
-            yield RecordBatch(batch)
+            yield Routed(ARTICLES_TAG, RecordBatch(batch))
 
 
 class ReadArticles(beam.PTransform):
@@ -405,7 +404,7 @@ class ReadArticles(beam.PTransform):
         self._batch_size = batch_size
         self._split_bytes = split_bytes
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, pbegin: beam.pvalue.PBegin) -> RoutedOutputs:
         return (
             pbegin
             | "InputFiles" >> beam.Create(self._parts)
@@ -418,6 +417,6 @@ class ReadArticles(beam.PTransform):
                     self._max_record_bytes, self._columns, self._batch_size, self._files
                 )
             )
-            .with_output_types(RecordBatch)
-            .with_outputs(REJECTS_TAG, main="articles")
+            | "RouteParsed"
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
         )

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator
 import apache_beam as beam
 import xxhash
 from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
 
 from schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from transforms.core.jsonl import excerpt
 from transforms.core.normalize import content_hash
 from transforms.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from transforms.read import REJECTS_TAG
+from transforms.read import ARTICLES_TAG, REJECTS_TAG
+from transforms.routing import Routed, RoutedOutputs, SplitRoutes
 from transforms.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # (content hash, source file, line): a record's identity, ordered so that the
@@ -82,9 +82,7 @@ class _SplitByVerdictFn(FileDoFn):
         self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
-    def process(
-        self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]
-    ) -> Iterator[RecordBatch | TaggedOutput]:
+    def process(self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]) -> Iterator[Routed]:
         batch: list[InputArticle] = read_spilled(spilled, self._files)
         unique = RecordBatch()
         for article in batch:
@@ -99,9 +97,9 @@ class _SplitByVerdictFn(FileDoFn):
                 self._redeliveries.inc()
             else:
                 self._conflicts.inc()
-                yield TaggedOutput(REJECTS_TAG, _conflict(article, winner))
+                yield Routed(REJECTS_TAG, _conflict(article, winner))
         if unique:
-            yield unique
+            yield Routed(ARTICLES_TAG, unique)
 
 
 def _conflict(article: InputArticle, winner: RecordOrigin) -> Reject:
@@ -146,7 +144,7 @@ class DropRedeliveries(beam.PTransform):
         self._spill_folder = spill_folder
         self._files = files
 
-    def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, articles: beam.PCollection) -> RoutedOutputs:
         kept = (
             (
                 articles
@@ -170,6 +168,10 @@ class DropRedeliveries(beam.PTransform):
         spilled = articles | "SpillArticles" >> beam.ParDo(
             SpillBatchesFn(self._spill_folder, self._files)
         )
-        return spilled | "SplitByVerdict" >> beam.ParDo(
-            _SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept)
-        ).with_outputs(REJECTS_TAG, main="articles")
+        return (
+            spilled
+            | "SplitByVerdict"
+            >> beam.ParDo(_SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept))
+            | "RouteVerdicts"
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
+        )

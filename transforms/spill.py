@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -154,6 +155,11 @@ class SpillingDoFn(FileDoFn):
     def start_bundle(self) -> None:
         self._writer = SpillWriter(self._folder, self._files)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # An open writer stays out: a DoFn may be pickled again within a bundle
+        # (Beam's DaskRunner ships a side input's graph from inside a task).
+        return {**self.__dict__, "_writer": None}
+
     def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
         if self._writer is not None:
             self._writer.close()
@@ -191,3 +197,66 @@ class SpillByArticleFileFn(SpillingDoFn):
             by_file.setdefault(key, []).append(analyzed)
         for key, articles in sorted(by_file.items()):
             yield key, self.spill(articles)
+
+
+class SpillCountedFn(SpillingDoFn):
+    """A batch of records -> (how many records, where it was spilled)."""
+
+    def process(self, batch: RecordBatch) -> Iterator[tuple[int, SpilledBatch]]:
+        if batch:
+            yield len(batch), self.spill(batch)
+
+
+def plan_groups(
+    counted: Iterable[tuple[int, SpilledBatch]], max_records: int
+) -> Iterator[list[SpilledBatch]]:
+    """The spilled batches in groups of at most `max_records` records (a larger
+    batch makes a group of its own), in the order of where they lie."""
+    group: list[SpilledBatch] = []
+    records = 0
+    for count, spilled in sorted(counted, key=lambda c: (c[1].path, c[1].offset)):
+        if group and records + count > max_records:
+            yield group
+            group, records = [], 0
+        group.append(spilled)
+        records += count
+    if group:
+        yield group
+
+
+class ReadGroupFn(FileDoFn):
+    """A group of spilled batches -> their records as one RecordBatch."""
+
+    def process(self, group: list[SpilledBatch]) -> Iterator[RecordBatch]:
+        yield RecordBatch(spilled_records(group, self._files))
+
+
+class GatherSpilled(beam.PTransform):
+    """Batches of records -> batches of up to `max_records` records gathered from
+    all bundles and workers (a larger input batch stays whole).
+
+    The records are spilled to files in `folder`; only the references meet, on
+    one key, and are planned into groups that are read back after a reshuffle.
+    This replaces a DoFn that buffers across elements and emits what is left in
+    `finish_bundle`: Beam's DaskRunner drops the outputs of `finish_bundle`.
+    Which records share a batch depends on where they were spilled: use it where
+    the result does not depend on the batching.
+    """
+
+    def __init__(self, max_records: int, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._max_records = max_records
+        self._folder = folder
+        self._files = files
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        max_records = self._max_records
+        return (
+            batches
+            | "SpillBatches" >> beam.ParDo(SpillCountedFn(self._folder, self._files))
+            | "ReferencesToOneKey" >> beam.Map(lambda counted: (0, counted))
+            | "GatherReferences" >> beam.GroupByKey()
+            | "PlanGroups" >> beam.FlatMap(lambda keyed: plan_groups(keyed[1], max_records))
+            | "SpreadGroups" >> beam.Reshuffle()
+            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
+        )

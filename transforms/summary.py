@@ -1,5 +1,10 @@
 """The end-of-run summary, read back from the run's staged output and metrics.
 
+Most figures come from the written files. Three come from the runner's counters
+only (records read, exact re-deliveries, rejects already in the output): they
+leave no row behind. Runners without metrics (Beam's DaskRunner) report them as
+not known instead of failing the run.
+
 The staged articles and rejects are this run's; stories are the whole table. A
 run into an output of earlier runs reports what it added and, apart, what the
 output holds now.
@@ -16,6 +21,9 @@ import pyarrow.compute as pc
 
 from transforms.export import read_dataset
 from transforms.filesystems import LOCAL_FILES, FileAccess
+
+# Shown for a figure only the runner's counters know, on a runner without metrics.
+NOT_REPORTED = "unknown (the runner reports no metrics)"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class RunSummary:
     totals: OutputTotals | None = None
     # Deferred links of a stream that still wait (see transforms.core.clustering).
     pending_links: int = 0
+    # False when the runner reported no metrics: records_read, exact_redeliveries
+    # and known_rejects are then 0 and shown as unknown.
+    metrics_reported: bool = True
 
     def _tables(self) -> str:
         if "://" in self.output:  # an object store: readers follow the manifest
@@ -76,6 +87,14 @@ class RunSummary:
     def _record_lines(self) -> list[str]:
         reasons = ", ".join(f"{reason} {count}" for reason, count in self.reject_reasons.items())
         reasons = f" ({reasons})" if reasons else ""
+        if not self.metrics_reported:
+            return [
+                f"records read          {NOT_REPORTED}",
+                f"articles written      {self.articles}",
+                f"rejected              {self.rejected}{reasons}",
+                f"exact re-deliveries   {NOT_REPORTED}",
+                f"exact duplicates      {self.exact_duplicates}",
+            ]
         return [
             f"records read          {self.records_read}",
             f"articles written      {self.articles}",
@@ -138,21 +157,22 @@ def _multi(sizes: Counter[str]) -> int:
 def summarize(
     staged: Mapping[str, list[str]],
     output: str,
-    records_read: int,
-    exact_redeliveries: int,
-    known_rejects: int,
+    records_read: int | None,
+    exact_redeliveries: int | None,
+    known_rejects: int | None,
     wall_seconds: float,
     previous: Mapping[str, list[str]] | None = None,
     files: FileAccess = LOCAL_FILES,
-    pending_links: int = 0,
+    pending_links: int | None = 0,
 ) -> RunSummary:
     """This run's figures from the files it wrote (`staged`: the paths of each
     dataset's), before the commit adds the files of earlier runs; with the files
-    of the earlier runs (`previous`), also what the output holds after the commit."""
+    of the earlier runs (`previous`), also what the output holds after the commit.
+    The counters are None when the runner reports no metrics."""
     articles = read_dataset(
         "articles",
         staged["articles"],
-        ["language", "dup_group_id", "story_id", "exact_duplicate_of"],
+        ["language", "dup_group_id", "story_id", "exact_duplicate_of", "pending_story_id"],
         files,
     )
     stories = read_dataset(
@@ -167,20 +187,26 @@ def summarize(
     multi_stories = int(pc.sum(pc.greater(stories.column("article_count"), 1)).as_py() or 0)
     summary = RunSummary(
         output=output,
-        records_read=records_read,
+        records_read=records_read or 0,
         articles=articles.num_rows,
         rejected=sum(reasons.values()),
-        exact_redeliveries=exact_redeliveries,
-        known_rejects=known_rejects,
+        exact_redeliveries=exact_redeliveries or 0,
+        known_rejects=known_rejects or 0,
         exact_duplicates=articles.num_rows - articles.column("exact_duplicate_of").null_count,
         near_duplicate_groups=_multi(group_sizes),
         stories=stories.num_rows,
         multi_article_stories=multi_stories,
         story_merges=merges,
-        pending_links=pending_links,
+        # Without metrics: at least the links this run deferred.
+        pending_links=(
+            pending_links
+            if pending_links is not None
+            else articles.num_rows - articles.column("pending_story_id").null_count
+        ),
         languages=_by_count(Counter(articles.column("language").to_pylist())),
         reject_reasons=_by_count(reasons),
         wall_seconds=wall_seconds,
+        metrics_reported=None not in (records_read, exact_redeliveries, known_rejects),
     )
     if previous is None:
         return summary
