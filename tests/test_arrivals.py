@@ -30,6 +30,17 @@ def test_complete_lines_are_read_at_once_and_the_last_line_once_settled() -> Non
     assert settled is not None and (settled.end, settled.mark.complete) == (100, 80)
 
 
+def test_an_empty_line_file_is_read_whole_once_settled_and_then_as_it_grows() -> None:
+    empty, no_lines = FileStamp(0, 1.0), LineScan(newlines=0, last_line_end=0)
+    assert next_line_part("e.jsonl", empty, None, no_lines, settled=False) is None
+    part = next_line_part("e.jsonl", empty, None, no_lines, settled=True)
+    assert part is not None and part.end == WHOLE_FILE_END
+    assert part.mark == ReadMark(empty, 0, 0, 0)
+    assert next_line_part("e.jsonl", empty, part.mark, no_lines, settled=True) is None
+    grown = next_line_part("e.jsonl", FileStamp(40, 2.0), part.mark, LineScan(1, 40), True)
+    assert grown is not None and (grown.start, grown.end, grown.first_line) == (0, 40, 1)
+
+
 def test_appended_lines_continue_where_the_last_read_ended() -> None:
     mark = ReadMark(FileStamp(80, 1.0), 80, 80, 3)
     grown = FileStamp(150, 2.0)

@@ -100,6 +100,9 @@ def next_line_part(
     """The complete lines appended to a line-format file since `mark` (and its
     last line without newline once `settled`); `scan` covers the bytes from
     `line_read_start` to `stamp.size`."""
+    if mark is None and stamp.size == 0:
+        # Read whole once settled, as a run reads it: an `empty_file` reject.
+        return next_whole_part(path, stamp, mark, settled)
     start = line_read_start(stamp, mark)
     if start is None:
         return None
