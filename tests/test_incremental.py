@@ -37,7 +37,7 @@ def write_batch(path: Path, day: int, articles: dict[str, list[str]]) -> Path:
 def batches(tmp_path: Path) -> list[Path]:
     """Three days: two agency stories, a follow-up and a re-run, then two reports
     that each reuse copy of both stories (new evidence that they are one; a
-    single such report would be a weak bridge, see clustering.weak_bridges)."""
+    single such report would be a weak bridge, see clustering.merge_stories)."""
     return [
         write_batch(
             tmp_path / "day1.jsonl",

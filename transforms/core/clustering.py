@@ -211,17 +211,6 @@ def bridge_sides(
     return found
 
 
-def weak_bridges(units: list[int], links: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Links whose removal splits their story into two parts of two or more units each.
-
-    Such a link is the only thing joining two otherwise separate stories (one
-    shared background paragraph between two reports): it must not merge them.
-    A link to a single report is no weak bridge: a follow-up that reuses agency
-    copy often links to the original alone.
-    """
-    return {pair for pair, sides in bridge_sides(units, links).items() if min(sides) >= 2}
-
-
 def merge_stories(
     units: list[int],
     unit_links: dict[tuple[int, int], float],
@@ -238,8 +227,12 @@ def merge_stories(
     (coverage that reuses agency copy links to the original, not to every other
     report), but two established stories need links from most units of the
     smaller one. Then each story is split at its weak bridges (see
-    `weak_bridges`): a strong link that joined two reports before each grew
-    into its own story cannot hold them together. A `deferrable` link that is
+    `bridge_sides`): links whose removal leaves two parts of two or more units
+    each. Such a link is the only thing joining two otherwise separate stories
+    (one shared background paragraph between two reports, or a strong link that
+    joined two reports before each grew into its own story). A link to a single
+    report is no weak bridge: a follow-up that reuses agency copy often links
+    to the original alone. A `deferrable` link that is
     the only tie of a lone unit to its story is cut too and returned: it would
     become a weak bridge if the lone side grew later, which a stream cannot know
     yet (see `settle_links`). Ties are broken by unit key, so the result does
@@ -253,13 +246,13 @@ def merge_stories(
         return stories, []
     internal = [pair for pair in unit_links if stories.find(pair[0]) == stories.find(pair[1])]
     sides = bridge_sides(units, sorted(set(internal).union(glue)))
-    cut = {pair for pair, (one, other) in sides.items() if min(one, other) >= 2}
+    weak = {pair for pair, (one, other) in sides.items() if min(one, other) >= 2}
     deferred = {pair for pair in deferrable if min(sides.get(pair, (0, 0))) == 1}
     split: UnionFind[int] = UnionFind(units)
     for left, right in glue:
         split.union(left, right)
     for pair in internal:
-        if pair not in cut and pair not in deferred:
+        if pair not in weak and pair not in deferred:
             split.union(*pair)
     return split, sorted(deferred)
 
