@@ -17,12 +17,12 @@ import sys
 import time
 from collections.abc import Callable
 
-from transforms.core.feeds import parse_feed
-from transforms.core.html import MAX_PAGE_ELEMENTS, PageOrigin, parse_html_page
-from transforms.core.jsonl import parse_jsonl_record
-from transforms.core.normalize import normalize_for_matching, words
-from transforms.core.shingles import shingle_hashes
-from transforms.core.textdocs import clean_text, parse_text_document
+from newsdedup.transforms.core.formats.feeds import parse_feed
+from newsdedup.transforms.core.formats.html import MAX_PAGE_ELEMENTS, PageOrigin, parse_html_page
+from newsdedup.transforms.core.formats.jsonl import parse_jsonl_record
+from newsdedup.transforms.core.formats.textdocs import clean_text, parse_text_document
+from newsdedup.transforms.core.signals.normalize import normalize_for_matching, words
+from newsdedup.transforms.core.signals.shingles import shingle_hashes
 
 
 def hostile_inputs(size: int) -> dict[str, str]:

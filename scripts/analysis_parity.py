@@ -1,16 +1,17 @@
 """Check that parsing, shingling and signing give a reference revision's results
 bit for bit, and time both.
 
-    python scripts/analysis_parity.py [--reference dc4f321] [--corpora DIR]
+    python scripts/analysis_parity.py [--reference HEAD] [--corpora DIR]
         [--bench FILE] [--limit N] [--repeat N]
 
-The reference revision's `transforms/` and `schemas/` are extracted with
-`git archive` into a temporary folder. The same dump (this script with `--dump`)
-then runs once on that tree and once on this one, each in a subprocess: every
-JSON Lines record is parsed (`parse_jsonl_record`), every article shingled and
-signed (`ArticleAnalyzer` with the default configuration), and its lead entities
-listed. The records are the real articles of ../shared/data/corpora (title, text
-and date as a JSON object) and, when it exists, the bench corpus
+The reference revision's code (`src/`, or `transforms/` and `schemas/` before
+the `src/newsdedup` layout) is extracted with `git archive` into a temporary
+folder. The same dump (this script with `--dump`) then runs once on that tree
+and once on this one, each in a subprocess: every JSON Lines record is parsed
+(`parse_jsonl_record`), every article shingled and signed (`ArticleAnalyzer`
+with the default configuration), and its lead entities listed. The records are
+the real articles of ../shared/data/corpora (title, text and date as a JSON
+object) and, when it exists, the bench corpus
 /tmp/newsdedup-bench/corpus-7-10000/input/articles.jsonl (made by
 scripts/bench.py), plus a few malformed lines that must be rejected alike.
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import importlib
+import importlib.util
 import json
 import pickle
 import subprocess
@@ -80,6 +83,36 @@ def corpus_lines(corpora: Path, bench: Path) -> Iterator[str]:
     yield from _TRICKY_LINES
 
 
+# The modules the dump uses, by their name before the `src/newsdedup` layout.
+_NEW_LAYOUT = {
+    "schemas.records": "newsdedup.schemas.records",
+    "transforms.core.config": "newsdedup.transforms.core.config",
+    "transforms.core.jsonl": "newsdedup.transforms.core.formats.jsonl",
+    "transforms.core.textdocs": "newsdedup.transforms.core.formats.textdocs",
+    "transforms.core.analysis": "newsdedup.transforms.core.signals.analysis",
+    "transforms.core.entities": "newsdedup.transforms.core.signals.entities",
+    "transforms.core.normalize": "newsdedup.transforms.core.signals.normalize",
+}
+_CORE_GROUPS = ("", "formats.", "signals.", "decide.")
+
+
+class _AnyLayoutUnpickler(pickle.Unpickler):
+    """Loads a dump of either layout into this tree's classes: a reference from
+    before the `src/newsdedup` layout pickled `schemas.records.InputArticle`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] in {"schemas", "transforms"}:
+            package, _, leaf = module.rpartition(".")
+            candidates = [f"newsdedup.{module}"]
+            if package == "transforms.core":
+                candidates = [f"newsdedup.transforms.core.{g}{leaf}" for g in _CORE_GROUPS]
+            for candidate in candidates:
+                if importlib.util.find_spec(candidate) is not None:
+                    module = candidate
+                    break
+        return super().find_class(module, name)
+
+
 def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
     """Results and timings of the code in `tree`, pickled to `output`."""
 
@@ -91,19 +124,24 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
             best = min(best, time.perf_counter() - started)
         return results, best
 
-    sys.path.insert(0, str(tree))
+    new_layout = (tree / "src" / "newsdedup").is_dir()
+    sys.path.insert(0, str(tree / "src" if new_layout else tree))
     import numpy as np
 
-    import transforms
-    from schemas.records import InputArticle
-    from transforms.core.analysis import ArticleAnalyzer
-    from transforms.core.config import DedupConfig
-    from transforms.core.entities import lead_entities
-    from transforms.core.jsonl import parse_jsonl_record
-    from transforms.core.normalize import normalize_for_matching, words
-    from transforms.core.textdocs import clean_text
+    def core(name: str) -> Any:
+        module = importlib.import_module(_NEW_LAYOUT[name] if new_layout else name)
+        assert Path(str(module.__file__)).resolve().is_relative_to(tree.resolve())
+        return module
 
-    assert Path(transforms.__file__).resolve().is_relative_to(tree.resolve())
+    InputArticle = core("schemas.records").InputArticle
+    DedupConfig = core("transforms.core.config").DedupConfig
+    parse_jsonl_record = core("transforms.core.jsonl").parse_jsonl_record
+    clean_text = core("transforms.core.textdocs").clean_text
+    ArticleAnalyzer = core("transforms.core.analysis").ArticleAnalyzer
+    lead_entities = core("transforms.core.entities").lead_entities
+    normalize = core("transforms.core.normalize")
+    normalize_for_matching, words = normalize.normalize_for_matching, normalize.words
+
     config = DedupConfig()
     analyzer = ArticleAnalyzer(config)
     timings: dict[str, float] = {}
@@ -163,13 +201,24 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
         )
 
 
+def _code_folders(args: argparse.Namespace) -> list[str]:
+    """`src` at a revision with the `src/newsdedup` layout, else the old top folders."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "ls-tree", "--name-only", args.reference],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return ["src"] if "src" in listed else ["transforms", "schemas"]
+
+
 def _run_dump(tree: Path, args: argparse.Namespace, output: Path) -> dict[str, Any]:
     command = [sys.executable, __file__, "--dump", str(output), "--tree", str(tree)]
     command += ["--corpora", str(args.corpora), "--bench", str(args.bench)]
     command += ["--limit", str(args.limit), "--repeat", str(args.repeat)]
     subprocess.run(command, check=True)
     with output.open("rb") as handle:
-        result: dict[str, Any] = pickle.load(handle)
+        result: dict[str, Any] = _AnyLayoutUnpickler(handle).load()
     return result
 
 
@@ -200,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--reference", default="dc4f321", help="git revision to compare with")
+    parser.add_argument("--reference", default="HEAD", help="git revision to compare with")
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     parser.add_argument("--limit", type=int, default=0, help="only the first N records (0: all)")
@@ -220,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = Path(folder) / "reference.tar"
         with archive.open("wb") as handle:
             subprocess.run(
-                ["git", "-C", str(REPO_ROOT), "archive", args.reference, "transforms", "schemas"],
+                ["git", "-C", str(REPO_ROOT), "archive", args.reference, *_code_folders(args)],
                 stdout=handle,
                 check=True,
             )

@@ -38,17 +38,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
 
-from pipelines.options import DEFAULT_MAX_RECORD_BYTES
-from schemas.records import InputArticle, Reject
-from transforms.errors import UsageError
-from transforms.inputs import resolve_inputs
-from transforms.read import (
+from newsdedup.pipelines.options import DEFAULT_MAX_RECORD_BYTES
+from newsdedup.schemas.records import InputArticle, Reject
+from newsdedup.transforms.io.inputs import resolve_inputs
+from newsdedup.transforms.io.read import (
     JSONL_EXTENSIONS,
     TEXT_EXTENSIONS,
     extension_of,
     parse_jsonl_stream,
     parse_text_bytes,
 )
+from newsdedup.transforms.runtime.errors import UsageError
 
 OUTPUT_FILE = "part-00000.parquet"
 

@@ -86,34 +86,34 @@ MIB = 1024 * 1024
 # its module's file and its own name.
 STAGES: dict[str, tuple[str, ...]] = {
     "reading and re-deliveries": (
-        "transforms.read:SplitLargeFilesFn.process",
+        "newsdedup.transforms.io.read:SplitLargeFilesFn.process",
         # Both the streaming ParseFileFn and the batch pipeline's subclass parse here.
-        "transforms.read:ParseFileFn._parse_routed",
-        "transforms.redeliveries:record_origin",
-        "transforms.redeliveries:repeated_ids",
-        "transforms.redeliveries:_SplitByVerdictFn.process",
+        "newsdedup.transforms.io.read:ParseFileFn._parse_routed",
+        "newsdedup.transforms.redeliveries:record_origin",
+        "newsdedup.transforms.redeliveries:repeated_ids",
+        "newsdedup.transforms.redeliveries:_SplitByVerdictFn.process",
     ),
-    "language detection": ("transforms.core.language:LanguageDetector.detect",),
+    "language detection": ("newsdedup.transforms.core.signals.language:LanguageDetector.detect",),
     "shingling and MinHash": (
-        "transforms.core.analysis:ArticleAnalyzer.shingle",
-        "transforms.core.analysis:sign_article",
-        "transforms.analyze:_ShardSiteFingerprintsFn.process",
-        "transforms.analyze:_BoilerplateOfShardFn.process",
-        "transforms.analyze:_site_day_counts",
+        "newsdedup.transforms.core.signals.analysis:ArticleAnalyzer.shingle",
+        "newsdedup.transforms.core.signals.analysis:sign_article",
+        "newsdedup.transforms.analyze:_ShardSiteFingerprintsFn.process",
+        "newsdedup.transforms.analyze:_BoilerplateOfShardFn.process",
+        "newsdedup.transforms.analyze:_site_day_counts",
     ),
     "candidate generation": (
-        "transforms.cluster:ShardKeysFn._index",
-        "transforms.cluster:PairsFromShardFn.process",
-        "transforms.cluster:AttachLeftFactsFn.process",
+        "newsdedup.transforms.cluster:ShardKeysFn._index",
+        "newsdedup.transforms.cluster:PairsFromShardFn.process",
+        "newsdedup.transforms.cluster:AttachLeftFactsFn.process",
     ),
-    "verification": ("transforms.cluster:VerifyPairsFn.process",),
-    "clustering": ("transforms.cluster:ClusterFn.process",),
+    "verification": ("newsdedup.transforms.cluster:VerifyPairsFn.process",),
+    "clustering": ("newsdedup.transforms.cluster:ClusterFn.process",),
     "writing (rows, Parquet)": (
-        "transforms.assemble:_WriteArticleFileFn.process",
-        "transforms.core.rows:story_row",
-        "transforms.write:shard_of",
-        "transforms.write:_WriteGroupFn.process",
-        "transforms.output:commit",
+        "newsdedup.transforms.assemble:_WriteArticleFileFn.process",
+        "newsdedup.transforms.core.formats.rows:story_row",
+        "newsdedup.transforms.io.write:shard_of",
+        "newsdedup.transforms.io.write:_WriteGroupFn.process",
+        "newsdedup.transforms.io.output:commit",
     ),
 }
 # (outer, inner): the outer stage's functions call the inner's, whose time is subtracted.
@@ -222,7 +222,7 @@ def run_measured(command: list[str], what: str, out: Path | None = None) -> Meas
 
 def newsdedup_command(corpus: Path, out: Path, runner: str) -> list[str]:
     inputs = ["--input", str(corpus / "input"), "--output", str(out)]
-    return [sys.executable, "-m", "pipelines.cli", "run", *inputs, *RUNNER_ARGS[runner]]
+    return [sys.executable, "-m", "newsdedup.pipelines.cli", "run", *inputs, *RUNNER_ARGS[runner]]
 
 
 def loop_command(corpus: Path, out: Path, backend: str) -> list[str]:
@@ -334,7 +334,7 @@ def measure_profile(args: argparse.Namespace, size: int, cpu: float | None) -> d
         "-o",
         str(profile),
         "-m",
-        "pipelines.cli",
+        "newsdedup.pipelines.cli",
         "run",
         "--input",
         str(corpus / "input"),

@@ -38,7 +38,7 @@ import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
 
-from pipelines.batch import run  # noqa: E402
+from newsdedup.pipelines.batch import run  # noqa: E402
 from scripts.evaluate import load_output  # noqa: E402
 
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"

@@ -65,7 +65,16 @@ def split_corpus(input_folder: Path, target: Path, batches: int) -> list[Path]:
 
 def newsdedup(inputs: list[Path], out: Path, extra: list[str]) -> float:
     args = [arg for folder in inputs for arg in ("--input", str(folder))]
-    command = [sys.executable, "-m", "pipelines.cli", "run", *args, "--output", str(out), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "newsdedup.pipelines.cli",
+        "run",
+        *args,
+        "--output",
+        str(out),
+        *extra,
+    ]
     return quality.run_command(command, f"newsdedup on {out.name}")
 
 

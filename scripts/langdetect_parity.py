@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from transforms.core.config import DedupConfig
-from transforms.core.language import LanguageDetector, LanguageGuess
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.signals.language import LanguageDetector, LanguageGuess
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "corpora"
 

@@ -51,8 +51,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as `python scripts/quality.py`
     sys.path.insert(0, str(REPO_ROOT))
 
+from newsdedup.transforms.core.config import DedupConfig  # noqa: E402
 from scripts import evaluate, make_corpus  # noqa: E402
-from transforms.core.config import DedupConfig  # noqa: E402
 
 PROG = "quality.py"
 DEFAULT_SEEDS = (2, 3, 4)
@@ -228,7 +228,15 @@ def run_command_line(
     inputs = ["--input", str(corpus / "input"), "--output", str(out)]
     if configuration.baseline:
         return [sys.executable, str(REPO_ROOT / "scripts" / "baseline.py"), *inputs]
-    return [sys.executable, "-m", "pipelines.cli", "run", *inputs, *configuration.flags(), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "newsdedup.pipelines.cli",
+        "run",
+        *inputs,
+        *configuration.flags(),
+        *extra,
+    ]
 
 
 def measure(

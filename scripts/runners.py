@@ -50,7 +50,7 @@ def newsdedup(*args: str) -> float:
     """Runs the command; returns its wall time in seconds."""
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args, "--quiet"],
+        [sys.executable, "-m", "newsdedup.pipelines.cli", *args, "--quiet"],
         check=True,
         cwd=REPO_ROOT,
     )
@@ -63,7 +63,7 @@ def assignments(server: S3Server, out: str, scratch: Path) -> Assignments:
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "newsdedup.pipelines.cli",
             "export",
             out,
             "--table",

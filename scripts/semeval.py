@@ -1,9 +1,9 @@
 """Score newsdedup's same-story decision on human-rated pairs (SemEval-2022 Task 8).
 
 All texts of the dev set are analysed exactly as one pipeline run over them
-would analyse its articles (transforms.core.analysis, entity frequencies counted
+would analyse its articles (newsdedup.transforms.core.signals.analysis, entity frequencies counted
 over every text), and each pair is decided exactly as the pipeline decides a
-candidate pair (transforms.core.clustering.classify_pair): same story if the two
+candidate pair (newsdedup.transforms.core.decide.clustering.classify_pair): same story if the two
 are near-duplicates, story-linked or entity-linked. Human labels: Overall <= 1.5
 is the same story, Overall >= 3.5 is different; pairs in between are left out.
 
@@ -36,12 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
-from transforms.core.analysis import ArticleAnalyzer
-from transforms.core.clustering import PairFacts, classify_pair
-from transforms.core.config import DedupConfig
-from transforms.core.entities import EntityFrequencies, lead_entities
-from transforms.core.fingerprints import shared_count
+from newsdedup.schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.clustering import PairFacts, classify_pair
+from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
+from newsdedup.transforms.core.signals.entities import EntityFrequencies, lead_entities
+from newsdedup.transforms.core.signals.fingerprints import shared_count
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[1].parent / "shared/data/semeval/pairs_dev.csv"
 SAME_STORY_MAX, DIFFERENT_STORY_MIN = 1.5, 3.5

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-seconds", type=float, default=1.0, help="stages shown")
     parser.add_argument("flags", nargs="*", help="more flags of newsdedup run, after --")
     args = parser.parse_args(argv)
-    from pipelines import batch
+    from newsdedup.pipelines import batch
 
     shutil.rmtree(args.output, ignore_errors=True)
     started = time.monotonic()

@@ -38,12 +38,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as `python scripts/watch_bench.py`
     sys.path.insert(0, str(REPO_ROOT))
 
-from pipelines.watch import LEDGER_FOLDER  # noqa: E402
+from newsdedup.pipelines.watch import LEDGER_FOLDER  # noqa: E402
+from newsdedup.transforms.io.watch_folder import ReadLedger  # noqa: E402
 from scripts import evaluate, incremental, quality  # noqa: E402
 from scripts.bench import tree_rss  # noqa: E402
-from transforms.watch_folder import ReadLedger  # noqa: E402
 
-CLI = [sys.executable, "-m", "pipelines.cli"]
+CLI = [sys.executable, "-m", "newsdedup.pipelines.cli"]
 FAST = ["--poll-seconds", "0.2", "--settle-seconds", "0.5"]
 TIMEOUT = 3600.0
 STREAM_IDLE_SECONDS = 10.0

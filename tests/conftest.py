@@ -39,7 +39,7 @@ def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "out"
     command = ["run", "--input", str(SAMPLE_DIR), "--output", str(out), "--quiet"]
     subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *command],
+        [sys.executable, "-m", "newsdedup.pipelines.cli", *command],
         check=True,
         timeout=600,
     )

@@ -1,15 +1,15 @@
-"""Tests for transforms.core.analysis: signing a shingled article without its
+"""Tests for core.signals.analysis: signing a shingled article without its
 site's boilerplate."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from schemas.records import InputArticle
-from transforms.core.analysis import ArticleAnalyzer, content_shingle_hashes
-from transforms.core.config import DedupConfig
-from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
-from transforms.core.signatures import signature_to_bytes
+from newsdedup.schemas.records import InputArticle
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer, content_shingle_hashes
+from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
+from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 
 CONFIG = DedupConfig()
 CONTENT = (

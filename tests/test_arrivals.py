@@ -1,12 +1,12 @@
-"""What a micro-batch of `newsdedup watch` reads next (transforms.core.arrivals)
-and the folder poller and ledger around it (transforms.watch_folder)."""
+"""What a micro-batch of `newsdedup watch` reads next (newsdedup.transforms.core.arrivals)
+and the folder poller and ledger around it (newsdedup.transforms.io.watch_folder)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from transforms.core.arrivals import (
+from newsdedup.transforms.core.arrivals import (
     WHOLE_FILE_END,
     FileStamp,
     LineScan,
@@ -15,7 +15,7 @@ from transforms.core.arrivals import (
     next_line_part,
     next_whole_part,
 )
-from transforms.watch_folder import FolderPoller, ReadLedger, list_folder, scan_lines
+from newsdedup.transforms.io.watch_folder import FolderPoller, ReadLedger, list_folder, scan_lines
 
 STAMP = FileStamp(100, 1.0)
 

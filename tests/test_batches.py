@@ -6,9 +6,9 @@ import pickle
 
 import apache_beam as beam
 
-from schemas.records import InputArticle, RecordBatch
-from transforms.batches import RecordBatchCoder, pack, unpack
-from transforms.read import ReadArticles
+from newsdedup.schemas.records import InputArticle, RecordBatch
+from newsdedup.transforms.io.read import ReadArticles
+from newsdedup.transforms.runtime.batches import RecordBatchCoder, pack, unpack
 
 
 def _articles(count: int) -> RecordBatch:

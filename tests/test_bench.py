@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from newsdedup.transforms.core.signals.language import LanguageDetector
 from scripts import bench
 from tests.conftest import REPO_ROOT, SAMPLE_DIR
-from transforms.core.language import LanguageDetector
 
 
 def test_every_stage_function_exists() -> None:

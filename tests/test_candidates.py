@@ -1,4 +1,4 @@
-"""Tests for transforms.core.candidates: pairs from an inverted key index, and sharding."""
+"""Tests for core.decide.candidates: pairs from an inverted key index, and sharding."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.core import candidates
-from transforms.core.candidates import (
+from newsdedup.transforms.core.decide import candidates
+from newsdedup.transforms.core.decide.candidates import (
     KeyArray,
     OwnerArray,
     PairCounts,

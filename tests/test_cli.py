@@ -13,17 +13,17 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from schemas.parquet import ARTICLES_SCHEMA, SCHEMA_VERSION, STORIES_SCHEMA
+from newsdedup.schemas.parquet import ARTICLES_SCHEMA, SCHEMA_VERSION, STORIES_SCHEMA
+from newsdedup.transforms.core.config import DedupConfig
 from tests import textgen
 from tests.conftest import EXPECTED_SAMPLE_GROUPS, SAMPLE_DIR
-from transforms.core.config import DedupConfig
 
 pytestmark = pytest.mark.e2e
 
 
 def newsdedup(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
+        [sys.executable, "-m", "newsdedup.pipelines.cli", *args],
         capture_output=True,
         text=True,
         timeout=600,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from newsdedup.transforms.core.config import DedupConfig
 from tests.conftest import SAMPLE_DIR
 from tests.test_cli import newsdedup
-from transforms.core.config import DedupConfig
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Tests for transforms.core.clustering: near-duplicate groups, stories, links and ids."""
+"""Tests for core.decide.clustering: near-duplicate groups, stories, links and ids."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from transforms.core.clustering import (
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.clustering import (
     Clustering,
     ClusterNode,
     PairFacts,
@@ -22,10 +23,9 @@ from transforms.core.clustering import (
     story_score,
     within_window,
 )
-from transforms.core.config import DedupConfig
-from transforms.core.normalize import normalize_for_matching
-from transforms.core.shingles import shingle_hashes, tokens_for
-from transforms.core.signatures import SignatureBuilder, signature_to_bytes
+from newsdedup.transforms.core.signals.normalize import normalize_for_matching
+from newsdedup.transforms.core.signals.shingles import shingle_hashes, tokens_for
+from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
 
 HOUR = 3600.0
 DENSITY = 0.6
@@ -523,7 +523,7 @@ def test_texts_without_tokens_are_not_near_duplicates() -> None:
 
 
 def test_site_key_prefers_source_then_url_host() -> None:
-    from transforms.core.analysis import site_key
+    from newsdedup.transforms.core.signals.analysis import site_key
 
     assert site_key(None, None) == 0
     assert site_key("Coastal Herald", "https://a.test/x") == site_key(" coastal herald ", None)

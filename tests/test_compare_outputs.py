@@ -23,7 +23,7 @@ def test_an_output_of_other_input_differs(sample_output: Path, tmp_path: Path) -
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "newsdedup.pipelines.cli",
             "run",
             "--input",
             str(SAMPLE_DIR / "wire_en.jsonl"),

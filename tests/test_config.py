@@ -1,4 +1,4 @@
-"""Tests for transforms.core.config.DedupConfig."""
+"""Tests for core.config.DedupConfig."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from transforms.core.config import MINHASH_SCHEME, DedupConfig
+from newsdedup.transforms.core.config import MINHASH_SCHEME, DedupConfig
 
 THRESHOLDS = ["dup_threshold", "story_threshold", "story_link_density"]
 SIZES = [

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines.config_file import config_argv, with_config_file
-from pipelines.options import NewsdedupOptions, all_options_parser
+from newsdedup.pipelines.config_file import config_argv, with_config_file
+from newsdedup.pipelines.options import NewsdedupOptions, all_options_parser
+from newsdedup.transforms.runtime.errors import UsageError
 from tests.conftest import REPO_ROOT
-from transforms.errors import UsageError
 
 
 def parsed(argv: list[str]) -> NewsdedupOptions:

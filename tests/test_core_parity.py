@@ -17,23 +17,27 @@ import pytest
 import xxhash
 from numpy.lib.stride_tricks import sliding_window_view
 
-from scripts import analysis_parity
-from transforms.core.entities import lead_entities
-from transforms.core.fingerprints import passage_fingerprints, window_minima
-from transforms.core.normalize import (
+from newsdedup.transforms.core.formats.textdocs import (
+    _CHAR_TABLE,
+    _normalize_line_breaks,
+    clean_text,
+)
+from newsdedup.transforms.core.signals.entities import lead_entities
+from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, window_minima
+from newsdedup.transforms.core.signals.normalize import (
     fold_for_matching,
     normalize_for_matching,
     utf8_words,
     words,
 )
-from transforms.core.shingles import (
+from newsdedup.transforms.core.signals.shingles import (
     _MIX_MULTIPLIERS,
     HashArray,
     shingle_hashes,
     tokens_for,
     utf8_tokens_for,
 )
-from transforms.core.textdocs import _CHAR_TABLE, _normalize_line_breaks, clean_text
+from scripts import analysis_parity
 
 # Words, separators and sentence ends that exercise every branch: capitals,
 # digits of several scripts, underscores, combining accents, sharp s, titlecase,

@@ -1,10 +1,10 @@
-"""Tests for transforms.core.daycounts: counts per day, read over windows of days."""
+"""Tests for core.signals.daycounts: counts per day, read over windows of days."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from transforms.core.daycounts import (
+from newsdedup.transforms.core.signals.daycounts import (
     UNDATED,
     DayCounts,
     dated_keys,

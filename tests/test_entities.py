@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transforms.core.clustering import ENTITY_LINK, PairFacts, classify_pair
-from transforms.core.config import DedupConfig
-from transforms.core.entities import (
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.clustering import ENTITY_LINK, PairFacts, classify_pair
+from newsdedup.transforms.core.signals.entities import (
     NO_FREQUENCIES,
     EntityFrequencies,
     EntityOverlap,

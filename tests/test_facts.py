@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.core.clustering import PairFacts, classify_pair
-from transforms.core.config import DedupConfig
-from transforms.core.facts import LINK_KINDS, FactsTable, classify_pairs
-from transforms.core.signatures import signature_to_bytes
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.clustering import PairFacts, classify_pair
+from newsdedup.transforms.core.decide.facts import LINK_KINDS, FactsTable, classify_pairs
+from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 
 NUM_PERM = 8
 EMPTY = signature_to_bytes(np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))

@@ -59,7 +59,7 @@ def same(
 
 def start_run(*args: str, preexec: Callable[[], None] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "run", *args],
+        [sys.executable, "-m", "newsdedup.pipelines.cli", "run", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -151,7 +151,7 @@ def test_a_permission_error_at_commit_fails_the_run_cleanly(tmp_path: Path) -> N
     run_args = ["--input", str(later), "--output", str(out)]
     try:
         result = subprocess.run(
-            [*prefix, sys.executable, "-m", "pipelines.cli", "run", *run_args],
+            [*prefix, sys.executable, "-m", "newsdedup.pipelines.cli", "run", *run_args],
             capture_output=True,
             text=True,
             timeout=600,

@@ -1,4 +1,4 @@
-"""Tests for transforms.core.fingerprints: winnowing over shingle hashes."""
+"""Tests for core.signals.fingerprints: winnowing over shingle hashes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.core.fingerprints import passage_fingerprints, without_boilerplate
-from transforms.core.shingles import HashArray, shingle_hashes
+from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
+from newsdedup.transforms.core.signals.shingles import HashArray, shingle_hashes
 
 
 def arr(*values: int) -> HashArray:

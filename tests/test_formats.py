@@ -16,19 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.records import InputArticle, Reject, RejectReason
-from tests import formatgen, textgen
-from transforms.core.feeds import parse_feed
-from transforms.core.html import MAX_PAGE_ELEMENTS, html_fragment_text
-from transforms.core.tables import (
+from newsdedup.schemas.records import InputArticle, Reject, RejectReason
+from newsdedup.transforms.core.formats.feeds import parse_feed
+from newsdedup.transforms.core.formats.html import MAX_PAGE_ELEMENTS, html_fragment_text
+from newsdedup.transforms.core.formats.tables import (
     BATCH_ROWS,
     ColumnMapping,
     parse_csv_stream,
     parse_field_options,
     parse_parquet_stream,
 )
-from transforms.core.warc import parse_warc_stream
-from transforms.read import extension_of, parse_feed_bytes, parse_html_bytes
+from newsdedup.transforms.core.formats.warc import parse_warc_stream
+from newsdedup.transforms.io.read import extension_of, parse_feed_bytes, parse_html_bytes
+from tests import formatgen, textgen
 
 LIMIT = 1_000_000
 SECRET = "LOCAL-FILE-CONTENT-7f3a"
@@ -511,7 +511,7 @@ def test_csv_rows_as_strings_with_bad_rows_in_place() -> None:
 
 
 def test_csv_row_numbers_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("transforms.core.tables._CSV_BLOCK_BYTES", 256)
+    monkeypatch.setattr("newsdedup.transforms.core.formats.tables._CSV_BLOCK_BYTES", 256)
     lines = ["article_id,body"]
     for i in range(1, 200):
         lines.append(f"r{i},extra,field" if i % 50 == 0 else f"r{i},Text number {i}.")

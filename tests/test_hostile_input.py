@@ -8,11 +8,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.records import InputArticle, Reject
-from transforms.core.jsonl import EXCERPT_CHARS, parse_jsonl_record
-from transforms.core.normalize import normalize_for_matching
-from transforms.core.shingles import shingle_hashes, tokens_for
-from transforms.read import parse_jsonl_stream
+from newsdedup.schemas.records import InputArticle, Reject
+from newsdedup.transforms.core.formats.jsonl import EXCERPT_CHARS, parse_jsonl_record
+from newsdedup.transforms.core.signals.normalize import normalize_for_matching
+from newsdedup.transforms.core.signals.shingles import shingle_hashes, tokens_for
+from newsdedup.transforms.io.read import parse_jsonl_stream
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

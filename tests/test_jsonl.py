@@ -1,4 +1,4 @@
-"""Tests for transforms.core.jsonl: one JSON Lines record to an article or a reject."""
+"""Tests for core.formats.jsonl: one JSON Lines record to an article or a reject."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from typing import Any
 
 import pytest
 
-from schemas.records import InputArticle, Reject, RejectReason
-from transforms.core.jsonl import EXCERPT_CHARS, excerpt, parse_jsonl_record, parse_timestamp
+from newsdedup.schemas.records import InputArticle, Reject, RejectReason
+from newsdedup.transforms.core.formats.jsonl import (
+    EXCERPT_CHARS,
+    excerpt,
+    parse_jsonl_record,
+    parse_timestamp,
+)
 
 SOURCE = "in/feed.jsonl"
 

@@ -1,12 +1,12 @@
-"""Tests for transforms.core.keysets and candidates.unique_rows against numpy's own."""
+"""Tests for core.decide.keysets and candidates.unique_rows against numpy's own."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from transforms.core.candidates import unique_rows
-from transforms.core.keysets import in_sorted
+from newsdedup.transforms.core.decide.candidates import unique_rows
+from newsdedup.transforms.core.decide.keysets import in_sorted
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -1,4 +1,4 @@
-"""Landing messages as JSON Lines files (transforms.landing), on the local
+"""Landing messages as JSON Lines files (newsdedup.transforms.io.landing), on the local
 streaming runner with a TestStream standing in for Pub/Sub or Kafka; then the
 watched folder reads the landed files whole."""
 
@@ -15,8 +15,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.testing import test_stream
 from apache_beam.transforms.window import TimestampedValue
 
-from transforms.landing import LandMessages, message_line
-from transforms.watch_folder import FolderPoller
+from newsdedup.transforms.io.landing import LandMessages, message_line
+from newsdedup.transforms.io.watch_folder import FolderPoller
 
 
 def test_message_line_is_one_line() -> None:
@@ -48,7 +48,7 @@ def test_messages_land_as_one_complete_file_per_window(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_land_usage_errors_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "land", "--landing", str(tmp_path)],
+        [sys.executable, "-m", "newsdedup.pipelines.cli", "land", "--landing", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdedup.transforms.core.signals.language import UNDETERMINED, LanguageDetector, load_backend
 from scripts.langdetect_parity import corpus_texts
-from transforms.core.language import UNDETERMINED, LanguageDetector, load_backend
 
 TEXTS = [
     "Die Bundesregierung hat am Dienstag in Berlin neue Regeln für Häfen beschlossen.",

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from newsdedup.transforms.core.formats.textdocs import parse_text_document
 from scripts.make_corpus import (
     KINDS,
     SourceArticle,
@@ -31,7 +32,6 @@ from scripts.make_corpus import (
     split_sentences,
     synthesize_sources,
 )
-from transforms.core.textdocs import parse_text_document
 
 # A small corpus with the rare kinds made frequent enough to be present.
 ARGS = (

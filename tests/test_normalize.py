@@ -1,4 +1,4 @@
-"""Tests for transforms.core.normalize: matching form, words, letters and content hashes."""
+"""Tests for core.signals.normalize: matching form, words, letters and content hashes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.core.normalize import (
+from newsdedup.transforms.core.signals.normalize import (
     content_hash,
     has_letters,
     letter_count,

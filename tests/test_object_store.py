@@ -14,15 +14,15 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
+from newsdedup.schemas.parquet import DATASET_SCHEMAS, with_run_metadata
+from newsdedup.transforms.io.filesystems import FileAccess
+from newsdedup.transforms.io.output import commit, current_snapshot, prepare_staging
+from newsdedup.transforms.io.write import write_parquet
+from newsdedup.transforms.runtime.errors import UsageError
 from scripts.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
 from tests.conftest import SAMPLE_DIR
 from tests.test_cli import newsdedup
 from tests.test_faults import write_articles
-from transforms.errors import UsageError
-from transforms.filesystems import FileAccess
-from transforms.output import commit, current_snapshot, prepare_staging
-from transforms.write import write_parquet
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +106,7 @@ def test_a_killed_run_leaves_the_previous_state_on_s3(s3_server: S3Server, tmp_p
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "newsdedup.pipelines.cli",
             "run",
             "--input",
             later,

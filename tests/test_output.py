@@ -11,9 +11,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from schemas.parquet import DATASET_SCHEMAS, with_run_metadata
-from transforms.errors import UsageError
-from transforms.output import (
+from newsdedup.schemas.parquet import DATASET_SCHEMAS, with_run_metadata
+from newsdedup.transforms.io.output import (
     EMPTY_DATASET_FILE,
     Staging,
     abandon,
@@ -24,6 +23,7 @@ from transforms.output import (
     exclusive_lock,
     prepare_staging,
 )
+from newsdedup.transforms.runtime.errors import UsageError
 
 SCHEMAS = {name: with_run_metadata(schema, {}) for name, schema in DATASET_SCHEMAS.items()}
 

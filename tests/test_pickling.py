@@ -6,10 +6,10 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from schemas.records import RecordBatch
-from transforms.analyze import ShingleArticleFn
-from transforms.core.config import DedupConfig
-from transforms.spill import SpillBatchesFn
+from newsdedup.schemas.records import RecordBatch
+from newsdedup.transforms.analyze import ShingleArticleFn
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.runtime.spill import SpillBatchesFn
 
 
 def test_a_spilling_dofn_pickles_within_a_bundle(tmp_path: Path) -> None:

@@ -12,8 +12,13 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 
+from newsdedup.transforms.runtime.progress import (
+    CountProgress,
+    ProgressDisplay,
+    progress_line,
+    read_counts,
+)
 from tests.conftest import SAMPLE_DIR
-from transforms.progress import CountProgress, ProgressDisplay, progress_line, read_counts
 
 
 def test_counting_dofns_write_counts_that_sum_to_the_elements(tmp_path: Path) -> None:
@@ -65,7 +70,7 @@ def test_a_terminal_gets_one_line_redrawn_then_cleared(tmp_path: Path) -> None:
 
 
 def newsdedup_run(*args: str, stderr_tty: bool = False) -> tuple[int, str, str]:
-    command = [sys.executable, "-m", "pipelines.cli", "run", *args]
+    command = [sys.executable, "-m", "newsdedup.pipelines.cli", "run", *args]
     if not stderr_tty:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         return result.returncode, result.stdout, result.stderr

@@ -1,4 +1,4 @@
-"""Tests for the pure parsing functions of transforms.read (no pipeline is run)."""
+"""Tests for the pure parsing functions of newsdedup.transforms.io.read (no pipeline is run)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from schemas.records import InputArticle, Reject, RejectReason
-from transforms.core.jsonl import EXCERPT_CHARS
-from transforms.read import extension_of, parse_jsonl_stream, parse_text_bytes
+from newsdedup.schemas.records import InputArticle, Reject, RejectReason
+from newsdedup.transforms.core.formats.jsonl import EXCERPT_CHARS
+from newsdedup.transforms.io.read import extension_of, parse_jsonl_stream, parse_text_bytes
 
 PATH = "in/feed.jsonl"
 LIMIT = 10_000
@@ -281,7 +281,7 @@ def test_blank_only_jsonl_file_is_an_empty_file(lines: list[bytes]) -> None:
 
 
 def _ranges_parsed(data: bytes, split_bytes: int) -> list[InputArticle | Reject]:
-    from transforms.read import _range_lines, jsonl_ranges
+    from newsdedup.transforms.io.read import _range_lines, jsonl_ranges
 
     ranges = list(jsonl_ranges(io.BytesIO(data), split_bytes))
     assert ranges[0][:1] == (0,) and ranges[-1][1] == len(data)
@@ -322,7 +322,7 @@ def test_a_range_of_blank_lines_is_not_an_empty_file() -> None:
 def test_a_range_of_a_large_file_splits_within_itself_with_its_line_numbers(
     tmp_path: Path,
 ) -> None:
-    from transforms.read import SplitLargeFilesFn
+    from newsdedup.transforms.io.read import SplitLargeFilesFn
 
     path = tmp_path / "a.jsonl"
     path.write_bytes(b"".join(b'{"n": %d}\n' % n for n in range(100)))  # 9 or 10 bytes a line

@@ -14,9 +14,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
+from newsdedup.schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
+from newsdedup.transforms.io.write import ROW_GROUP_ROWS
 from tests.conftest import REPO_ROOT
-from transforms.write import ROW_GROUP_ROWS
 
 pytestmark = pytest.mark.e2e
 

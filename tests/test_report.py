@@ -11,9 +11,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.transforms import Bbox
 
-from tests.test_cli import newsdedup
-from transforms.report.charts import source_duplicates_figure, story_size_chart
-from transforms.report.tables import (
+from newsdedup.transforms.report.charts import source_duplicates_figure, story_size_chart
+from newsdedup.transforms.report.tables import (
     NO_SOURCE,
     SourceDuplicates,
     articles_per_day_and_language,
@@ -24,6 +23,7 @@ from transforms.report.tables import (
     story_size_distribution,
     top_stories,
 )
+from tests.test_cli import newsdedup
 
 
 def test_story_sizes_fall_into_buckets_empty_ones_kept() -> None:

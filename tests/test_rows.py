@@ -1,4 +1,4 @@
-"""Tests for transforms.core.rows: story rows, date partitions and row helpers."""
+"""Tests for core.formats.rows: story rows, date partitions and row helpers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from schemas.parquet import UNKNOWN_DATE_PARTITION
-from schemas.records import Reject, RejectReason
-from transforms.core.rows import (
+from newsdedup.schemas.parquet import UNKNOWN_DATE_PARTITION
+from newsdedup.schemas.records import Reject, RejectReason
+from newsdedup.transforms.core.formats.rows import (
     RunContext,
     StoryMember,
     date_partition,

@@ -10,12 +10,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from scripts.s3server import BUCKET, S3Server
 from scripts.workers import can_isolate, start_dask_cluster, start_worker_pool
 from tests.conftest import SAMPLE_DIR
 from tests.test_cli import newsdedup
 from tests.test_object_store import assignments, exported, new_prefix, upload
-from transforms.routing import Routed, SplitRoutes
 
 pytestmark = [
     pytest.mark.e2e,
@@ -79,7 +79,7 @@ def test_routed_outputs_stay_apart_on_the_dask_runner(dask_cluster: str) -> None
     import apache_beam as beam
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipelines.batch import pipeline_options
+    from newsdedup.pipelines.batch import pipeline_options
 
     options = pipeline_options(["--runner", "DaskRunner", f"--dask_client_address={dask_cluster}"])
     with beam.Pipeline(options=options) as pipeline:
@@ -108,7 +108,7 @@ def test_a_side_input_made_from_the_main_input_on_the_dask_runner(
     import apache_beam as beam
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipelines.batch import pipeline_options
+    from newsdedup.pipelines.batch import pipeline_options
 
     options = pipeline_options(["--runner", "DaskRunner", f"--dask_client_address={dask_cluster}"])
     with beam.Pipeline(options=options) as pipeline:

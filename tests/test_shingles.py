@@ -1,12 +1,12 @@
-"""Tests for transforms.core.shingles: tokens by language and k-token shingle hashes."""
+"""Tests for core.signals.shingles: tokens by language and k-token shingle hashes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from transforms.core.normalize import normalize_for_matching
-from transforms.core.shingles import (
+from newsdedup.transforms.core.signals.normalize import normalize_for_matching
+from newsdedup.transforms.core.signals.shingles import (
     CHARACTER_SHINGLE_LANGUAGES,
     shingle_hashes,
     shingle_size_for,

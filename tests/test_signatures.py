@@ -1,4 +1,4 @@
-"""Tests for transforms.core.signatures: MinHash equal to datasketch, LSH bands, bytes."""
+"""Tests for core.signals.signatures: MinHash equal to datasketch, LSH bands, bytes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.core.config import MINHASH_SCHEME
-from transforms.core.normalize import words
-from transforms.core.shingles import shingle_hashes
-from transforms.core.signatures import (
+from newsdedup.transforms.core.config import MINHASH_SCHEME
+from newsdedup.transforms.core.signals.normalize import words
+from newsdedup.transforms.core.signals.shingles import shingle_hashes
+from newsdedup.transforms.core.signals.signatures import (
     LshBands,
     SignatureArray,
     SignatureBuilder,

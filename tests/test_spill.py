@@ -1,4 +1,4 @@
-"""Batches spilled to files and read back (transforms.spill)."""
+"""Batches spilled to files and read back (newsdedup.transforms.runtime.spill)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas.records import AnalyzedArticle, InputArticle, RecordBatch
-from transforms import spill
-from transforms.core.analysis import ArticleAnalyzer
-from transforms.core.config import DedupConfig
-from transforms.core.rows import article_file_key
-from transforms.spill import (
+from newsdedup.schemas.records import AnalyzedArticle, InputArticle, RecordBatch
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.formats.rows import article_file_key
+from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
+from newsdedup.transforms.runtime import spill
+from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
     SpillBatchesFn,
     SpillByArticleFileFn,

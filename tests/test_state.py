@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from schemas.records import InputArticle
-from transforms.core.analysis import article_key, site_key
-from transforms.core.state import (
+from newsdedup.schemas.records import InputArticle
+from newsdedup.transforms.core.decide.state import (
     carried_story_row,
     date_bounds,
     incompatible_parameters,
@@ -17,6 +16,7 @@ from transforms.core.state import (
     widen_range,
     within_horizon,
 )
+from newsdedup.transforms.core.signals.analysis import article_key, site_key
 
 FILE = "/out/_snapshots/000001-abcdef12/articles/published_date={}/run-000001-00000.parquet"
 

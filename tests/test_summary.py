@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pipelines.batch import _counter
-from transforms.summary import NOT_REPORTED, summarize
+from newsdedup.pipelines.batch import _counter
+from newsdedup.transforms.runtime.summary import NOT_REPORTED, summarize
 
 EMPTY_RUN: dict[str, list[str]] = {
     "articles": [],

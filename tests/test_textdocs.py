@@ -1,4 +1,4 @@
-"""Tests for transforms.core.textdocs: plain documents, newsblogs and clean_text."""
+"""Tests for core.formats.textdocs: plain documents, newsblogs and clean_text."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.records import InputArticle
-from transforms.core.textdocs import (
+from newsdedup.schemas.records import InputArticle
+from newsdedup.transforms.core.formats.textdocs import (
     MAX_HEADLINE_CHARS,
     clean_text,
     is_newsblog,

@@ -13,21 +13,21 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.util import assert_that, equal_to, is_not_empty
 
-from schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
-from schemas.records import InputArticle, KnownArticle, RejectReason
+from newsdedup.schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from newsdedup.schemas.records import InputArticle, KnownArticle, RejectReason
+from newsdedup.transforms import cluster
+from newsdedup.transforms.analyze import AnalyzeArticles
+from newsdedup.transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
+from newsdedup.transforms.cluster import ClusterArticles
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.clustering import stable_id
+from newsdedup.transforms.core.formats.rows import RunContext, article_file_key, reject_sort_key
+from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
+from newsdedup.transforms.core.signals.normalize import content_hash
+from newsdedup.transforms.io.read import REJECTS_TAG, ReadArticles
+from newsdedup.transforms.io.write import WriteParquetDataset
+from newsdedup.transforms.redeliveries import DropRedeliveries
 from tests import textgen
-from transforms import cluster
-from transforms.analyze import AnalyzeArticles
-from transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
-from transforms.cluster import ClusterArticles
-from transforms.core.analysis import ArticleAnalyzer
-from transforms.core.clustering import stable_id
-from transforms.core.config import DedupConfig
-from transforms.core.normalize import content_hash
-from transforms.core.rows import RunContext, article_file_key, reject_sort_key
-from transforms.read import REJECTS_TAG, ReadArticles
-from transforms.redeliveries import DropRedeliveries
-from transforms.write import WriteParquetDataset
 
 RUN = RunContext(datetime(2026, 1, 1, tzinfo=UTC), "test", "scheme")
 
@@ -128,7 +128,7 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline, tmp_
 
 
 def _losing_version(*texts: str) -> str:
-    from transforms.core.normalize import content_hash
+    from newsdedup.transforms.core.signals.normalize import content_hash
 
     return max(texts, key=content_hash)
 
@@ -260,8 +260,12 @@ def _footer_pages(count: int) -> list[InputArticle]:
 
 
 def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> None:
-    from transforms.analyze import FindSiteBoilerplate, ShingleArticleFn, new_site_fingerprints
-    from transforms.core.daycounts import UNDATED
+    from newsdedup.transforms.analyze import (
+        FindSiteBoilerplate,
+        ShingleArticleFn,
+        new_site_fingerprints,
+    )
+    from newsdedup.transforms.core.signals.daycounts import UNDATED
 
     config = DedupConfig()
     boilerplate = (
@@ -284,8 +288,8 @@ def test_find_site_boilerplate_learns_the_footer(pipeline: beam.Pipeline) -> Non
 
 
 def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline) -> None:
-    from transforms.analyze import CountEntities, ShingleArticleFn
-    from transforms.core.entities import entity_hashes
+    from newsdedup.transforms.analyze import CountEntities, ShingleArticleFn
+    from newsdedup.transforms.core.signals.entities import entity_hashes
 
     texts = [
         "On Monday the mayor of Zurich met Tanaka to talk about trade.",
@@ -391,8 +395,8 @@ def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -
             )
         ),
     ]
-    from schemas.records import ArticleAssignment
-    from transforms.core.analysis import article_key
+    from newsdedup.schemas.records import ArticleAssignment
+    from newsdedup.transforms.core.signals.analysis import article_key
 
     assignments = [
         (
@@ -482,7 +486,7 @@ def test_write_parquet_dataset_writes_sorted_sharded_files(tmp_path: Path) -> No
 
 
 def test_reject_rows_carry_reason_codes(pipeline: beam.Pipeline) -> None:
-    from schemas.records import Reject
+    from newsdedup.schemas.records import Reject
 
     rejects = [Reject("f.jsonl", 4, RejectReason.MALFORMED_JSON, "invalid JSON", "{x")]
     rows = pipeline | beam.Create(rejects) | BuildRejectRows(RUN)
@@ -498,7 +502,7 @@ def _quiet_beam_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_pairs_without_enough_evidence_are_not_verified() -> None:
-    from transforms.cluster import min_entity_keys, worth_verifying
+    from newsdedup.transforms.cluster import min_entity_keys, worth_verifying
 
     config = DedupConfig(entity_min_shared=1, entity_min_weight=1.75)
     assert min_entity_keys(config) == 2
@@ -509,8 +513,8 @@ def test_pairs_without_enough_evidence_are_not_verified() -> None:
 def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: Path) -> None:
     from apache_beam.testing.test_pipeline import TestPipeline
 
-    from schemas.records import ArticleAssignment
-    from transforms.core.analysis import article_key
+    from newsdedup.schemas.records import ArticleAssignment
+    from newsdedup.transforms.core.signals.analysis import article_key
 
     analyzer = ArticleAnalyzer(DedupConfig())
     days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]

@@ -1,10 +1,10 @@
-"""Tests for transforms.core.unionfind."""
+"""Tests for core.decide.unionfind."""
 
 from __future__ import annotations
 
 import random
 
-from transforms.core.unionfind import UnionFind
+from newsdedup.transforms.core.decide.unionfind import UnionFind
 
 
 def normalized(groups: list[list[int]]) -> list[list[int]]:

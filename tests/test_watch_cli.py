@@ -15,13 +15,13 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
+from newsdedup.transforms.core.decide.clustering import stable_id
 from tests import textgen
-from transforms.core.clustering import stable_id
 
 pytestmark = pytest.mark.e2e
 
-WATCH = [sys.executable, "-m", "pipelines.cli", "watch"]
-RUN = [sys.executable, "-m", "pipelines.cli", "run"]
+WATCH = [sys.executable, "-m", "newsdedup.pipelines.cli", "watch"]
+RUN = [sys.executable, "-m", "newsdedup.pipelines.cli", "run"]
 FAST = ["--poll-seconds", "0.2", "--settle-seconds", "0.5"]
 WAIT_SECONDS = 180
 STOP_SECONDS = 30
@@ -168,7 +168,7 @@ def test_watch_gives_the_groups_of_a_batch_run_on_the_sample(
     assert groups(out, "story_id") == groups(sample_output, "story_id")
     # A newsdedup output like a batch run's, with nothing rejected: report reads it.
     report = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "report", str(out), "--output",
+        [sys.executable, "-m", "newsdedup.pipelines.cli", "report", str(out), "--output",
          str(tmp_path / "r.html")],
         capture_output=True, text=True, timeout=WAIT_SECONDS, check=False,
     )  # fmt: skip

@@ -1,0 +1,394 @@
+"""The batch pipeline: input files -> articles, stories and rejects in Parquet.
+
+Usage (see README): newsdedup run --input 'incoming/*.jsonl' --output out/
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+
+from newsdedup.pipelines.options import (
+    NewsdedupOptions,
+    column_mapping,
+    dedup_config,
+    reject_unknown_options,
+    runner_path,
+)
+from newsdedup.schemas.parquet import (
+    DATASET_SCHEMAS,
+    with_run_metadata,
+)
+from newsdedup.schemas.records import RecordBatch
+from newsdedup.transforms.analyze import AnalyzeArticles
+from newsdedup.transforms.assemble import (
+    KNOWN_REJECTS_COUNTER,
+    BuildRejectRows,
+    BuildStoryMergeRows,
+    BuildStoryRows,
+    DropKnownRejects,
+    WriteArticles,
+)
+from newsdedup.transforms.cluster import PENDING_LINKS_COUNTER, STORY_MERGES_TAG, ClusterArticles
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.state import (
+    KNOWN_ARTICLE_COLUMNS,
+    date_bounds,
+    incompatible_parameters,
+    known_article,
+    latest_partition_dates,
+    read_back_days,
+    stream_window_hours,
+    within_horizon,
+)
+from newsdedup.transforms.core.formats.rows import (
+    RunContext,
+    reject_sort_key,
+    story_sort_key,
+)
+from newsdedup.transforms.core.formats.tables import ColumnMapping
+from newsdedup.transforms.core.signals.signatures import signature_scheme
+from newsdedup.transforms.io.filesystems import FileAccess, open_input
+from newsdedup.transforms.io.inputs import resolve_inputs
+from newsdedup.transforms.io.output import (
+    Snapshot,
+    Staging,
+    abandon,
+    commit,
+    dataset_files,
+    exclusive_lock,
+    prepare_staging,
+    written_files,
+)
+from newsdedup.transforms.io.read import (
+    RECORDS_READ_COUNTER,
+    REJECTS_TAG,
+    FileRange,
+    ReadArticles,
+    whole_file,
+)
+from newsdedup.transforms.io.state import NewDateRangeFn, ReadParquetRows
+from newsdedup.transforms.io.write import WriteParquetDataset
+from newsdedup.transforms.redeliveries import DropRedeliveries
+from newsdedup.transforms.runtime.errors import UsageError
+from newsdedup.transforms.runtime.progress import CountProgress, ProgressDisplay
+from newsdedup.transforms.runtime.summary import RunSummary, summarize
+
+# The in-process runner, chosen explicitly: from Beam 2.68 the DirectRunner first
+# tries to download the Prism runner and silently falls back when offline.
+DEFAULT_RUNNER = "FnApiRunner"
+
+
+def pipeline_options(argv: list[str]) -> PipelineOptions:
+    options = PipelineOptions(argv)
+    standard = options.view_as(StandardOptions)
+    if standard.runner is None:
+        standard.runner = DEFAULT_RUNNER
+    standard.runner = runner_path(standard.runner)  # DaskRunner by its full path
+    # Everything workers unpickle lives in installed packages, not in __main__.
+    options.view_as(SetupOptions).save_main_session = False
+    return options
+
+
+def shows_progress(own: NewsdedupOptions) -> bool:
+    """Progress on a terminal, or anywhere with --verbose; never with --quiet."""
+    return not own.quiet and (own.verbose or sys.stderr.isatty())
+
+
+def run(argv: list[str] | None = None) -> RunSummary:
+    """Run the batch pipeline; raises UsageError for wrong options or inputs.
+
+    A run on an OUT that holds earlier runs adds to them (see newsdedup.transforms.io.output
+    and README, "Incremental runs").
+    """
+    started = time.monotonic()
+    reject_unknown_options(argv or [])
+    options = pipeline_options(argv or [])
+    own = options.view_as(NewsdedupOptions)
+    # Inputs are matched before the Pipeline exists, which would set these itself.
+    FileAccess.of(options).activate()
+    paths = resolve_inputs(own.inputs, own.output)
+    return run_parts(options, [whole_file(path) for path in paths], started)
+
+
+def run_parts(
+    options: PipelineOptions,
+    parts: list[FileRange],
+    started: float | None = None,
+    wait_for_lock: bool = False,
+    micro_batch: bool = False,
+) -> RunSummary:
+    """One run over input files or parts of them. `newsdedup watch` runs one per
+    micro-batch, on the parts of files that arrived, waiting for a run that
+    holds the output's lock instead of refusing; its micro-batches defer the
+    links that the rest of the stream may still turn into weak bridges, and a
+    run over no parts settles them (see newsdedup.transforms.core.decide.clustering.cluster)."""
+    started = time.monotonic() if started is None else started
+    own = options.view_as(NewsdedupOptions)
+    try:
+        config = dedup_config(options)
+    except ValueError as error:
+        raise UsageError(f"invalid option: {error}") from error
+    if not own.output:
+        raise UsageError("no output given: pass --output FOLDER")
+    if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
+        raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
+    columns = column_mapping(options)
+    files = FileAccess.of(options)
+    files.activate()
+    run_context = RunContext(
+        ingested_at=datetime.now(UTC),
+        pipeline_version=version("newsdedup"),
+        minhash_scheme=signature_scheme(config.num_perm, config.minhash_seed),
+    )
+    parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
+    schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
+    with exclusive_lock(own.output, wait=wait_for_lock):
+        staging = prepare_staging(own.output, files)
+        # Progress files stay on the driver's machine (workers elsewhere cannot reach it).
+        progress = (
+            Path(tempfile.mkdtemp(prefix="newsdedup-progress-")) if shows_progress(own) else None
+        )
+        try:
+            _check_parameters(own.output, staging, parameters)
+            display = (
+                ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
+                if progress
+                else contextlib.nullcontext()
+            )
+            with display, beam.Pipeline(options=options) as pipeline:
+                _build(
+                    pipeline,
+                    parts,
+                    columns,
+                    staging,
+                    config,
+                    own,
+                    run_context,
+                    schemas,
+                    progress,
+                    stream_window_hours(config) if micro_batch else None,
+                )
+            result = pipeline.result
+            summary = summarize(
+                {name: written_files(staging, name) for name in DATASET_SCHEMAS},
+                own.output,
+                records_read=_counter(result, RECORDS_READ_COUNTER),
+                exact_redeliveries=_counter(result, "exact_redeliveries"),
+                known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
+                wall_seconds=time.monotonic() - started,
+                previous=_snapshot_files(staging.previous),
+                files=files,
+                pending_links=_counter(result, PENDING_LINKS_COUNTER),
+            )
+            commit(staging, schemas)
+        except BaseException:
+            abandon(staging)
+            raise
+        finally:
+            if progress:
+                shutil.rmtree(progress, ignore_errors=True)
+    return summary
+
+
+def _snapshot_files(snapshot: Snapshot | None) -> dict[str, list[str]] | None:
+    """The files of each dataset of the earlier runs' snapshot (None for a new OUT)."""
+    if snapshot is None:
+        return None
+    return {name: dataset_files(snapshot, name) for name in DATASET_SCHEMAS}
+
+
+def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any]) -> None:
+    files = dataset_files(staging.previous, "articles")
+    if not files:
+        return
+    with open_input(files[0], staging.files) as stream:
+        metadata = pq.read_schema(stream).metadata or {}
+    stored = json.loads(metadata.get(b"newsdedup_parameters", b"{}"))
+    differences = incompatible_parameters(stored, parameters)
+    if differences:
+        name, before, now = differences[0]
+        raise UsageError(
+            f"--output {output!r} was built with {name}={before}, this run has {now}: "
+            "stored signatures are only comparable with equal values; use the same "
+            "parameters or another folder"
+        )
+
+
+def _build(
+    pipeline: beam.Pipeline,
+    parts: list[FileRange],
+    columns: ColumnMapping,
+    staging: Staging,
+    config: DedupConfig,
+    own: NewsdedupOptions,
+    run_context: RunContext,
+    schemas: dict[str, pa.Schema],
+    progress: Path | None,
+    window_hours: float | None,
+) -> None:
+    earlier_articles = dataset_files(staging.previous, "articles")
+    files = staging.files
+    prefix = staging.file_prefix
+    parsed = pipeline | "ReadArticles" >> ReadArticles(
+        parts, own.max_record_bytes, columns, files=files
+    )
+    earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
+    if earlier_articles:
+        new_ids = beam.pvalue.AsSingleton(
+            parsed.articles
+            | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
+            | "AllNewIds" >> beam.CombineGlobally(lambda parts: set().union(*parts))
+        )
+        written = (
+            earlier_article_files
+            | "ReadWrittenIds"
+            >> ReadParquetRows(
+                ["article_id", "content_hash"], only_where=("article_id", new_ids), files=files
+            )
+            | "WrittenIds" >> beam.Map(lambda row: (row["article_id"], row["content_hash"]))
+        )
+    else:  # a first run: no id was written before, and the set of new ids is not needed
+        written = pipeline | "WrittenIds" >> beam.Create([])
+    unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(
+        written, staging.spill_folder("parsed"), files
+    )
+    if progress:
+        _ = parsed.articles | "CountRead" >> CountProgress(
+            str(progress), ProgressDisplay.READ, of_lists=True
+        )
+        _ = unique.articles | "CountAnalysed" >> CountProgress(
+            str(progress), ProgressDisplay.ANALYSED, of_lists=True
+        )
+
+    earlier_stories = (
+        pipeline
+        | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
+        | "ReadEarlierStories" >> ReadParquetRows(files=files)
+    )
+    merged_earlier = earlier_stories | "MergedEarlier" >> beam.FlatMap(
+        lambda row: [(row["story_id"], row["merged_into"])] if row["merged_into"] else []
+    )
+    new_dates = (
+        unique.articles
+        | "PublishedAt" >> beam.FlatMap(date_bounds)
+        | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
+    )
+    known = (
+        earlier_article_files
+        | "FilesInHorizon"
+        >> beam.Filter(
+            within_horizon,
+            new_dates=beam.pvalue.AsSingleton(new_dates),
+            horizon_days=read_back_days(own.horizon_days, config),
+            # A run over no input settles deferred links: around the latest articles.
+            fallback=None if parts else latest_partition_dates(earlier_articles),
+        )
+        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=files)
+        | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
+    )
+    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
+        config, known, staging.spill_folder("shingled"), files
+    )
+    clustered = (
+        analyzed
+        | "Sketches"
+        >> beam.Map(lambda batch: RecordBatch(a.sketch for a in batch)).with_output_types(
+            RecordBatch
+        )
+        | "ClusterArticles"
+        >> ClusterArticles(
+            config,
+            weighted_known,
+            own.output_shards,
+            staging.spill_folder("keys"),
+            files,
+            window_hours,
+        )
+    )
+    merges = clustered[STORY_MERGES_TAG]
+    story_members = analyzed | "WriteArticles" >> WriteArticles(
+        clustered.assignments,
+        run_context,
+        str(staging.dataset("articles")),
+        schemas["articles"],
+        prefix,
+        own.output_shards,
+        staging.spill_folder("articles"),
+        files,
+    )
+    stories_written = (
+        story_members
+        | "BuildStoryRows"
+        >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files, files)
+        | "WriteStories"
+        >> WriteParquetDataset(
+            str(staging.dataset("stories")),
+            schemas["stories"],
+            sort_key=story_sort_key,
+            file_prefix=prefix,
+            files=files,
+        )
+    )
+    merges_written = (
+        merges
+        | "BuildStoryMergeRows" >> BuildStoryMergeRows(run_context)
+        | "WriteStoryMerges"
+        >> WriteParquetDataset(
+            str(staging.dataset("story_merges")),
+            schemas["story_merges"],
+            sort_key=story_sort_key,
+            file_prefix=prefix,
+            files=files,
+        )
+    )
+    rejects_written = (
+        (parsed[REJECTS_TAG], unique[REJECTS_TAG])
+        | "AllRejects" >> beam.Flatten()
+        | "BuildRejectRows" >> BuildRejectRows(run_context)
+        | "DropKnownRejects" >> DropKnownRejects(dataset_files(staging.previous, "rejects"), files)
+        | "WriteRejects"
+        >> WriteParquetDataset(
+            str(staging.dataset("rejects")),
+            schemas["rejects"],
+            sort_key=reject_sort_key,
+            file_prefix=prefix,
+            files=files,
+        )
+    )
+    # One last step that depends on every write: Beam's DaskRunner computes only
+    # the graph of the pipeline's last step, and would leave the other writes out.
+    _ = (
+        (stories_written, merges_written, rejects_written)
+        | "AllWritten" >> beam.Flatten()
+        | "WrittenFiles" >> beam.Map(lambda written: written[0])
+    )
+
+
+def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int | None:
+    """A counter's total; None on a runner that reports no metrics (DaskRunner)."""
+    try:
+        counters = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+    except NotImplementedError:
+        return None
+    return sum(c.committed or 0 for c in counters)
+
+
+if __name__ == "__main__":
+    logging.getLogger().setLevel(logging.WARNING)
+    print(run().render())

@@ -1,0 +1,289 @@
+"""Article, story and reject rows from analysed articles and their assignments;
+the articles files written where their rows meet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import xxhash
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from newsdedup.schemas.parquet import ARTICLES_PARTITION_COLUMN
+from newsdedup.schemas.records import RecordBatch
+from newsdedup.transforms.core.decide.state import (
+    REJECT_KEY_COLUMNS,
+    STORY_MEMBER_COLUMNS,
+    carried_story_row,
+    reject_key,
+    story_root,
+)
+from newsdedup.transforms.core.formats.rows import (
+    FileKey,
+    Row,
+    RunContext,
+    StoryMember,
+    article_row,
+    article_sort_key,
+    reject_row,
+    story_member,
+    story_merge_row,
+    story_row,
+)
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.state import ReadParquetRows
+from newsdedup.transforms.io.write import partition_path, write_parquet
+from newsdedup.transforms.runtime.spill import SpillByArticleFileFn, spilled_records
+
+# Story members are grouped in this many shards of story ids to build story rows.
+STORY_SHARDS = 16
+# (shard of the story id, [(story id, member)]): members on their way to their story.
+MemberList = tuple[int, list[tuple[str, StoryMember]]]
+
+
+def story_shard(story_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(story_id.encode("utf-8")) % STORY_SHARDS
+
+
+def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[MemberList]:
+    by_shard: dict[int, RecordBatch] = {}
+    for story_id, member in members:
+        by_shard.setdefault(story_shard(story_id), RecordBatch()).append((story_id, member))
+    yield from sorted(by_shard.items())
+
+
+class _WriteArticleFileFn(FileDoFn):
+    """One articles file: its analysed articles and their assignments -> the
+    Parquet file (rows sorted by id), and the story members of its rows."""
+
+    def __init__(
+        self, root: str, schema: pa.Schema, file_prefix: str, run: RunContext, files: FileAccess
+    ) -> None:
+        super().__init__(files)
+        self._root = root
+        self._schema = schema
+        self._file_prefix = file_prefix
+        self._run = run
+
+    def process(self, element: tuple[FileKey, dict[str, Any]]) -> Iterator[MemberList]:
+        (partition, shard), joined = element
+        assignments = {key: a for part in joined["assignments"] for key, a in part}
+        rows = sorted(
+            (
+                article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
+                for analyzed in spilled_records(joined["articles"], self._files)
+            ),
+            key=article_sort_key,
+        )
+        if not rows:
+            return
+        folder = partition_path(self._root, ARTICLES_PARTITION_COLUMN, partition)
+        write_parquet(
+            FileSystems.join(folder, f"{self._file_prefix}-{shard:05d}.parquet"),
+            rows,
+            self._schema,
+            self._files,
+        )
+        yield from members_by_shard((row["story_id"], story_member(row)) for row in rows)
+
+
+class WriteArticles(beam.PTransform):
+    """Lists of analysed articles + their assignments (lists per articles file,
+    from ClusterArticles; no text) -> Parquet files under `root`, partitioned by
+    publication date, `shards` files per date; returns the story members of the
+    written rows, in lists per story shard.
+
+    The articles are spilled to files in `spill_folder` (see newsdedup.transforms.runtime.spill)
+    while they wait for their assignments: the shuffle that gathers each file's
+    rows carries only where they lie.
+    """
+
+    def __init__(
+        self,
+        assignments: beam.PCollection,
+        run: RunContext,
+        root: str,
+        schema: pa.Schema,
+        file_prefix: str,
+        shards: int,
+        spill_folder: str,
+        files: FileAccess = LOCAL_FILES,
+    ) -> None:
+        super().__init__()
+        self._spill_folder = spill_folder
+        self._files = files
+        self._assignments = assignments
+        self._run = run
+        self._root = root
+        self._schema = schema
+        self._file_prefix = file_prefix
+        self._shards = shards
+
+    def expand(self, analyzed: beam.PCollection) -> beam.PCollection:
+        return (
+            {
+                "articles": analyzed
+                | "SpillByFile"
+                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards, self._files)),
+                "assignments": self._assignments,
+            }
+            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "WriteArticleFiles"
+            >> beam.ParDo(
+                _WriteArticleFileFn(
+                    self._root, self._schema, self._file_prefix, self._run, self._files
+                )
+            )
+        )
+
+
+def _story_ids(members: MemberList) -> set[str]:
+    return {story_id for story_id, _ in members[1]}
+
+
+def _story_rows(
+    element: tuple[int, Iterable[list[tuple[str, StoryMember]]]], run: RunContext
+) -> Iterator[Row]:
+    _, parts = element
+    by_story: dict[str, list[StoryMember]] = {}
+    for part in parts:
+        for story_id, member in part:
+            by_story.setdefault(story_id, []).append(member)
+    for story_id in sorted(by_story):
+        yield story_row(story_id, by_story[story_id], run)
+
+
+class BuildStoryRows(beam.PTransform):
+    """This run's story members (lists per story shard, from WriteArticles) ->
+    the whole stories table after this run.
+
+    A story that gained articles is rebuilt from all its members: this run's
+    rows, and the member columns (no text) of earlier articles of it and of the
+    stories merged into it. Other earlier story rows are carried over, with
+    `merged_into` updated where this run merged their story.
+    """
+
+    def __init__(
+        self,
+        run: RunContext,
+        earlier_stories: beam.PCollection,
+        merges: beam.PCollection,
+        earlier_article_files: beam.PCollection,
+        files: FileAccess = LOCAL_FILES,
+    ) -> None:
+        super().__init__()
+        self._files = files
+        self._run = run
+        self._earlier_stories = earlier_stories
+        self._merges = merges
+        self._earlier_article_files = earlier_article_files
+
+    def expand(self, new_members: beam.PCollection) -> beam.PCollection:
+        run = self._run
+        touched = beam.pvalue.AsSingleton(
+            new_members
+            | "TouchedStories" >> beam.Map(_story_ids)
+            | "AllTouchedStories" >> beam.CombineGlobally(lambda parts: set().union(*parts))
+        )
+        merges = beam.pvalue.AsDict(self._merges)
+
+        def earlier_member_story(row: Row, merges: dict, touched: set[str]) -> Iterator:
+            root = story_root(row["story_id"], row["merged_into"], merges)
+            if root in touched:
+                yield row["story_id"], root
+
+        member_stories = self._earlier_stories | "EarlierMemberStories" >> beam.FlatMap(
+            earlier_member_story, merges=merges, touched=touched
+        )
+        earlier_members = (
+            self._earlier_article_files
+            | "ReadEarlierMembers"
+            >> ReadParquetRows(
+                STORY_MEMBER_COLUMNS,
+                only_where=("story_id", beam.pvalue.AsDict(member_stories)),
+                files=self._files,
+            )
+            | "EarlierMembersByShard"
+            >> beam.FlatMap(
+                lambda row, roots: members_by_shard([(roots[row["story_id"]], story_member(row))]),
+                roots=beam.pvalue.AsDict(member_stories),
+            )
+        )
+        rebuilt = (
+            (new_members, earlier_members)
+            | "AllMembers" >> beam.Flatten()
+            | "GroupByStoryShard" >> beam.GroupByKey()
+            | "StoryRows" >> beam.FlatMap(_story_rows, run)
+        )
+
+        def carried(row: Row, merges: dict, touched: set[str]) -> Iterator[Row]:
+            if row["story_id"] not in touched:
+                yield carried_story_row(row, merges)
+
+        unchanged = self._earlier_stories | "CarryStories" >> beam.FlatMap(
+            carried, merges=merges, touched=touched
+        )
+        return (rebuilt, unchanged) | "AllStoryRows" >> beam.Flatten()
+
+
+class BuildRejectRows(beam.PTransform):
+    def __init__(self, run: RunContext) -> None:
+        super().__init__()
+        self._run = run
+
+    def expand(self, rejects: beam.PCollection) -> beam.PCollection:
+        run = self._run
+        return rejects | "RejectRows" >> beam.Map(lambda reject: reject_row(reject, run))
+
+
+KNOWN_REJECTS_COUNTER = "rejects_already_written"
+
+
+def _only_new_rejects(element: tuple[Any, dict[str, Any]]) -> Iterator[Row]:
+    _, joined = element
+    new = list(joined["new"])
+    if list(joined["earlier"]):
+        Metrics.counter("newsdedup", KNOWN_REJECTS_COUNTER).inc(len(new))
+    else:
+        yield from new
+
+
+class DropKnownRejects(beam.PTransform):
+    """Reject rows -> those OUT does not hold yet, so a second run of the same
+    input adds no rejects either."""
+
+    def __init__(self, earlier_reject_files: list[str], files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._files = files
+        self._earlier_reject_files = earlier_reject_files
+
+    def expand(self, reject_rows: beam.PCollection) -> beam.PCollection:
+        earlier = (
+            reject_rows.pipeline
+            | "EarlierRejectFiles" >> beam.Create(self._earlier_reject_files)
+            | "ReadEarlierRejects" >> ReadParquetRows(REJECT_KEY_COLUMNS, files=self._files)
+            | "EarlierRejectKeys" >> beam.Map(lambda row: (reject_key(row), True))
+        )
+        return (
+            {
+                "new": reject_rows | "KeyRejects" >> beam.Map(lambda row: (reject_key(row), row)),
+                "earlier": earlier,
+            }
+            | "JoinEarlierRejects" >> beam.CoGroupByKey()
+            | "OnlyNewRejects" >> beam.FlatMap(_only_new_rejects)
+        )
+
+
+class BuildStoryMergeRows(beam.PTransform):
+    def __init__(self, run: RunContext) -> None:
+        super().__init__()
+        self._run = run
+
+    def expand(self, merges: beam.PCollection) -> beam.PCollection:
+        run = self._run
+        return merges | "StoryMergeRows" >> beam.MapTuple(
+            lambda story_id, merged_into: story_merge_row(story_id, merged_into, run)
+        )

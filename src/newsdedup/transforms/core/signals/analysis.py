@@ -1,0 +1,211 @@
+"""Everything computed from one article's text: language, content hash,
+shingles, and (once the site's boilerplate is known) the MinHash signature and
+passage fingerprints."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import numpy as np
+import xxhash
+
+from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.decide.keysets import in_sorted
+from newsdedup.transforms.core.signals.daycounts import DayCounts, day_code
+from newsdedup.transforms.core.signals.entities import (
+    NO_FREQUENCIES,
+    EntityFrequencies,
+    entity_hashes,
+    lead_entities,
+)
+from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
+from newsdedup.transforms.core.signals.language import UNDETERMINED, LanguageDetector
+from newsdedup.transforms.core.signals.normalize import content_hash, fold_for_matching
+from newsdedup.transforms.core.signals.shingles import (
+    HashArray,
+    shingle_size_for,
+    utf8_shingle_hashes,
+    utf8_tokens_for,
+)
+from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
+
+NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
+
+
+def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
+    if not hashes or not len(boilerplate):
+        return hashes
+    values = np.frombuffer(hashes, dtype="<u8")
+    return values[~in_sorted(values.astype(np.uint64), boilerplate)].astype("<u8").tobytes()
+
+
+def _little_endian_bytes(hashes: HashArray) -> bytes:
+    # No copy when the array already is little-endian uint64 (on every common machine).
+    return np.asarray(hashes, dtype="<u8").tobytes()
+
+
+def article_key(article_id: str) -> int:
+    """A 63-bit key for an article id: compact in shuffles, positive as int64."""
+    return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) >> 1
+
+
+def site_key(source: str | None, url: str | None) -> int:
+    """A key for the publishing site: the source if given, else the URL's host;
+    0 when neither is known."""
+    site = (source or "").strip().casefold()
+    if not site and url:
+        site = (urlsplit(url).hostname or "").removeprefix("www.")
+    return xxhash.xxh3_64_intdigest(site.encode("utf-8")) >> 1 if site else 0
+
+
+class ArticleAnalyzer:
+    """Holds the heavy state (language profiles, permutations); build once per worker."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self.detector = LanguageDetector(
+            config.language_seed, config.language_sample_chars, config.language_min_letters
+        )
+        self.signatures = SignatureBuilder(config.num_perm, config.minhash_seed)
+
+    def shingle(self, article: InputArticle) -> ShingledArticle:
+        """Language, content hash and shingles: all that needs the article alone."""
+        config = self.config
+        detection_text = f"{article.title}\n{article.text}" if article.title else article.text
+        guess = self.detector.detect(detection_text)
+        language, probability = guess.language, guess.probability
+        if language == UNDETERMINED and article.language_hint:
+            language, probability = article.language_hint, None
+        hashes = content_shingle_hashes(article.text, language, config)
+        return ShingledArticle(
+            article=article,
+            article_key=article_key(article.article_id),
+            language=language,
+            language_probability=probability,
+            content_hash=content_hash(article.text),
+            site_key=site_key(article.source, article.url),
+            raw_signature=signature_to_bytes(self.signatures.signature(hashes)),
+            raw_fingerprints=_little_endian_bytes(
+                passage_fingerprints(hashes, config.anchor_window)
+            ),
+            shingle_hashes=_little_endian_bytes(hashes),
+            entities=self._entities(detection_text),
+        )
+
+    def _entities(self, detection_text: str) -> bytes:
+        # Only entity links use lead entities, and finding them is not cheap.
+        if self.config.entity_threshold >= 1.0:
+            return b""
+        lead = lead_entities(detection_text, self.config.entity_lead_words)
+        return _little_endian_bytes(entity_hashes(lead))
+
+    def sign(
+        self,
+        shingled: ShingledArticle,
+        boilerplate: HashArray = NO_BOILERPLATE,
+        entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
+    ) -> AnalyzedArticle:
+        return sign_article(shingled, self.signatures, self.config, boilerplate, entity_frequencies)
+
+    def analyze(self, article: InputArticle) -> AnalyzedArticle:
+        """Shingle and sign one article on its own (no site boilerplate or entity
+        frequencies known)."""
+        return self.sign(self.shingle(article))
+
+
+def content_shingle_hashes(text: str, language: str, config: DedupConfig) -> HashArray:
+    """The shingle hashes of a text in its language, in text order."""
+    # Whitespace is no part of any token: no need to collapse it first.
+    tokens = utf8_tokens_for(fold_for_matching(text), language)
+    size = shingle_size_for(language, config.word_shingle_size, config.char_shingle_size)
+    return utf8_shingle_hashes(tokens, size)
+
+
+def sign_article(
+    shingled: ShingledArticle,
+    signatures: SignatureBuilder,
+    config: DedupConfig,
+    boilerplate: HashArray = NO_BOILERPLATE,
+    entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
+) -> AnalyzedArticle:
+    """Signature and fingerprints of the article without its site's boilerplate;
+    its lead entities weighted by their rarity in the corpus."""
+    article = shingled.article
+    # A read-only view of the stored bytes: nothing below writes to it.
+    raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(
+        np.uint64, copy=False
+    )
+    if in_sorted(raw_fingerprints, boilerplate).any():
+        # Carried rather than shingled again: reading them back costs far less than
+        # shingling the text.
+        hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
+        content, fingerprints = without_boilerplate(hashes, config.anchor_window, boilerplate)
+        signature = signature_to_bytes(signatures.signature(content))
+        fingerprint_bytes = _little_endian_bytes(fingerprints)
+    else:  # no window is boilerplate: the text and its fingerprints stay whole
+        signature, fingerprint_bytes = shingled.raw_signature, shingled.raw_fingerprints
+    entities = _without(shingled.entities, boilerplate)
+    published_ts = article.published_at.timestamp() if article.published_at else None
+    sketch = ArticleSketch(
+        article_key=shingled.article_key,
+        article_id=article.article_id,
+        published_ts=published_ts,
+        language=shingled.language,
+        content_hash=shingled.content_hash,
+        text_length=len(article.text),
+        signature=signature,
+        fingerprints=fingerprint_bytes,
+        entities=entities,
+        # Weighed here rather than afterwards: one sketch made, not two.
+        entity_weights=_entity_weights(entities, entity_frequencies),
+        date_only=article.date_only,
+    )
+    return AnalyzedArticle(
+        article,
+        shingled.language_probability,
+        sketch,
+        shingled.raw_fingerprints,
+        shingled.entities,
+    )
+
+
+def article_boilerplate(
+    site_counts: DayCounts | None,
+    fingerprints: bytes,
+    entities: bytes,
+    published_ts: float | None,
+    config: DedupConfig,
+) -> HashArray:
+    """The fingerprints and lead entities of an article that are its site's
+    boilerplate: held by more than `max_site_articles` pages of the site
+    (itself included) in the `count_window_days` days up to its own (see
+    newsdedup.transforms.core.signals.daycounts)."""
+    if site_counts is None:
+        return NO_BOILERPLATE
+    hashes = np.concatenate(
+        [np.frombuffer(fingerprints, dtype="<u8"), np.frombuffer(entities, dtype="<u8")]
+    ).astype(np.uint64)
+    counts = site_counts.window(hashes, day_code(published_ts), config.count_window_days)
+    return np.unique(hashes[counts > config.max_site_articles])
+
+
+def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:
+    weights = frequencies.weights(np.frombuffer(entities, dtype="<u8").astype(np.uint64))
+    return weights.astype("<f4").tobytes()
+
+
+def known_sketch(
+    sketch: ArticleSketch, boilerplate: HashArray, frequencies: EntityFrequencies
+) -> ArticleSketch:
+    """The sketch of an article of an earlier run as this run sees it: without
+    the site boilerplate learnt since (its signature stays as it was signed)
+    and with its lead entities weighted by this run's frequencies."""
+    entities = _without(sketch.entities, boilerplate)
+    return replace(
+        sketch,
+        fingerprints=_without(sketch.fingerprints, boilerplate),
+        entities=entities,
+        entity_weights=_entity_weights(entities, frequencies),
+    )

@@ -1,0 +1,177 @@
+"""Exact re-deliveries and id conflicts: one article per id.
+
+Only ids, content hashes and record origins travel through the shuffle; the
+verdicts (for the rare ids seen more than once) come back as a side input,
+while the articles wait for them on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import apache_beam as beam
+import xxhash
+from apache_beam.metrics import Metrics
+
+from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
+from newsdedup.transforms.core.formats.jsonl import excerpt
+from newsdedup.transforms.core.signals.normalize import content_hash
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
+from newsdedup.transforms.runtime.routing import Routed, RoutedOutputs, SplitRoutes
+from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
+
+# (content hash, source file, line): a record's identity, ordered so that the
+# kept record does not depend on input order.
+RecordOrigin = tuple[str, str, int]
+# The line of an article an earlier run wrote to OUT.
+WRITTEN_LINE = -1
+
+
+def record_origin(article: InputArticle) -> RecordOrigin:
+    return (content_hash(article.text), article.source_file, article.line or 0)
+
+
+def written_origin(content: str) -> RecordOrigin:
+    return (content, "", WRITTEN_LINE)
+
+
+def choose_kept(origins: Iterable[RecordOrigin]) -> RecordOrigin | None:
+    """The record kept for an id seen several times (None if seen once): an
+    article already written wins (it is never changed), else the smallest
+    content hash, then the first origin."""
+    ordered = sorted(origins, key=lambda origin: (origin[2] != WRITTEN_LINE, origin))
+    return ordered[0] if len(ordered) > 1 else None
+
+
+# Article ids are grouped in this many shards to find those seen more than once.
+ID_SHARDS = 16
+
+
+def id_shard(article_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) % ID_SHARDS
+
+
+def origins_by_shard(
+    origins: Iterable[tuple[str, RecordOrigin]],
+) -> Iterator[tuple[int, list[tuple[str, RecordOrigin]]]]:
+    by_shard: dict[int, list[tuple[str, RecordOrigin]]] = {}
+    for article_id, origin in origins:
+        by_shard.setdefault(id_shard(article_id), []).append((article_id, origin))
+    yield from by_shard.items()
+
+
+def repeated_ids(
+    element: tuple[int, Iterable[list[tuple[str, RecordOrigin]]]],
+) -> Iterator[tuple[str, RecordOrigin]]:
+    """One shard's (id, origin) lists -> (id, kept origin) of the ids seen twice or more."""
+    _, parts = element
+    origins: dict[str, list[RecordOrigin]] = {}
+    for part in parts:
+        for article_id, origin in part:
+            origins.setdefault(article_id, []).append(origin)
+    for article_id, seen in origins.items():
+        kept = choose_kept(seen)
+        if kept is not None:
+            yield article_id, kept
+
+
+class _SplitByVerdictFn(FileDoFn):
+    def __init__(self, files: FileAccess) -> None:
+        super().__init__(files)
+        self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
+        self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
+
+    def process(self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]) -> Iterator[Routed]:
+        batch: list[InputArticle] = read_spilled(spilled, self._files)
+        unique = RecordBatch()
+        for article in batch:
+            winner = kept.get(article.article_id)
+            if winner is None:
+                unique.append(article)
+                continue
+            origin = record_origin(article)
+            if origin == winner:
+                unique.append(article)
+            elif origin[0] == winner[0]:
+                self._redeliveries.inc()
+            else:
+                self._conflicts.inc()
+                yield Routed(REJECTS_TAG, _conflict(article, winner))
+        if unique:
+            yield Routed(ARTICLES_TAG, unique)
+
+
+def _conflict(article: InputArticle, winner: RecordOrigin) -> Reject:
+    if winner[2] == WRITTEN_LINE:
+        detail = (
+            f"id {article.article_id!r} was written by an earlier run with other "
+            "content; written articles are never changed"
+        )
+    else:
+        detail = (
+            f"id {article.article_id!r} also at {winner[1]}:{winner[2]} with other "
+            "content; that record was kept"
+        )
+    return Reject(
+        article.source_file,
+        article.line,
+        RejectReason.ID_CONFLICT,
+        detail,
+        excerpt(article.text),
+    )
+
+
+class DropRedeliveries(beam.PTransform):
+    """Lists of articles -> lists with one article per id (main) and id
+    conflicts (`rejects`).
+
+    Records with the same id and content are re-deliveries: all but one are
+    dropped and counted. Records with the same id and different content keep
+    one deterministically; the others are rejected as `id_conflict`. `written`
+    holds (article_id, content_hash) of articles in OUT that share an id with
+    this run's records: those are kept, and records of them are re-deliveries
+    or conflicts. Ids and content hashes travel in lists per id shard; the
+    articles wait for the verdicts spilled to files in `spill_folder` (see
+    newsdedup.transforms.runtime.spill).
+    """
+
+    def __init__(
+        self, written: beam.PCollection, spill_folder: str, files: FileAccess = LOCAL_FILES
+    ) -> None:
+        super().__init__()
+        self._written = written
+        self._spill_folder = spill_folder
+        self._files = files
+
+    def expand(self, articles: beam.PCollection) -> RoutedOutputs:
+        kept = (
+            (
+                articles
+                | "OriginsByShard"
+                >> beam.FlatMap(
+                    lambda batch: origins_by_shard((a.article_id, record_origin(a)) for a in batch)
+                ),
+                self._written
+                | "WrittenByShard"
+                >> beam.MapTuple(
+                    lambda article_id, content: (
+                        id_shard(article_id),
+                        [(article_id, written_origin(content))],
+                    )
+                ),
+            )
+            | "AllOrigins" >> beam.Flatten()
+            | "GroupOriginsByShard" >> beam.GroupByKey()
+            | "RepeatedIds" >> beam.FlatMap(repeated_ids)
+        )
+        spilled = articles | "SpillArticles" >> beam.ParDo(
+            SpillBatchesFn(self._spill_folder, self._files)
+        )
+        return (
+            spilled
+            | "SplitByVerdict"
+            >> beam.ParDo(_SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept))
+            | "RouteVerdicts"
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
+        )

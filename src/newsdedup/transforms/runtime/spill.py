@@ -1,0 +1,262 @@
+"""Article text parked in files while only ids and signatures move.
+
+The text of an article is needed twice: to shingle it, and to write its row at
+the end. In between it waits, first for the site boilerplate and entity
+weights (whole-input side inputs), then for clustering. A runner holds what
+waits: the in-process runner in memory, the whole input at once, and at 100k
+articles that was most of its peak. So the batches that carry text are written
+to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
+only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
+keys of the candidate index, the largest shuffle of ids (newsdedup.transforms.cluster).
+
+On a local disk a worker appends each batch to its bundle's own file (named
+uniquely, so that a retried bundle never touches the file of its failed
+attempt) and flushes it before the reference is emitted; readers open, seek and
+read. On an object store (an `s3://` or `gs://` output), where an object
+appears only when it is closed, every batch is one object of its own, closed
+before its reference is emitted. All of it goes through Beam's FileSystems: the
+scratch folder lies under `--output`, so workers on other machines read what
+others spilled from the output's bucket, never from a local disk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
+from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
+from newsdedup.transforms.io.filesystems import (
+    LOCAL_FILES,
+    FileAccess,
+    FileDoFn,
+    is_local,
+    open_input,
+    open_output,
+)
+from newsdedup.transforms.runtime.batches import pack, unpack
+
+
+class SpilledBatch(NamedTuple):
+    """Where one packed batch lies: its file, offset and size in bytes."""
+
+    path: str
+    offset: int
+    size: int
+
+
+class SpillWriter:
+    """Appends packed batches to one new file in a local `folder`, or writes
+    each as an object of its own in a folder of another filesystem."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        self._folder = folder
+        self._files = files
+        self._local = is_local(folder)
+        self._file: IO[bytes] | None = None
+        self._path = ""
+
+    def write(self, records: Iterable[Any]) -> SpilledBatch:
+        if not self._local:
+            return self._write_object(pack(records))
+        if self._file is None:
+            folder = Path(self._folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{uuid.uuid4().hex}.spill"
+            self._path = str(path)
+            self._file = path.open("ab")
+        packed = pack(records)
+        offset = self._file.tell()
+        self._file.write(packed)
+        # Readers may run in other processes as soon as the reference is out.
+        self._file.flush()
+        return SpilledBatch(self._path, offset, len(packed))
+
+    def _write_object(self, packed: bytes) -> SpilledBatch:
+        path = FileSystems.join(self._folder, f"{uuid.uuid4().hex}.spill")
+        with open_output(path, self._files) as sink:
+            sink.write(packed)
+        return SpilledBatch(path, 0, len(packed))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+# Spill files iter_spilled keeps open at once: a shard may read batches of thousands
+# of bundles' files on a large runner, more than a process may have open.
+MAX_OPEN_SPILL_FILES = 32
+
+
+def _read_at(file: IO[bytes], spilled: SpilledBatch) -> RecordBatch:
+    file.seek(spilled.offset)
+    packed = file.read(spilled.size)
+    if len(packed) != spilled.size:
+        raise OSError(f"{spilled.path}: spilled batch cut short")
+    return unpack(packed)
+
+
+def _open(path: str, files: FileAccess) -> IO[bytes]:
+    if is_local(path):
+        return Path(path).open("rb")
+    return open_input(path, files)
+
+
+def read_spilled(spilled: SpilledBatch, files: FileAccess = LOCAL_FILES) -> RecordBatch:
+    with _open(spilled.path, files) as file:
+        return _read_at(file, spilled)
+
+
+def iter_spilled(
+    references: Iterable[SpilledBatch], files: FileAccess = LOCAL_FILES
+) -> Iterator[RecordBatch]:
+    """The batches, in the order given. Files stay open between their batches (a
+    shard reads hundreds from one bundle's file), at most MAX_OPEN_SPILL_FILES at
+    a time: the file unused longest is closed first."""
+    opened: dict[str, IO[bytes]] = {}  # in order of last use
+    try:
+        for spilled in references:
+            file = opened.pop(spilled.path, None)
+            if file is None:
+                if len(opened) >= MAX_OPEN_SPILL_FILES:
+                    opened.pop(next(iter(opened))).close()
+                file = _open(spilled.path, files)
+            opened[spilled.path] = file
+            yield _read_at(file, spilled)
+    finally:
+        for file in opened.values():
+            file.close()
+
+
+def spilled_records(
+    references: Iterable[SpilledBatch], files: FileAccess = LOCAL_FILES
+) -> Iterator[Any]:
+    """The records of all the batches, one after the other."""
+    for batch in iter_spilled(references, files):
+        yield from batch
+
+
+class SpillingDoFn(FileDoFn):
+    """Base of the DoFns that spill: one writer, and so one file, per bundle."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
+        self._folder = folder
+        self._writer: SpillWriter | None = None
+        self._spilled_bytes = Metrics.counter("newsdedup", "spilled_bytes")
+
+    def start_bundle(self) -> None:
+        self._writer = SpillWriter(self._folder, self._files)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # An open writer stays out: a DoFn may be pickled again within a bundle
+        # (Beam's DaskRunner ships a side input's graph from inside a task).
+        return {**self.__dict__, "_writer": None}
+
+    def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
+        if self._writer is not None:
+            self._writer.close()
+        return None
+
+    def spill(self, records: Iterable[Any]) -> SpilledBatch:
+        assert self._writer is not None, "start_bundle() was not called"
+        spilled = self._writer.write(records)
+        self._spilled_bytes.inc(spilled.size)
+        return spilled
+
+
+class SpillBatchesFn(SpillingDoFn):
+    """A batch of records -> where it was spilled."""
+
+    def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
+        if batch:
+            yield self.spill(batch)
+
+
+class SpillByArticleFileFn(SpillingDoFn):
+    """A batch of analysed articles -> (file key, where the batch's articles of
+    that articles file were spilled), one per file the batch has articles of."""
+
+    def __init__(self, folder: str, shards: int, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(folder, files)
+        self._shards = shards
+
+    def process(self, batch: list[AnalyzedArticle]) -> Iterator[tuple[FileKey, SpilledBatch]]:
+        by_file: dict[FileKey, list[AnalyzedArticle]] = {}
+        for analyzed in batch:
+            key = article_file_key(
+                analyzed.article.article_id, analyzed.sketch.published_ts, self._shards
+            )
+            by_file.setdefault(key, []).append(analyzed)
+        for key, articles in sorted(by_file.items()):
+            yield key, self.spill(articles)
+
+
+class SpillCountedFn(SpillingDoFn):
+    """A batch of records -> (how many records, where it was spilled)."""
+
+    def process(self, batch: RecordBatch) -> Iterator[tuple[int, SpilledBatch]]:
+        if batch:
+            yield len(batch), self.spill(batch)
+
+
+def plan_groups(
+    counted: Iterable[tuple[int, SpilledBatch]], max_records: int
+) -> Iterator[list[SpilledBatch]]:
+    """The spilled batches in groups of at most `max_records` records (a larger
+    batch makes a group of its own), in the order of where they lie."""
+    group: list[SpilledBatch] = []
+    records = 0
+    for count, spilled in sorted(counted, key=lambda c: (c[1].path, c[1].offset)):
+        if group and records + count > max_records:
+            yield group
+            group, records = [], 0
+        group.append(spilled)
+        records += count
+    if group:
+        yield group
+
+
+class ReadGroupFn(FileDoFn):
+    """A group of spilled batches -> their records as one RecordBatch."""
+
+    def process(self, group: list[SpilledBatch]) -> Iterator[RecordBatch]:
+        yield RecordBatch(spilled_records(group, self._files))
+
+
+class GatherSpilled(beam.PTransform):
+    """Batches of records -> batches of up to `max_records` records gathered from
+    all bundles and workers (a larger input batch stays whole).
+
+    The records are spilled to files in `folder`; only the references meet, on
+    one key, and are planned into groups that are read back after a reshuffle.
+    This replaces a DoFn that buffers across elements and emits what is left in
+    `finish_bundle`: Beam's DaskRunner drops the outputs of `finish_bundle`.
+    Which records share a batch depends on where they were spilled: use it where
+    the result does not depend on the batching.
+    """
+
+    def __init__(self, max_records: int, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._max_records = max_records
+        self._folder = folder
+        self._files = files
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        max_records = self._max_records
+        return (
+            batches
+            | "SpillBatches" >> beam.ParDo(SpillCountedFn(self._folder, self._files))
+            | "ReferencesToOneKey" >> beam.Map(lambda counted: (0, counted))
+            | "GatherReferences" >> beam.GroupByKey()
+            | "PlanGroups" >> beam.FlatMap(lambda keyed: plan_groups(keyed[1], max_records))
+            | "SpreadGroups" >> beam.Reshuffle()
+            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
+        )
