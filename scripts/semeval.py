@@ -3,7 +3,7 @@
 All texts of the dev set are analysed exactly as one pipeline run over them
 would analyse its articles (newsdedup.transforms.core.signals.analysis, entity frequencies counted
 over every text), and each pair is decided exactly as the pipeline decides a
-candidate pair (newsdedup.transforms.core.decide.clustering.classify_pair): same story if the two
+candidate pair (newsdedup.transforms.core.decide.facts.classify_pair): same story if the two
 are near-duplicates, story-linked or entity-linked. Human labels: Overall <= 1.5
 is the same story, Overall >= 3.5 is different; pairs in between are left out.
 
@@ -38,7 +38,8 @@ import numpy as np
 
 from newsdedup.schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
 from newsdedup.transforms.core.config import DedupConfig
-from newsdedup.transforms.core.decide.clustering import PairFacts, classify_pair
+from newsdedup.transforms.core.decide.clustering import PairFacts
+from newsdedup.transforms.core.decide.facts import classify_pair
 from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
 from newsdedup.transforms.core.signals.entities import EntityFrequencies, lead_entities
 from newsdedup.transforms.core.signals.fingerprints import shared_count

@@ -14,8 +14,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import SAMPLE_DIR
-from tests.test_cli import articles_table, newsdedup
-from tests.test_faults import start_run, write_articles
+from tests.pipelines.test_cli import articles_table, newsdedup
+from tests.pipelines.test_faults import start_run, write_articles
 
 pytestmark = pytest.mark.e2e
 

@@ -19,10 +19,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from newsdedup.schemas.records import ArticleAssignment, ArticleSketch, record
-from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.unionfind import UnionFind
-from newsdedup.transforms.core.signals.entities import entity_overlap
-from newsdedup.transforms.core.signals.signatures import estimated_jaccard, signature_from_bytes
 
 
 @record
@@ -69,65 +66,10 @@ class PairFacts:
         )
 
 
-def near_duplicate_score(left: PairFacts, right: PairFacts) -> float:
-    return estimated_jaccard(
-        signature_from_bytes(left.signature), signature_from_bytes(right.signature)
-    )
-
-
-def within_window(left: float | None, right: float | None, window_hours: float) -> bool:
-    """Unknown publication times never rule a pair out."""
-    if left is None or right is None:
-        return True
-    return abs(left - right) <= window_hours * 3600.0
-
-
-def story_score(shared: int, left: PairFacts, right: PairFacts) -> float:
-    """Share of the shorter article's passage fingerprints that the other one has too."""
-    smaller = min(left.fingerprint_count, right.fingerprint_count)
-    return shared / smaller if smaller else 0.0
-
-
-def is_story_link(shared: int, left: PairFacts, right: PairFacts, config: DedupConfig) -> bool:
-    return (
-        shared >= config.story_min_shared
-        and story_score(shared, left, right) >= config.story_threshold
-        and within_window(left.published_ts, right.published_ts, config.story_window_hours)
-    )
-
-
+# The kinds of link verification finds (newsdedup.transforms.core.decide.facts).
 DUP_LINK = "dup"
 STORY_LINK = "story"
 ENTITY_LINK = "entity"
-
-
-def classify_pair(
-    shared: int, left: PairFacts, right: PairFacts, config: DedupConfig
-) -> tuple[str, float] | None:
-    """The link between two candidate articles, with its score, or None.
-
-    `shared` is the number of passage fingerprints they have in common. Entity
-    links (the same names and numbers in the lead, no shared text) are the
-    weakest evidence of a story and are taken last.
-    """
-    similarity = near_duplicate_score(left, right)
-    if similarity >= config.dup_threshold:
-        return DUP_LINK, similarity
-    if shared and is_story_link(shared, left, right, config):
-        return STORY_LINK, story_score(shared, left, right)
-    if config.entity_threshold < 1.0 and within_window(
-        left.published_ts, right.published_ts, config.entity_window_hours
-    ):
-        overlap = entity_overlap(
-            left.entities, left.entity_weights, right.entities, right.entity_weights
-        )
-        if (
-            overlap.shared >= config.entity_min_shared
-            and overlap.shared_weight >= config.entity_min_weight
-            and overlap.containment >= config.entity_threshold
-        ):
-            return ENTITY_LINK, overlap.containment
-    return None
 
 
 _SECONDS_PER_DAY = 86_400

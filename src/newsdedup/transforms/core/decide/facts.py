@@ -1,12 +1,13 @@
 """The facts of many articles as columns, and candidate pairs classified in bulk.
 
-Verification meets hundreds of thousands of candidate pairs. `classify_pair`
-(newsdedup.transforms.core.decide.clustering) decides one pair from two PairFacts; here the same
-decision is taken for all pairs of a shard at once: signatures are rows of one
+`classify_pairs` is the one pair decision of newsdedup: whether two candidate
+articles are near-duplicates, one story by shared passages, or one story by
+their lead entities. Verification meets hundreds of thousands of candidate
+pairs, so it decides all pairs of a shard at once: signatures are rows of one
 uint32 matrix, so near-duplicate similarity and the story test are a few numpy
 operations, and only pairs that are neither (the entity test, on ragged entity
-sets) go through `entity_overlap` one by one. `classify_pairs` gives exactly
-what `classify_pair` gives for every pair (tests/test_facts.py).
+sets) go through `entity_overlap` one by one. `classify_pair` asks it about a
+single pair.
 
 A FactsTable is also how facts travel between verification steps: a few arrays
 pickle to far fewer bytes, and far faster, than a tuple of objects per article.
@@ -125,7 +126,7 @@ class FactsTable:
 def _within_window(
     left: npt.NDArray[np.float64], right: npt.NDArray[np.float64], window_hours: float
 ) -> npt.NDArray[np.bool_]:
-    """`clustering.within_window` for arrays: an unknown (NaN) time never rules out."""
+    """Whether two times lie within `window_hours`; an unknown (NaN) time never rules out."""
     unknown = np.isnan(left) | np.isnan(right)
     with np.errstate(invalid="ignore"):
         return unknown | (np.abs(left - right) <= window_hours * 3600.0)
@@ -149,8 +150,16 @@ def classify_pairs(
     right_rows: KeyArray,
     config: DedupConfig,
 ) -> ClassifiedPairs:
-    """`classify_pair` for every pair (left.row[left_rows[i]], right.row[right_rows[i]])
-    with `shared[i]` shared passage fingerprints, in one pass."""
+    """The link of every pair (left.row[left_rows[i]], right.row[right_rows[i]])
+    with `shared[i]` shared passage fingerprints, in one pass.
+
+    A pair is a near-duplicate when its estimated Jaccard similarity reaches
+    `dup_threshold`; else one story when it shares at least `story_min_shared`
+    passages, `story_threshold` of the shorter article's, within
+    `story_window_hours`; else, the weakest evidence, one story when their lead
+    entities overlap enough within `entity_window_hours`. Unknown times never
+    rule a pair out, and a text without a single shingle is similar to nothing.
+    """
     count = len(shared)
     kinds = np.full(count, -1, dtype=np.int8)
     scores = np.zeros(count, dtype=np.float64)
@@ -196,3 +205,19 @@ def classify_pairs(
                 scores[row] = overlap.containment
     links = np.flatnonzero(kinds >= 0)
     return ClassifiedPairs(links.astype(np.int64), kinds[links], scores[links])
+
+
+def classify_pair(
+    shared: int, left: PairFacts, right: PairFacts, config: DedupConfig
+) -> tuple[str, float] | None:
+    """The link between two candidate articles with `shared` passage
+    fingerprints in common, with its score, or None: `classify_pairs` for one pair."""
+    num_perm = len(signature_from_bytes(left.signature))
+    table = FactsTable.of([(0, left), (1, right)], num_perm)
+    rows = np.array([0], dtype=np.int64), np.array([1], dtype=np.int64)
+    classified = classify_pairs(
+        np.array([shared], dtype=np.int64), table, rows[0], table, rows[1], config
+    )
+    if not len(classified.pair_rows):
+        return None
+    return LINK_KINDS[int(classified.kinds[0])], float(classified.scores[0])

@@ -14,8 +14,8 @@ from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from scripts.s3server import BUCKET, S3Server
 from scripts.workers import can_isolate, start_dask_cluster, start_worker_pool
 from tests.conftest import SAMPLE_DIR
-from tests.test_cli import newsdedup
-from tests.test_object_store import assignments, exported, new_prefix, upload
+from tests.pipelines.test_cli import newsdedup
+from tests.transforms.io.test_object_store import assignments, exported, new_prefix, upload
 
 pytestmark = [
     pytest.mark.e2e,

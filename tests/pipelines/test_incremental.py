@@ -10,7 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests import textgen
-from tests.test_cli import articles_table, newsdedup, stories_table
+from tests.pipelines.test_cli import articles_table, newsdedup, stories_table
 
 pytestmark = pytest.mark.e2e
 

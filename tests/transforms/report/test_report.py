@@ -23,7 +23,7 @@ from newsdedup.transforms.report.tables import (
     story_size_distribution,
     top_stories,
 )
-from tests.test_cli import newsdedup
+from tests.pipelines.test_cli import newsdedup
 
 
 def test_story_sizes_fall_into_buckets_empty_ones_kept() -> None:

@@ -6,26 +6,16 @@ import random
 from collections.abc import Iterable
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
-from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.clustering import (
     Clustering,
     ClusterNode,
-    PairFacts,
     canonical_order,
     cluster,
-    is_story_link,
     merge_stories,
-    near_duplicate_score,
     stable_id,
-    story_score,
-    within_window,
 )
-from newsdedup.transforms.core.signals.normalize import normalize_for_matching
-from newsdedup.transforms.core.signals.shingles import shingle_hashes, tokens_for
-from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
 
 HOUR = 3600.0
 DENSITY = 0.6
@@ -386,64 +376,6 @@ def test_merge_stories_zero_density_merges_any_link() -> None:
 # --- link predicates -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("left", "right", "hours", "expected"),
-    [
-        (None, None, 1.0, True),
-        (None, 1e12, 1.0, True),
-        (0.0, None, 0.0, True),
-        (0.0, 72 * HOUR, 72.0, True),
-        (72 * HOUR, 0.0, 72.0, True),
-        (0.0, 72 * HOUR + 1, 72.0, False),
-        (100.0, 100.0, 0.0, True),
-        (100.0, 101.0, 0.0, False),
-    ],
-)
-def test_within_window(
-    left: float | None, right: float | None, hours: float, expected: bool
-) -> None:
-    assert within_window(left, right, hours) is expected
-
-
-def facts(count: int, published: float | None = 0.0, signature: bytes = b"") -> PairFacts:
-    return PairFacts(published_ts=published, fingerprint_count=count, signature=signature)
-
-
-def test_story_score_uses_the_smaller_fingerprint_count() -> None:
-    assert story_score(5, facts(10), facts(100)) == 0.5
-    assert story_score(5, facts(100), facts(10)) == 0.5
-    assert story_score(3, facts(0), facts(10)) == 0.0
-
-
-CONFIG = DedupConfig(story_min_shared=3, story_threshold=0.15, story_window_hours=72.0)
-
-
-def test_is_story_link_accepts_a_link_meeting_every_threshold() -> None:
-    assert is_story_link(3, facts(20), facts(20), CONFIG)  # 3 / 20 = 0.15 exactly
-
-
-def test_is_story_link_needs_min_shared() -> None:
-    assert not is_story_link(2, facts(4), facts(4), CONFIG)  # ratio 0.5 but only 2 shared
-
-
-def test_is_story_link_needs_ratio() -> None:
-    assert not is_story_link(3, facts(21), facts(100), CONFIG)  # 3 / 21 < 0.15
-
-
-def test_is_story_link_needs_time_window() -> None:
-    late = 72 * HOUR + 60
-    assert not is_story_link(10, facts(20, 0.0), facts(20, late), CONFIG)
-    assert is_story_link(10, facts(20, 0.0), facts(20, 72 * HOUR), CONFIG)
-    assert is_story_link(10, facts(20, None), facts(20, late), CONFIG)
-
-
-def test_near_duplicate_score_compares_signatures() -> None:
-    left = signature_to_bytes(np.array([1, 2, 3, 4], dtype=np.uint32))
-    right = signature_to_bytes(np.array([1, 2, 9, 9], dtype=np.uint32))
-    assert near_duplicate_score(facts(1, signature=left), facts(1, signature=right)) == 0.5
-    assert near_duplicate_score(facts(1, signature=left), facts(1, signature=left)) == 1.0
-
-
 def test_one_strong_bridge_link_does_not_chain_two_dense_stories() -> None:
     links = {(1, 2): 0.5, (2, 3): 0.5, (1, 3): 0.5, (4, 5): 0.5, (5, 6): 0.5, (4, 6): 0.5}
     links[(3, 4)] = 0.9  # one shared background paragraph in two short reports
@@ -508,18 +440,6 @@ def test_merge_stories_matches_naive_reference(seed: int) -> None:
         links[min(a, b), max(a, b)] = rng.choice([0.2, 0.3, 0.5, 0.7, 0.9])
     density = rng.choice([0.0, 0.3, 0.6, 1.0])
     assert story_sets_at(units, links, density) == naive_merge_stories(units, links, density)
-
-
-def test_texts_without_tokens_are_not_near_duplicates() -> None:
-    builder = SignatureBuilder(128, 1)
-
-    def signature_of(text: str) -> bytes:
-        tokens = tokens_for(normalize_for_matching(text), "und")
-        return signature_to_bytes(builder.signature(shingle_hashes(tokens, 5)))
-
-    left, right = signature_of("\U0001f389\U0001f389"), signature_of("??? !!!")
-    score = near_duplicate_score(facts(0, signature=left), facts(0, signature=right))
-    assert score < DedupConfig().dup_threshold
 
 
 def test_site_key_prefers_source_then_url_host() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from newsdedup.transforms.core.config import DedupConfig
 from tests.conftest import SAMPLE_DIR
-from tests.test_cli import newsdedup
+from tests.pipelines.test_cli import newsdedup
 
 pytestmark = pytest.mark.e2e
 

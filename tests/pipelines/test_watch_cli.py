@@ -17,6 +17,7 @@ import pytest
 
 from newsdedup.transforms.core.decide.clustering import stable_id
 from tests import textgen
+from tests.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -151,7 +152,7 @@ def test_watch_gives_the_groups_of_a_batch_run_on_the_sample(
     folder, out = tmp_path / "incoming", tmp_path / "out"
     folder.mkdir()
     process = watch(folder, out, "--idle-timeout", "3")
-    sample = Path(__file__).resolve().parent.parent / "examples" / "sample"
+    sample = SAMPLE_DIR
     for path in sorted(sample.iterdir()):  # one micro-batch per file
         (folder / path.name).write_bytes(path.read_bytes())
         time.sleep(1.0)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 
 from tests import textgen
-from tests.test_cli import articles_table, comparable, newsdedup, stories_table
+from tests.pipelines.test_cli import articles_table, comparable, newsdedup, stories_table
 
 pytestmark = pytest.mark.e2e
 

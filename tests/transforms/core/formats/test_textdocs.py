@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +16,9 @@ from newsdedup.transforms.core.formats.textdocs import (
     is_newsblog,
     parse_text_document,
 )
+from tests.conftest import SHARED_DATA
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "seeds"
+SEEDS = SHARED_DATA / "seeds"
 
 
 def utc(year: int, month: int, day: int) -> datetime:

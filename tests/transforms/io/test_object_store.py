@@ -20,9 +20,9 @@ from newsdedup.transforms.io.output import commit, current_snapshot, prepare_sta
 from newsdedup.transforms.io.write import write_parquet
 from newsdedup.transforms.runtime.errors import UsageError
 from scripts.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
-from tests.conftest import SAMPLE_DIR
-from tests.test_cli import newsdedup
-from tests.test_faults import write_articles
+from tests.conftest import REPO_ROOT, SAMPLE_DIR
+from tests.pipelines.test_cli import newsdedup
+from tests.pipelines.test_faults import write_articles
 
 pytestmark = pytest.mark.e2e
 
@@ -159,7 +159,7 @@ def test_the_documented_object_store_readers_work(s3_server: S3Server, tmp_path:
     base = new_prefix()
     source = upload(s3_server, sorted(SAMPLE_DIR.iterdir()), f"{base}/in")
     newsdedup("run", "--input", source, "--output", f"s3://{BUCKET}/{base}/out", *s3_server.flags())
-    docs = (Path(__file__).resolve().parents[1] / "docs" / "queries.md").read_text()
+    docs = (REPO_ROOT / "docs" / "queries.md").read_text()
     section = docs[docs.index("## An output on an object store") :]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     code = (

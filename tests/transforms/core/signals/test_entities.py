@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from newsdedup.transforms.core.config import DedupConfig
-from newsdedup.transforms.core.decide.clustering import ENTITY_LINK, PairFacts, classify_pair
+from newsdedup.transforms.core.decide.clustering import ENTITY_LINK, PairFacts
+from newsdedup.transforms.core.decide.facts import classify_pair
 from newsdedup.transforms.core.signals.entities import (
     NO_FREQUENCIES,
     EntityFrequencies,

@@ -12,8 +12,8 @@ import pytest
 from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 from newsdedup.transforms.report.story_view import similarities, story_table
 from tests.conftest import REPO_ROOT
-from tests.test_cli import newsdedup
-from tests.test_incremental import batches  # noqa: F401 (a fixture, taken by name below)
+from tests.pipelines.test_cli import newsdedup
+from tests.pipelines.test_incremental import batches  # noqa: F401 (a fixture, taken by name below)
 
 SCHEME = "datasketch-affine32/perm4/seed1/xxh3-low32"
 

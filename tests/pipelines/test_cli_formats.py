@@ -8,7 +8,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests import formatgen
-from tests.test_cli import articles_table, newsdedup
+from tests.pipelines.test_cli import articles_table, newsdedup
 
 pytestmark = pytest.mark.e2e
 

@@ -108,7 +108,7 @@ def test_documented_python_examples_run(
     sample_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(sample_output.parent)
-    # The object-store example needs an S3 server: tests/test_object_store.py runs it.
+    # The object-store example needs an S3 server: tests/transforms/io/test_object_store.py runs it.
     blocks = [block for block in code_blocks("python") if "S3FileSystem" not in block]
     assert len(blocks) == 2
     for block in blocks:
