@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -33,10 +34,6 @@ REJECTS_TAG = "rejects"
 RECORDS_READ_COUNTER = "records_read"
 JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
 TEXT_EXTENSIONS = frozenset({".txt", ".text"})
-HTML_EXTENSIONS = frozenset({".html", ".htm"})
-FEED_EXTENSIONS = frozenset({".xml", ".rss", ".atom"})
-WARC_EXTENSIONS = frozenset({".warc", ".warc.gz"})
-TABLE_PARSERS = {".parquet": parse_parquet_stream, ".csv": parse_csv_stream}
 # A feed file is parsed whole, at about 0.1 to 1 MB/s (feedparser; scripts/adversarial.py):
 # it may hold at most this many records of the size limit.
 FEED_FILE_RECORDS = 8
@@ -275,6 +272,81 @@ def parse_feed_bytes(
     yield from parse_feed(data, path, max_record_bytes)
 
 
+@dataclass(frozen=True)
+class FileToRead:
+    """What a format's reader gets: the file, the size limit of one record, the
+    columns of a table, and for a JSON Lines file read in ranges (start, end,
+    number of the first line)."""
+
+    path: str
+    max_record_bytes: int
+    columns: ColumnMapping
+    byte_range: tuple[int, int, int] | None = None
+
+
+def _read_jsonl(file: FileToRead) -> Iterator[InputArticle | Reject]:
+    if file.byte_range is not None:
+        start, end, first_line = file.byte_range
+        with _open_raw(file.path) as stream:
+            lines = _range_lines(stream, start, end)
+            yield from parse_jsonl_stream(
+                lines, file.path, file.max_record_bytes, first_line, whole_file=False
+            )
+        return
+    with FileSystems.open(file.path) as stream:
+        # Line by line, so that a large file is never held in memory whole.
+        yield from parse_jsonl_stream(stream, file.path, file.max_record_bytes)
+
+
+def _read_text(file: FileToRead) -> Iterator[InputArticle | Reject]:
+    data = _read_head(file.path, file.max_record_bytes + 1)
+    yield from parse_text_bytes(data, file.path, file.max_record_bytes)
+
+
+def _read_html(file: FileToRead) -> Iterator[InputArticle | Reject]:
+    data = _read_head(file.path, file.max_record_bytes + 1)
+    yield parse_html_bytes(data, file.path, file.max_record_bytes)
+
+
+def _read_feed(file: FileToRead) -> Iterator[InputArticle | Reject]:
+    data = _read_head(file.path, file.max_record_bytes * FEED_FILE_RECORDS + 1)
+    yield from parse_feed_bytes(data, file.path, file.max_record_bytes)
+
+
+def _read_warc(file: FileToRead) -> Iterator[InputArticle | Reject]:
+    # Raw bytes: warcio reads gzip members itself and reports their offsets.
+    with _open_raw(file.path) as stream:
+        yield from parse_warc_stream(stream, file.path, file.max_record_bytes)
+
+
+TableParser = Callable[[IO[bytes], str, ColumnMapping, int], Iterator[InputArticle | Reject]]
+
+
+def _table_reader(parse: TableParser) -> Callable[[FileToRead], Iterator[InputArticle | Reject]]:
+    def read(file: FileToRead) -> Iterator[InputArticle | Reject]:
+        with _open_raw(file.path) as stream:
+            yield from parse(stream, file.path, file.columns, file.max_record_bytes)
+
+    return read
+
+
+# Every input format, by file extension (lower case; see extension_of): a new
+# format is a reader in transforms/core/formats/ and a line here.
+FORMATS: dict[str, Callable[[FileToRead], Iterator[InputArticle | Reject]]] = {
+    **dict.fromkeys(JSONL_EXTENSIONS, _read_jsonl),
+    **dict.fromkeys(TEXT_EXTENSIONS, _read_text),
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".xml": _read_feed,
+    ".rss": _read_feed,
+    ".atom": _read_feed,
+    ".warc": _read_warc,
+    ".warc.gz": _read_warc,
+    ".parquet": _table_reader(parse_parquet_stream),
+    ".csv": _table_reader(parse_csv_stream),
+}
+
+
 # Articles per list in the batch pipeline: large enough that Beam's per-element
 # cost vanishes, small enough to spread over workers and keep bundles small.
 ARTICLE_BATCH_SIZE = 256
@@ -313,37 +385,17 @@ class ParseFileFn(FileDoFn):
         self, path: str, byte_range: tuple[int, int, int] | None = None
     ) -> Iterator[InputArticle | Reject]:
         extension = extension_of(path)
-        limit = self._max_record_bytes
+        file_format = FORMATS.get(extension)
         not_regular = _not_regular_reject(path)
         if not_regular:
             yield not_regular
-        elif extension in JSONL_EXTENSIONS and byte_range is not None:
-            start, end, first_line = byte_range
-            with _open_raw(path) as stream:
-                lines = _range_lines(stream, start, end)
-                yield from parse_jsonl_stream(lines, path, limit, first_line, whole_file=False)
-        elif extension in JSONL_EXTENSIONS:
-            with FileSystems.open(path) as stream:
-                # Line by line, so that a large file is never held in memory whole.
-                yield from parse_jsonl_stream(stream, path, limit)
-        elif extension in TEXT_EXTENSIONS:
-            yield from parse_text_bytes(_read_head(path, limit + 1), path, limit)
-        elif extension in HTML_EXTENSIONS:
-            yield parse_html_bytes(_read_head(path, limit + 1), path, limit)
-        elif extension in FEED_EXTENSIONS:
-            yield from parse_feed_bytes(
-                _read_head(path, limit * FEED_FILE_RECORDS + 1), path, limit
-            )
-        elif extension in WARC_EXTENSIONS:
-            # Raw bytes: warcio reads gzip members itself and reports their offsets.
-            with _open_raw(path) as stream:
-                yield from parse_warc_stream(stream, path, limit)
-        elif extension in TABLE_PARSERS:
-            with _open_raw(path) as stream:
-                yield from TABLE_PARSERS[extension](stream, path, self._columns, limit)
-        else:
+        elif file_format is None:
             detail = f"unsupported file extension {extension or '(none)'!r}"
             yield _reject(path, None, RejectReason.UNSUPPORTED_FORMAT, detail)
+        else:
+            yield from file_format(
+                FileToRead(path, self._max_record_bytes, self._columns, byte_range)
+            )
 
     def _route(self, result: InputArticle | Reject) -> Routed:
         self._records.inc()
