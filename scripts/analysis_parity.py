@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -113,8 +114,32 @@ class _AnyLayoutUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def _core_modules(tree: Path) -> SimpleNamespace:
+    """The functions the dump times, imported from the code in `tree` (either layout)."""
+    new_layout = (tree / "src" / "newsdedup").is_dir()
+    sys.path.insert(0, str(tree / "src" if new_layout else tree))
+
+    def core(name: str) -> Any:
+        module = importlib.import_module(_NEW_LAYOUT[name] if new_layout else name)
+        assert Path(str(module.__file__)).resolve().is_relative_to(tree.resolve())
+        return module
+
+    normalize = core("transforms.core.normalize")
+    return SimpleNamespace(
+        InputArticle=core("schemas.records").InputArticle,
+        DedupConfig=core("transforms.core.config").DedupConfig,
+        parse_jsonl_record=core("transforms.core.jsonl").parse_jsonl_record,
+        clean_text=core("transforms.core.textdocs").clean_text,
+        ArticleAnalyzer=core("transforms.core.analysis").ArticleAnalyzer,
+        lead_entities=core("transforms.core.entities").lead_entities,
+        normalize_for_matching=normalize.normalize_for_matching,
+        words=normalize.words,
+    )
+
+
 def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
     """Results and timings of the code in `tree`, pickled to `output`."""
+    import numpy as np
 
     def _timed(function: Callable[[Any], Any], values: list[Any]) -> tuple[list[Any], float]:
         best = float("inf")
@@ -124,41 +149,24 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
             best = min(best, time.perf_counter() - started)
         return results, best
 
-    new_layout = (tree / "src" / "newsdedup").is_dir()
-    sys.path.insert(0, str(tree / "src" if new_layout else tree))
-    import numpy as np
-
-    def core(name: str) -> Any:
-        module = importlib.import_module(_NEW_LAYOUT[name] if new_layout else name)
-        assert Path(str(module.__file__)).resolve().is_relative_to(tree.resolve())
-        return module
-
-    InputArticle = core("schemas.records").InputArticle
-    DedupConfig = core("transforms.core.config").DedupConfig
-    parse_jsonl_record = core("transforms.core.jsonl").parse_jsonl_record
-    clean_text = core("transforms.core.textdocs").clean_text
-    ArticleAnalyzer = core("transforms.core.analysis").ArticleAnalyzer
-    lead_entities = core("transforms.core.entities").lead_entities
-    normalize = core("transforms.core.normalize")
-    normalize_for_matching, words = normalize.normalize_for_matching, normalize.words
-
-    config = DedupConfig()
-    analyzer = ArticleAnalyzer(config)
+    code = _core_modules(tree)
+    config = code.DedupConfig()
+    analyzer = code.ArticleAnalyzer(config)
     timings: dict[str, float] = {}
     numbered = list(enumerate(lines, start=1))
     parsed, timings["parse_jsonl_record"] = _timed(
-        lambda item: parse_jsonl_record(item[1], "corpus.jsonl", item[0]), numbered
+        lambda item: code.parse_jsonl_record(item[1], "corpus.jsonl", item[0]), numbered
     )
-    articles = [result for result in parsed if isinstance(result, InputArticle)]
+    articles = [result for result in parsed if isinstance(result, code.InputArticle)]
     raw_texts = [json.loads(line)["text"] for line in lines if '"text": "' in line]
-    _, timings["clean_text"] = _timed(clean_text, raw_texts)
+    _, timings["clean_text"] = _timed(code.clean_text, raw_texts)
     detection_texts = [f"{a.title}\n{a.text}" if a.title else a.text for a in articles]
     _, timings["LanguageDetector.detect"] = _timed(analyzer.detector.detect, detection_texts)
     entities, timings["lead_entities"] = _timed(
-        lambda text: lead_entities(text, config.entity_lead_words), detection_texts
+        lambda text: code.lead_entities(text, config.entity_lead_words), detection_texts
     )
     _, timings["normalize + words"] = _timed(
-        lambda a: words(normalize_for_matching(a.text)), articles
+        lambda a: code.words(code.normalize_for_matching(a.text)), articles
     )
     shingled, timings["ArticleAnalyzer.shingle"] = _timed(analyzer.shingle, articles)
     analyzed, timings["ArticleAnalyzer.sign"] = _timed(analyzer.sign, shingled)
@@ -169,35 +177,32 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
         for s in shingled
     ]
     counts = {"parse_jsonl_record": len(lines), "clean_text": len(raw_texts)}
+    results = {
+        "parsed": parsed,
+        "entities": entities,
+        # The fields every version of ShingledArticle has.
+        "shingled": [
+            (
+                s.article,
+                s.article_key,
+                s.language,
+                s.language_probability,
+                s.content_hash,
+                s.site_key,
+                s.raw_fingerprints,
+                s.entities,
+            )
+            for s in shingled
+        ],
+        # The fields every version of AnalyzedArticle has.
+        "analyzed": [(a.article, a.language_probability, a.sketch) for a in analyzed],
+        "analyzed with boilerplate": [
+            (a.article, a.language_probability, a.sketch) for a in with_boilerplate
+        ],
+    }
     with output.open("wb") as handle:
         pickle.dump(
-            {
-                "parsed": parsed,
-                "entities": entities,
-                # The fields every version of ShingledArticle has.
-                "shingled": [
-                    (
-                        s.article,
-                        s.article_key,
-                        s.language,
-                        s.language_probability,
-                        s.content_hash,
-                        s.site_key,
-                        s.raw_fingerprints,
-                        s.entities,
-                    )
-                    for s in shingled
-                ],
-                # The fields every version of AnalyzedArticle has.
-                "analyzed": [(a.article, a.language_probability, a.sketch) for a in analyzed],
-                "analyzed with boilerplate": [
-                    (a.article, a.language_probability, a.sketch) for a in with_boilerplate
-                ],
-                "seconds": timings,
-                "counts": counts,
-                "articles": len(articles),
-            },
-            handle,
+            {**results, "seconds": timings, "counts": counts, "articles": len(articles)}, handle
         )
 
 

@@ -12,6 +12,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -140,23 +142,15 @@ def run_parts(
     run over no parts settles them (see newsdedup.transforms.core.decide.clustering.cluster)."""
     started = time.monotonic() if started is None else started
     own = options.view_as(NewsdedupOptions)
-    try:
-        config = dedup_config(options)
-    except ValueError as error:
-        raise UsageError(f"invalid option: {error}") from error
-    if not own.output:
-        raise UsageError("no output given: pass --output FOLDER")
-    if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
-        raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
-    columns = column_mapping(options)
+    config = _checked_config(options, own)
     files = FileAccess.of(options)
     files.activate()
-    run_context = RunContext(
+    context = RunContext(
         ingested_at=datetime.now(UTC),
         pipeline_version=version("newsdedup"),
         minhash_scheme=signature_scheme(config.num_perm, config.minhash_seed),
     )
-    parameters = {**config.as_metadata(), "minhash_scheme": run_context.minhash_scheme}
+    parameters = {**config.as_metadata(), "minhash_scheme": context.minhash_scheme}
     schemas = {name: with_run_metadata(s, parameters) for name, s in DATASET_SCHEMAS.items()}
     with exclusive_lock(own.output, wait=wait_for_lock):
         staging = prepare_staging(own.output, files)
@@ -166,36 +160,18 @@ def run_parts(
         )
         try:
             _check_parameters(own.output, staging, parameters)
-            display = (
-                ProgressDisplay(progress, sys.stderr, live=sys.stderr.isatty())
-                if progress
-                else contextlib.nullcontext()
+            plan = _RunPlan(
+                parts=parts,
+                columns=column_mapping(options),
+                staging=staging,
+                config=config,
+                own=own,
+                context=context,
+                schemas=schemas,
+                progress=progress,
+                window_hours=stream_window_hours(config) if micro_batch else None,
             )
-            with display, beam.Pipeline(options=options) as pipeline:
-                _build(
-                    pipeline,
-                    parts,
-                    columns,
-                    staging,
-                    config,
-                    own,
-                    run_context,
-                    schemas,
-                    progress,
-                    stream_window_hours(config) if micro_batch else None,
-                )
-            result = pipeline.result
-            summary = summarize(
-                {name: written_files(staging, name) for name in DATASET_SCHEMAS},
-                own.output,
-                records_read=_counter(result, RECORDS_READ_COUNTER),
-                exact_redeliveries=_counter(result, "exact_redeliveries"),
-                known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
-                wall_seconds=time.monotonic() - started,
-                previous=_snapshot_files(staging.previous),
-                files=files,
-                pending_links=_counter(result, PENDING_LINKS_COUNTER),
-            )
+            summary = _run_pipeline(options, plan, started)
             commit(staging, schemas)
         except BaseException:
             abandon(staging)
@@ -204,6 +180,42 @@ def run_parts(
             if progress:
                 shutil.rmtree(progress, ignore_errors=True)
     return summary
+
+
+def _checked_config(options: PipelineOptions, own: NewsdedupOptions) -> DedupConfig:
+    try:
+        config = dedup_config(options)
+    except ValueError as error:
+        raise UsageError(f"invalid option: {error}") from error
+    if not own.output:
+        raise UsageError("no output given: pass --output FOLDER")
+    if own.max_record_bytes <= 0 or own.output_shards <= 0 or own.horizon_days <= 0:
+        raise UsageError("--max-record-bytes, --output-shards and --horizon-days must be positive")
+    return config
+
+
+def _run_pipeline(options: PipelineOptions, plan: _RunPlan, started: float) -> RunSummary:
+    """Runs the pipeline into the staging folder and sums up what it wrote."""
+    staging = plan.staging
+    display = (
+        ProgressDisplay(plan.progress, sys.stderr, live=sys.stderr.isatty())
+        if plan.progress
+        else contextlib.nullcontext()
+    )
+    with display, beam.Pipeline(options=options) as pipeline:
+        _build(pipeline, plan)
+    result = pipeline.result
+    return summarize(
+        {name: written_files(staging, name) for name in DATASET_SCHEMAS},
+        plan.own.output,
+        records_read=_counter(result, RECORDS_READ_COUNTER),
+        exact_redeliveries=_counter(result, "exact_redeliveries"),
+        known_rejects=_counter(result, KNOWN_REJECTS_COUNTER),
+        wall_seconds=time.monotonic() - started,
+        previous=_snapshot_files(staging.previous),
+        files=staging.files,
+        pending_links=_counter(result, PENDING_LINKS_COUNTER),
+    )
 
 
 def _snapshot_files(snapshot: Snapshot | None) -> dict[str, list[str]] | None:
@@ -230,26 +242,84 @@ def _check_parameters(output: str, staging: Staging, parameters: dict[str, Any])
         )
 
 
-def _build(
-    pipeline: beam.Pipeline,
-    parts: list[FileRange],
-    columns: ColumnMapping,
-    staging: Staging,
-    config: DedupConfig,
-    own: NewsdedupOptions,
-    run_context: RunContext,
-    schemas: dict[str, pa.Schema],
-    progress: Path | None,
-    window_hours: float | None,
-) -> None:
+@dataclass(frozen=True)
+class _RunPlan:
+    """What the steps of one run's pipeline are built from."""
+
+    parts: list[FileRange]
+    columns: ColumnMapping
+    staging: Staging
+    config: DedupConfig
+    own: NewsdedupOptions
+    context: RunContext
+    schemas: dict[str, pa.Schema]
+    progress: Path | None
+    # Set for a micro-batch of `watch`: links it may defer (see cluster()).
+    window_hours: float | None
+
+    def write(self, name: str, sort_key: Callable[[dict[str, Any]], Any]) -> beam.PTransform:
+        staging = self.staging
+        return WriteParquetDataset(
+            str(staging.dataset(name)),
+            self.schemas[name],
+            sort_key=sort_key,
+            file_prefix=staging.file_prefix,
+            files=staging.files,
+        )
+
+
+def _build(pipeline: beam.Pipeline, plan: _RunPlan) -> None:
+    staging, config = plan.staging, plan.config
     earlier_articles = dataset_files(staging.previous, "articles")
-    files = staging.files
-    prefix = staging.file_prefix
-    parsed = pipeline | "ReadArticles" >> ReadArticles(
-        parts, own.max_record_bytes, columns, files=files
-    )
     earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
-    if earlier_articles:
+    parsed, unique = _new_articles(pipeline, plan, earlier_article_files)
+    earlier_stories = (
+        pipeline
+        | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
+        | "ReadEarlierStories" >> ReadParquetRows(files=staging.files)
+    )
+    known = _known_articles(plan, unique.articles, earlier_article_files, earlier_stories)
+    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
+        config, known, staging.spill_folder("shingled"), staging.files
+    )
+    clustered = (
+        analyzed
+        | "Sketches"
+        >> beam.Map(lambda batch: RecordBatch(a.sketch for a in batch)).with_output_types(
+            RecordBatch
+        )
+        | "ClusterArticles"
+        >> ClusterArticles(
+            config,
+            weighted_known,
+            plan.own.output_shards,
+            staging.spill_folder("keys"),
+            staging.files,
+            plan.window_hours,
+        )
+    )
+    written = _write_tables(
+        plan, analyzed, clustered, earlier_stories, earlier_article_files, parsed, unique
+    )
+    # One last step that depends on every write: Beam's DaskRunner computes only
+    # the graph of the pipeline's last step, and would leave the other writes out.
+    _ = (
+        written
+        | "AllWritten" >> beam.Flatten()
+        | "WrittenFiles" >> beam.Map(lambda written: written[0])
+    )
+
+
+def _new_articles(
+    pipeline: beam.Pipeline, plan: _RunPlan, earlier_article_files: beam.PCollection
+) -> tuple[Any, Any]:
+    """The articles read (with their rejects) and those left once re-deliveries of
+    articles this run or an earlier one read are dropped (with theirs)."""
+    files = plan.staging.files
+    parsed = pipeline | "ReadArticles" >> ReadArticles(
+        plan.parts, plan.own.max_record_bytes, plan.columns, files=files
+    )
+    if dataset_files(plan.staging.previous, "articles"):
         new_ids = beam.pvalue.AsSingleton(
             parsed.articles
             | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
@@ -266,118 +336,93 @@ def _build(
     else:  # a first run: no id was written before, and the set of new ids is not needed
         written = pipeline | "WrittenIds" >> beam.Create([])
     unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(
-        written, staging.spill_folder("parsed"), files
+        written, plan.staging.spill_folder("parsed"), files
     )
-    if progress:
+    if plan.progress:
         _ = parsed.articles | "CountRead" >> CountProgress(
-            str(progress), ProgressDisplay.READ, of_lists=True
+            str(plan.progress), ProgressDisplay.READ, of_lists=True
         )
         _ = unique.articles | "CountAnalysed" >> CountProgress(
-            str(progress), ProgressDisplay.ANALYSED, of_lists=True
+            str(plan.progress), ProgressDisplay.ANALYSED, of_lists=True
         )
+    return parsed, unique
 
-    earlier_stories = (
-        pipeline
-        | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
-        | "ReadEarlierStories" >> ReadParquetRows(files=files)
-    )
+
+def _known_articles(
+    plan: _RunPlan,
+    articles: beam.PCollection,
+    earlier_article_files: beam.PCollection,
+    earlier_stories: beam.PCollection,
+) -> beam.PCollection:
+    """The articles of earlier runs that this run's articles may join: those
+    published within the read-back days of the new ones (KnownArticle, no text)."""
     merged_earlier = earlier_stories | "MergedEarlier" >> beam.FlatMap(
         lambda row: [(row["story_id"], row["merged_into"])] if row["merged_into"] else []
     )
     new_dates = (
-        unique.articles
+        articles
         | "PublishedAt" >> beam.FlatMap(date_bounds)
         | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
     )
-    known = (
+    earlier_articles = dataset_files(plan.staging.previous, "articles")
+    return (
         earlier_article_files
         | "FilesInHorizon"
         >> beam.Filter(
             within_horizon,
             new_dates=beam.pvalue.AsSingleton(new_dates),
-            horizon_days=read_back_days(own.horizon_days, config),
+            horizon_days=read_back_days(plan.own.horizon_days, plan.config),
             # A run over no input settles deferred links: around the latest articles.
-            fallback=None if parts else latest_partition_dates(earlier_articles),
+            fallback=None if plan.parts else latest_partition_dates(earlier_articles),
         )
-        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=files)
+        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=plan.staging.files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
-    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
-        config, known, staging.spill_folder("shingled"), files
-    )
-    clustered = (
-        analyzed
-        | "Sketches"
-        >> beam.Map(lambda batch: RecordBatch(a.sketch for a in batch)).with_output_types(
-            RecordBatch
-        )
-        | "ClusterArticles"
-        >> ClusterArticles(
-            config,
-            weighted_known,
-            own.output_shards,
-            staging.spill_folder("keys"),
-            files,
-            window_hours,
-        )
-    )
+
+
+def _write_tables(
+    plan: _RunPlan,
+    analyzed: beam.PCollection,
+    clustered: Any,
+    earlier_stories: beam.PCollection,
+    earlier_article_files: beam.PCollection,
+    parsed: Any,
+    unique: Any,
+) -> tuple[beam.PCollection, ...]:
+    """Articles, stories, story merges and rejects written to the staging folder;
+    returns the written files of the last three (articles are written with stories)."""
+    staging, context = plan.staging, plan.context
     merges = clustered[STORY_MERGES_TAG]
     story_members = analyzed | "WriteArticles" >> WriteArticles(
         clustered.assignments,
-        run_context,
+        context,
         str(staging.dataset("articles")),
-        schemas["articles"],
-        prefix,
-        own.output_shards,
+        plan.schemas["articles"],
+        staging.file_prefix,
+        plan.own.output_shards,
         staging.spill_folder("articles"),
-        files,
+        staging.files,
     )
     stories_written = (
         story_members
         | "BuildStoryRows"
-        >> BuildStoryRows(run_context, earlier_stories, merges, earlier_article_files, files)
-        | "WriteStories"
-        >> WriteParquetDataset(
-            str(staging.dataset("stories")),
-            schemas["stories"],
-            sort_key=story_sort_key,
-            file_prefix=prefix,
-            files=files,
-        )
+        >> BuildStoryRows(context, earlier_stories, merges, earlier_article_files, staging.files)
+        | "WriteStories" >> plan.write("stories", story_sort_key)
     )
     merges_written = (
         merges
-        | "BuildStoryMergeRows" >> BuildStoryMergeRows(run_context)
-        | "WriteStoryMerges"
-        >> WriteParquetDataset(
-            str(staging.dataset("story_merges")),
-            schemas["story_merges"],
-            sort_key=story_sort_key,
-            file_prefix=prefix,
-            files=files,
-        )
+        | "BuildStoryMergeRows" >> BuildStoryMergeRows(context)
+        | "WriteStoryMerges" >> plan.write("story_merges", story_sort_key)
     )
     rejects_written = (
         (parsed[REJECTS_TAG], unique[REJECTS_TAG])
         | "AllRejects" >> beam.Flatten()
-        | "BuildRejectRows" >> BuildRejectRows(run_context)
-        | "DropKnownRejects" >> DropKnownRejects(dataset_files(staging.previous, "rejects"), files)
-        | "WriteRejects"
-        >> WriteParquetDataset(
-            str(staging.dataset("rejects")),
-            schemas["rejects"],
-            sort_key=reject_sort_key,
-            file_prefix=prefix,
-            files=files,
-        )
+        | "BuildRejectRows" >> BuildRejectRows(context)
+        | "DropKnownRejects"
+        >> DropKnownRejects(dataset_files(staging.previous, "rejects"), staging.files)
+        | "WriteRejects" >> plan.write("rejects", reject_sort_key)
     )
-    # One last step that depends on every write: Beam's DaskRunner computes only
-    # the graph of the pipeline's last step, and would leave the other writes out.
-    _ = (
-        (stories_written, merges_written, rejects_written)
-        | "AllWritten" >> beam.Flatten()
-        | "WrittenFiles" >> beam.Map(lambda written: written[0])
-    )
+    return stories_written, merges_written, rejects_written
 
 
 def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int | None:

@@ -74,70 +74,8 @@ class NewsdedupOptions(PipelineOptions):
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "--input",
-            dest="inputs",
-            action="append",
-            metavar="PATH",
-            help="a file, a directory or a glob; repeatable. Formats by extension: "
-            ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog), "
-            ".html/.htm (web page), .xml/.rss/.atom (feed), .warc/.warc.gz, .parquet, .csv",
-        )
-        parser.add_argument(
-            "--field",
-            dest="field_columns",
-            action="append",
-            metavar="NAME=COLUMN",
-            help="for Parquet and CSV input: the column holding an article field (id, text, "
-            "title, url, source, published_at, language); repeatable. A field not named "
-            "is read from the column of its own name",
-        )
-        parser.add_argument(
-            "--output",
-            metavar="FOLDER",
-            help="output folder (articles/, stories/, rejects/, story_merges/); a run adds to "
-            "what earlier runs wrote there",
-        )
-        parser.add_argument(
-            "--config",
-            metavar="FILE.toml",
-            help="a TOML file of options (keys are option names: dup_threshold = 0.4, "
-            'input = ["a.jsonl"]); options given as flags win',
-        )
-        parser.add_argument(
-            "--quiet",
-            action="store_true",
-            help="print nothing but errors: no progress, no summary",
-        )
-        parser.add_argument(
-            "--verbose",
-            action="store_true",
-            help="show progress even when stderr is not a terminal (CI, logs): a line every "
-            "10 seconds and one at the end; on a terminal it is shown anyway. Beam's log "
-            "lines and a failure's traceback go to stderr too, not to a log file",
-        )
-        parser.add_argument(
-            "--max-record-bytes",
-            type=int,
-            default=DEFAULT_MAX_RECORD_BYTES,
-            help="records (JSON lines, text files) larger than this are rejected as too_large "
-            f"(default: {DEFAULT_MAX_RECORD_BYTES})",
-        )
-        parser.add_argument(
-            "--output-shards",
-            type=int,
-            default=1,
-            help="Parquet files per date partition of articles/ (more for parallel writes; "
-            "default: 1)",
-        )
-        parser.add_argument(
-            "--horizon-days",
-            type=int,
-            default=DEFAULT_HORIZON_DAYS,
-            help="an incremental run compares new articles with those of earlier runs "
-            "published up to this many days before the newest one in --output "
-            f"(default: {DEFAULT_HORIZON_DAYS})",
-        )
+        _add_input_and_output_args(parser)
+        _add_run_args(parser)
         defaults = DedupConfig()
         for f in fields(DedupConfig):
             parser.add_argument(
@@ -147,6 +85,75 @@ class NewsdedupOptions(PipelineOptions):
                 default=getattr(defaults, f.name),
                 help=f"{f.metadata['help']} (default: {getattr(defaults, f.name)})",
             )
+
+
+def _add_input_and_output_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        metavar="PATH",
+        help="a file, a directory or a glob; repeatable. Formats by extension: "
+        ".jsonl/.ndjson (JSON Lines), .txt (plain text article or newsblog), "
+        ".html/.htm (web page), .xml/.rss/.atom (feed), .warc/.warc.gz, .parquet, .csv",
+    )
+    parser.add_argument(
+        "--field",
+        dest="field_columns",
+        action="append",
+        metavar="NAME=COLUMN",
+        help="for Parquet and CSV input: the column holding an article field (id, text, "
+        "title, url, source, published_at, language); repeatable. A field not named "
+        "is read from the column of its own name",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FOLDER",
+        help="output folder (articles/, stories/, rejects/, story_merges/); a run adds to "
+        "what earlier runs wrote there",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="a TOML file of options (keys are option names: dup_threshold = 0.4, "
+        'input = ["a.jsonl"]); options given as flags win',
+    )
+
+
+def _add_run_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors: no progress, no summary",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show progress even when stderr is not a terminal (CI, logs): a line every "
+        "10 seconds and one at the end; on a terminal it is shown anyway. Beam's log "
+        "lines and a failure's traceback go to stderr too, not to a log file",
+    )
+    parser.add_argument(
+        "--max-record-bytes",
+        type=int,
+        default=DEFAULT_MAX_RECORD_BYTES,
+        help="records (JSON lines, text files) larger than this are rejected as too_large "
+        f"(default: {DEFAULT_MAX_RECORD_BYTES})",
+    )
+    parser.add_argument(
+        "--output-shards",
+        type=int,
+        default=1,
+        help="Parquet files per date partition of articles/ (more for parallel writes; default: 1)",
+    )
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        default=DEFAULT_HORIZON_DAYS,
+        help="an incremental run compares new articles with those of earlier runs "
+        "published up to this many days before the newest one in --output "
+        f"(default: {DEFAULT_HORIZON_DAYS})",
+    )
 
 
 def all_options_parser(

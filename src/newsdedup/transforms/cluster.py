@@ -417,23 +417,7 @@ class ClusterArticles(beam.PTransform):
                 (VERIFY_FACTS_TAG, "RightFacts"),
             )
         }
-        pairs = (
-            shard_keys[KEYS_TAG]
-            | "GroupShards" >> beam.GroupByKey()
-            | "PairsFromShards"
-            >> beam.ParDo(PairsFromShardFn(config, self._spill_folder, self._files))
-        )
-        with_left_facts = (
-            {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
-            | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts"
-            >> beam.ParDo(AttachLeftFactsFn(config, self._spill_folder, self._files))
-        )
-        verified = (
-            {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
-            | "JoinRightFacts" >> beam.CoGroupByKey()
-            | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config, self._files))
-        )
+        verified = self._verified_links(shard_keys)
         nodes = tuple(
             marked
             | f"Nodes{origin}"
@@ -451,4 +435,24 @@ class ClusterArticles(beam.PTransform):
             | "Cluster"
             >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
             | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])
+        )
+
+    def _verified_links(self, shard_keys: dict[str, beam.PCollection]) -> beam.PCollection:
+        """Candidate pairs from the index keys of each shard, joined with the facts
+        of their left, then of their right articles, and decided."""
+        config, folder, files = self._config, self._spill_folder, self._files
+        pairs = (
+            shard_keys[KEYS_TAG]
+            | "GroupShards" >> beam.GroupByKey()
+            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, folder, files))
+        )
+        with_left_facts = (
+            {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
+            | "JoinLeftFacts" >> beam.CoGroupByKey()
+            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, folder, files))
+        )
+        return (
+            {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
+            | "JoinRightFacts" >> beam.CoGroupByKey()
+            | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config, files))
         )

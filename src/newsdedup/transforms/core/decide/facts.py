@@ -15,7 +15,7 @@ pickle to far fewer bytes, and far faster, than a tuple of objects per article.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,20 +191,38 @@ def classify_pairs(
 
     if config.entity_threshold < 1.0:
         undecided = (kinds < 0) & _within_window(left_ts, right_ts, config.entity_window_hours)
-        for row in np.flatnonzero(undecided).tolist():
-            a, b = int(left_rows[row]), int(right_rows[row])
-            overlap = entity_overlap(
-                left.entities[a], left.entity_weights[a], right.entities[b], right.entity_weights[b]
-            )
-            if (
-                overlap.shared >= config.entity_min_shared
-                and overlap.shared_weight >= config.entity_min_weight
-                and overlap.containment >= config.entity_threshold
-            ):
-                kinds[row] = LINK_KINDS.index(ENTITY_LINK)
-                scores[row] = overlap.containment
+        for row, score in _entity_links(
+            np.flatnonzero(undecided), (left, left_rows), (right, right_rows), config
+        ):
+            kinds[row] = LINK_KINDS.index(ENTITY_LINK)
+            scores[row] = score
     links = np.flatnonzero(kinds >= 0)
     return ClassifiedPairs(links.astype(np.int64), kinds[links], scores[links])
+
+
+def _entity_links(
+    candidates: KeyArray,
+    left: tuple[FactsTable, KeyArray],
+    right: tuple[FactsTable, KeyArray],
+    config: DedupConfig,
+) -> Iterator[tuple[int, float]]:
+    """The pairs among `candidates` whose lead entities overlap enough, with the
+    containment as score: ragged sets, so one pair at a time."""
+    (left_table, left_rows), (right_table, right_rows) = left, right
+    for row in candidates.tolist():
+        a, b = int(left_rows[row]), int(right_rows[row])
+        overlap = entity_overlap(
+            left_table.entities[a],
+            left_table.entity_weights[a],
+            right_table.entities[b],
+            right_table.entity_weights[b],
+        )
+        if (
+            overlap.shared >= config.entity_min_shared
+            and overlap.shared_weight >= config.entity_min_weight
+            and overlap.containment >= config.entity_threshold
+        ):
+            yield row, overlap.containment
 
 
 def classify_pair(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -136,6 +136,27 @@ def _csv_header(stream: IO[bytes]) -> list[str]:
         text.detach()
 
 
+def _csv_batches(
+    stream: IO[bytes], names: list[str], on_invalid_row: Callable[[Any], str]
+) -> Iterator[pa.RecordBatch]:
+    """The named columns of a CSV file, block by block, all as strings: type
+    inference per block could fail on a later block of an unrelated column."""
+    return iter(
+        pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid_row
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=names,
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+            ),
+        )
+    )
+
+
 def parse_csv_stream(
     stream: IO[bytes], path: str, mapping: ColumnMapping, max_record_bytes: int
 ) -> Iterator[InputArticle | Reject]:
@@ -159,8 +180,6 @@ def parse_csv_stream(
         raw = excerpt(bad_rows.pop(number))
         return Reject(path, number, RejectReason.MALFORMED_RECORD, "wrong number of fields", raw)
 
-    read_options = pa_csv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK_BYTES)
-    parse_options = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row)
     line = 0
     try:
         columns = mapping.present(_csv_header(stream))
@@ -169,20 +188,7 @@ def parse_csv_stream(
             yield missing
             return
         stream.seek(0)
-        # Only the mapped columns, all as strings: type inference per block could
-        # fail on a later block of an unrelated column.
-        convert_options = pa_csv.ConvertOptions(
-            include_columns=sorted(set(columns.values())),
-            column_types={c: pa.string() for c in columns.values()},
-            strings_can_be_null=False,
-        )
-        reader = pa_csv.open_csv(
-            stream,
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
-        for batch in reader:
+        for batch in _csv_batches(stream, sorted(set(columns.values())), on_invalid_row):
             for row in _batch_rows(batch, columns):
                 # A skipped row keeps its number in the sequence of rows.
                 while line + 1 in bad_rows:
