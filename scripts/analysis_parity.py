@@ -137,6 +137,39 @@ def _core_modules(tree: Path) -> SimpleNamespace:
     )
 
 
+def _results(
+    parsed: list[Any],
+    entities: list[Any],
+    shingled: list[Any],
+    analyzed: list[Any],
+    with_boilerplate: list[Any],
+) -> dict[str, list[Any]]:
+    """What two trees must agree on: the fields every version of the records has."""
+    return {
+        "parsed": parsed,
+        "entities": entities,
+        # The fields every version of ShingledArticle has.
+        "shingled": [
+            (
+                s.article,
+                s.article_key,
+                s.language,
+                s.language_probability,
+                s.content_hash,
+                s.site_key,
+                s.raw_fingerprints,
+                s.entities,
+            )
+            for s in shingled
+        ],
+        # The fields every version of AnalyzedArticle has.
+        "analyzed": [(a.article, a.language_probability, a.sketch) for a in analyzed],
+        "analyzed with boilerplate": [
+            (a.article, a.language_probability, a.sketch) for a in with_boilerplate
+        ],
+    }
+
+
 def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
     """Results and timings of the code in `tree`, pickled to `output`."""
     import numpy as np
@@ -177,29 +210,7 @@ def dump(tree: Path, lines: list[str], output: Path, repeat: int) -> None:
         for s in shingled
     ]
     counts = {"parse_jsonl_record": len(lines), "clean_text": len(raw_texts)}
-    results = {
-        "parsed": parsed,
-        "entities": entities,
-        # The fields every version of ShingledArticle has.
-        "shingled": [
-            (
-                s.article,
-                s.article_key,
-                s.language,
-                s.language_probability,
-                s.content_hash,
-                s.site_key,
-                s.raw_fingerprints,
-                s.entities,
-            )
-            for s in shingled
-        ],
-        # The fields every version of AnalyzedArticle has.
-        "analyzed": [(a.article, a.language_probability, a.sketch) for a in analyzed],
-        "analyzed with boilerplate": [
-            (a.article, a.language_probability, a.sketch) for a in with_boilerplate
-        ],
-    }
+    results = _results(parsed, entities, shingled, analyzed, with_boilerplate)
     with output.open("wb") as handle:
         pickle.dump(
             {**results, "seconds": timings, "counts": counts, "articles": len(articles)}, handle
