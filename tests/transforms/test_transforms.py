@@ -412,25 +412,23 @@ def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -
         )
         for a in analyzed
     ]
-    members = (
-        pipeline
-        | "Analyzed" >> beam.Create([analyzed])
-        | WriteArticles(
-            pipeline | "Assignments" >> beam.Create(assignments),
-            RUN,
-            str(tmp_path / "articles"),
-            ARTICLES_SCHEMA,
-            "run",
-            shards=2,
-            spill_folder=str(tmp_path / "spill"),
-        )
-    )
-    stories = members | BuildStoryRows(
+    members = {
+        "articles": pipeline | "Analyzed" >> beam.Create([analyzed]),
+        "assignments": pipeline | "Assignments" >> beam.Create(assignments),
+    } | WriteArticles(
         RUN,
-        nothing(pipeline, "EarlierStories"),
-        nothing(pipeline, "Merges"),
-        nothing(pipeline, "EarlierFiles"),
+        str(tmp_path / "articles"),
+        ARTICLES_SCHEMA,
+        "run",
+        shards=2,
+        spill_folder=str(tmp_path / "spill"),
     )
+    stories = {
+        "new_members": members,
+        "earlier_stories": nothing(pipeline, "EarlierStories"),
+        "merges": nothing(pipeline, "Merges"),
+        "earlier_article_files": nothing(pipeline, "EarlierFiles"),
+    } | BuildStoryRows(RUN)
 
     assert_that(
         stories
@@ -533,18 +531,16 @@ def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: 
         by_file.setdefault(key, []).append((article_key(a.article.article_id), assignment))
     root = tmp_path / "articles"
     with TestPipeline(runner="FnApiRunner") as test_pipeline:
-        members = (
-            test_pipeline
-            | "Analyzed" >> beam.Create([analyzed[:5], analyzed[5:]])
-            | WriteArticles(
-                test_pipeline | "Assignments" >> beam.Create(sorted(by_file.items())),
-                RUN,
-                str(root),
-                ARTICLES_SCHEMA,
-                "run-000001",
-                shards=2,
-                spill_folder=str(tmp_path / "spill"),
-            )
+        members = {
+            "articles": test_pipeline | "Analyzed" >> beam.Create([analyzed[:5], analyzed[5:]]),
+            "assignments": test_pipeline | "Assignments" >> beam.Create(sorted(by_file.items())),
+        } | WriteArticles(
+            RUN,
+            str(root),
+            ARTICLES_SCHEMA,
+            "run-000001",
+            shards=2,
+            spill_folder=str(tmp_path / "spill"),
         )
         assert_that(
             members | beam.FlatMap(lambda keyed: [story for story, _ in keyed[1]]),

@@ -393,8 +393,10 @@ def _write_tables(
     returns the written files of the last three (articles are written with stories)."""
     staging, context = plan.staging, plan.context
     merges = clustered[STORY_MERGES_TAG]
-    story_members = analyzed | "WriteArticles" >> WriteArticles(
-        clustered.assignments,
+    story_members = {
+        "articles": analyzed,
+        "assignments": clustered.assignments,
+    } | "WriteArticles" >> WriteArticles(
         context,
         str(staging.dataset("articles")),
         plan.schemas["articles"],
@@ -404,9 +406,13 @@ def _write_tables(
         staging.files,
     )
     stories_written = (
-        story_members
-        | "BuildStoryRows"
-        >> BuildStoryRows(context, earlier_stories, merges, earlier_article_files, staging.files)
+        {
+            "new_members": story_members,
+            "earlier_stories": earlier_stories,
+            "merges": merges,
+            "earlier_article_files": earlier_article_files,
+        }
+        | "BuildStoryRows" >> BuildStoryRows(context, staging.files)
         | "WriteStories" >> plan.write("stories", story_sort_key)
     )
     merges_written = (

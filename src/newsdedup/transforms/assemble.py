@@ -91,8 +91,9 @@ class _WriteArticleFileFn(FileDoFn):
 
 
 class WriteArticles(beam.PTransform):
-    """Lists of analysed articles + their assignments (lists per articles file,
-    from ClusterArticles; no text) -> Parquet files under `root`, partitioned by
+    """{"articles": lists of analysed articles, "assignments": their assignments
+    (lists per articles file, from ClusterArticles; no text)} -> Parquet files
+    under `root`, partitioned by
     publication date, `shards` files per date; returns the story members of the
     written rows, in lists per story shard.
 
@@ -103,7 +104,6 @@ class WriteArticles(beam.PTransform):
 
     def __init__(
         self,
-        assignments: beam.PCollection,
         run: RunContext,
         root: str,
         schema: pa.Schema,
@@ -115,20 +115,19 @@ class WriteArticles(beam.PTransform):
         super().__init__()
         self._spill_folder = spill_folder
         self._files = files
-        self._assignments = assignments
         self._run = run
         self._root = root
         self._schema = schema
         self._file_prefix = file_prefix
         self._shards = shards
 
-    def expand(self, analyzed: beam.PCollection) -> beam.PCollection:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         return (
             {
-                "articles": analyzed
+                "articles": inputs["articles"]
                 | "SpillByFile"
                 >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards, self._files)),
-                "assignments": self._assignments,
+                "assignments": inputs["assignments"],
             }
             | "JoinAssignments" >> beam.CoGroupByKey()
             | "WriteArticleFiles"
@@ -157,8 +156,10 @@ def _story_rows(
 
 
 class BuildStoryRows(beam.PTransform):
-    """This run's story members (lists per story shard, from WriteArticles) ->
-    the whole stories table after this run.
+    """{"new_members": this run's story members (lists per story shard, from
+    WriteArticles), "earlier_stories": the stories table's rows before this run,
+    "merges": (story_id, merged_into) of this run, "earlier_article_files": the
+    articles files of earlier runs} -> the whole stories table after this run.
 
     A story that gained articles is rebuilt from all its members: this run's
     rows, and the member columns (no text) of earlier articles of it and of the
@@ -166,40 +167,34 @@ class BuildStoryRows(beam.PTransform):
     `merged_into` updated where this run merged their story.
     """
 
-    def __init__(
-        self,
-        run: RunContext,
-        earlier_stories: beam.PCollection,
-        merges: beam.PCollection,
-        earlier_article_files: beam.PCollection,
-        files: FileAccess = LOCAL_FILES,
-    ) -> None:
+    def __init__(self, run: RunContext, files: FileAccess = LOCAL_FILES) -> None:
         super().__init__()
         self._files = files
         self._run = run
-        self._earlier_stories = earlier_stories
-        self._merges = merges
-        self._earlier_article_files = earlier_article_files
 
-    def expand(self, new_members: beam.PCollection) -> beam.PCollection:
-        run = self._run
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        run, new_members, earlier_stories = (
+            self._run,
+            inputs["new_members"],
+            inputs["earlier_stories"],
+        )
         touched = beam.pvalue.AsSingleton(
             new_members
             | "TouchedStories" >> beam.Map(_story_ids)
             | "AllTouchedStories" >> beam.CombineGlobally(lambda parts: set().union(*parts))
         )
-        merges = beam.pvalue.AsDict(self._merges)
+        merges = beam.pvalue.AsDict(inputs["merges"])
 
         def earlier_member_story(row: Row, merges: dict, touched: set[str]) -> Iterator:
             root = story_root(row["story_id"], row["merged_into"], merges)
             if root in touched:
                 yield row["story_id"], root
 
-        member_stories = self._earlier_stories | "EarlierMemberStories" >> beam.FlatMap(
+        member_stories = earlier_stories | "EarlierMemberStories" >> beam.FlatMap(
             earlier_member_story, merges=merges, touched=touched
         )
         earlier_members = (
-            self._earlier_article_files
+            inputs["earlier_article_files"]
             | "ReadEarlierMembers"
             >> ReadParquetRows(
                 STORY_MEMBER_COLUMNS,
@@ -223,7 +218,7 @@ class BuildStoryRows(beam.PTransform):
             if row["story_id"] not in touched:
                 yield carried_story_row(row, merges)
 
-        unchanged = self._earlier_stories | "CarryStories" >> beam.FlatMap(
+        unchanged = earlier_stories | "CarryStories" >> beam.FlatMap(
             carried, merges=merges, touched=touched
         )
         return (rebuilt, unchanged) | "AllStoryRows" >> beam.Flatten()
