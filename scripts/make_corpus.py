@@ -38,6 +38,19 @@ The model, per language (a story never mixes languages):
   format, with day headings and entries that repeat 1-2 agency paragraphs of a story
   of that day (label: that story, own ``dup``) or come from unused articles.
 - **Re-deliveries**: ``--redelivery-rate`` of the JSON records appear twice.
+- **Traps** (off by default): ``--aggregator-rate`` adds an aggregator that carries
+  that share of the stories (a re-run crediting the agency in its dateline, "Brussels
+  (mw) -") and of the singletons, every item ending in the agency's copyright line and
+  a "Read more:" line; ``--portal-rate`` turns that share of the singletons into
+  short briefs of a portal under one footer, whose records never carry source or URL;
+  ``--short-wire-rate`` makes that share of the stories short wire items (two
+  paragraphs) whose follow-ups reuse all of them inside as much text of their own.
+
+Metadata: with ``--metadata-variants`` the same corpus is also written as
+``DIR/input-none/`` (no ``source``, no ``url``: a scraped dump) and
+``DIR/input-one-source/`` (``source`` the same for every record, no ``url``: an
+agency or aggregator feed), same lines in the same order, same newsblogs, same
+labels.
 
 Output: ``DIR/input/articles.jsonl`` (shuffled), ``DIR/input/blogs/<id>.txt``,
 ``DIR/labels.jsonl`` (one line per article id the pipeline outputs:
@@ -79,7 +92,13 @@ KINDS = (
     "singleton",
     "short_page",
     "blog_entry",
+    "aggregator_item",
+    "portal_brief",
 )
+TRAP_KINDS = ("aggregator_item", "portal_brief")  # only with --aggregator-rate, --portal-rate
+# How the records name their outlet: each corpus can be delivered in all three.
+METADATA_VARIANTS = ("full", "none", "one-source")
+ONE_SOURCE = "Newsdesk Feed"
 
 MIN_SENTENCES = 5
 AGENCY_MIN_SENTENCES = 8
@@ -148,6 +167,27 @@ class MixConfig:
         lo=0,
         hi=1,
     )
+    aggregator_rate: float = _param(
+        0.0,
+        "trap: probability that a story, and share of the singletons, is also carried by an "
+        "aggregator whose every item has agency lines (dateline, copyright, 'Read more')",
+        lo=0,
+        hi=1,
+    )
+    portal_rate: float = _param(
+        0.0,
+        "trap: share of the singletons that are short briefs of a portal with one footer, "
+        "delivered without source and URL in every metadata variant",
+        lo=0,
+        hi=1,
+    )
+    short_wire_rate: float = _param(
+        0.0,
+        "trap: probability that a story is a short wire item (two paragraphs) whose "
+        "follow-ups reuse all of it",
+        lo=0,
+        hi=1,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +201,7 @@ class CorpusConfig:
     corpora: Path = DEFAULT_CORPORA
     mix: MixConfig = field(default_factory=MixConfig)
     synthetic_sources: bool = False
+    metadata_variants: bool = False
 
 
 # --- source articles -------------------------------------------------------------------------
@@ -636,6 +677,7 @@ class Site:
     inline: tuple[str, ...] = ()  # inserted after content paragraph ``inline_after``
     inline_after: int = 0
     footer: tuple[str, ...] = ()
+    anonymous: bool = False  # its records never carry source or URL (a portal's export)
 
     @property
     def boilerplate(self) -> bool:
@@ -678,6 +720,38 @@ def _boilerplate(name: str, language: str, rng: Random) -> tuple[list[str], list
     if rng.random() < 0.5:  # newsletter box inside the article
         return [nav], [newsletter], tail
     return [nav], [], [newsletter, *tail]
+
+
+AGGREGATOR_NAMES = {"en": "Newsfeed Hub", "de": "Nachrichtenticker Sammelfeed"}
+PORTAL_NAMES = {"en": "Town Portal", "de": "Stadtportal"}
+PORTAL_FOOTERS = {
+    "en": "More news from your town every day on our portal. Send tips and photos to the "
+    "newsroom. Imprint | Privacy | Contact | Advertise with us",
+    "de": "Weitere Nachrichten aus Ihrer Stadt finden Sie täglich auf unserem Portal. Hinweise "
+    "und Fotos an die Redaktion. Impressum | Datenschutz | Kontakt | Werbung",
+}
+AGENCY_LINES = {
+    "en": ("Copyright {year} {agency}. All rights reserved.", "Read more: {title}"),
+    "de": ("Copyright {year} {agency}. Alle Rechte vorbehalten.", "Mehr lesen: {title}"),
+}
+
+
+def agency_code(name: str) -> str:
+    """A wire agency's credit as datelines carry it: "Meridian Wire" -> "mw" (like "dpa")."""
+    return "".join(word[0] for word in name.split()).lower()
+
+
+def trap_sites(language: str, mix: MixConfig) -> tuple[Site | None, Site | None]:
+    """The aggregator and the portal, when their traps are on."""
+    aggregator = portal = None
+    if mix.aggregator_rate > 0:
+        name = AGGREGATOR_NAMES[language]
+        aggregator = Site(name, f"{_slug(name)}.test", language, False)
+    if mix.portal_rate > 0:
+        name = PORTAL_NAMES[language]
+        footer = (PORTAL_FOOTERS[language],)
+        portal = Site(name, f"{_slug(name)}.test", language, False, footer=footer, anonymous=True)
+    return aggregator, portal
 
 
 def _slug(text: str, limit: int = 8) -> str:
@@ -880,6 +954,7 @@ class Story:
     # follow-up number -> background paragraph to insert
     followup_background: dict[int, str] = field(default_factory=dict)
     in_blog: bool = False
+    short: bool = False  # a short wire item: its follow-ups reuse all of it
 
     @property
     def members(self) -> int:
@@ -999,6 +1074,8 @@ class LanguageBuilder:
         self.sites = make_sites(language, self.mix.boilerplate_site_share, rng)
         self.agencies = [site for site in self.sites if site.agency]
         self.outlets = [site for site in self.sites if not site.agency]
+        self.aggregator, self.portal = trap_sites(language, self.mix)
+        self.sites += [site for site in (self.aggregator, self.portal) if site is not None]
         self.stories: list[Story] = []
         self.pages: list[Page] = []
         self.blogs: list[Blog] = []
@@ -1065,16 +1142,22 @@ class LanguageBuilder:
             followups = self.rng.randint(0, self.mix.followup_max)
             if reruns + followups == 0:
                 reruns = 1
+            agency = self.rng.choice(self.agencies)  # drawn first, as it always was
+            paragraphs = paragraphs_of(source, self.rng, AGENCY_MIN_PARAGRAPHS)
+            short = self.mix.short_wire_rate > 0 and self.rng.random() < self.mix.short_wire_rate
+            if short:
+                paragraphs, followups = paragraphs[:2], max(1, followups)
             story = Story(
                 label=self.label("story"),
                 dup=self.label("dup"),
                 source=source,
-                agency=self.rng.choice(self.agencies),
-                paragraphs=paragraphs_of(source, self.rng, AGENCY_MIN_PARAGRAPHS),
+                agency=agency,
+                paragraphs=paragraphs,
                 published_at=self.random_moment(),
                 reruns=reruns,
                 followups=followups,
                 exact_copy=self.rng.random() < self.mix.exact_copy_rate,
+                short=short,
             )
             self.stories.append(story)
             planned += story.members
@@ -1163,6 +1246,8 @@ class LanguageBuilder:
                     "exact_copy",
                 )
                 self.pages.append(copy)
+        if self.aggregator and self.rng.random() < self.mix.aggregator_rate:
+            self.add_aggregator_item(story, self.aggregator, city)
         for number, site in enumerate(outlets[story.reruns :]):
             made = self.followup(story, number)
             if made is None:
@@ -1178,7 +1263,34 @@ class LanguageBuilder:
                 "followup",
             )
 
-    def rerun(self, story: Story, site: Site, city: str) -> tuple[str, list[str]]:
+    def add_aggregator_item(self, story: Story, aggregator: Site, city: str) -> None:
+        """The agency text as the aggregator carries it: a re-run crediting the agency."""
+        title, paragraphs = self.rerun(story, aggregator, city, story.agency)
+        self.add_page(
+            aggregator,
+            title,
+            self.with_agency_lines(paragraphs, story.agency),
+            self.later(story.published_at),
+            story.label,
+            story.dup,
+            "aggregator_item",
+        )
+
+    def with_agency_lines(self, paragraphs: list[str], agency: Site) -> list[str]:
+        """An aggregator's item: the agency's copyright line and a "Read more" link below."""
+        copyright_line, more = AGENCY_LINES[self.language]
+        other = self.rng.choice(self.pages).title if self.pages else agency.name
+        return [
+            *paragraphs,
+            copyright_line.format(year=2026, agency=agency.name),
+            more.format(title=other),
+        ]
+
+    def rerun(
+        self, story: Story, site: Site, city: str, credit: Site | None = None
+    ) -> tuple[str, list[str]]:
+        """The agency text as `site` re-runs it; the dateline credits `credit` (an
+        aggregator credits the agency, as in "Berlin (dpa) -") or else the site."""
         rng, language = self.rng, self.language
         paragraphs = list(story.paragraphs)
         if rng.random() < self.mix.trim_rate:
@@ -1195,7 +1307,8 @@ class LanguageBuilder:
             paragraphs[0] = " ".join([*(w.upper() for w in first[:cut]), *first[cut:]])
         dash = "–" if language == "de" else "-"
         lead = _GERMAN_DATELINE.sub("", paragraphs[0]) if language == "de" else paragraphs[0]
-        paragraphs[0] = f"{city} ({site.name}) {dash} {lead}"
+        credited = agency_code(credit.name) if credit else site.name
+        paragraphs[0] = f"{city} ({credited}) {dash} {lead}"
         paragraphs.append(self.footer_line())
         return vary_headline(headline(story.source.title), language, rng, site.name), paragraphs
 
@@ -1225,7 +1338,9 @@ class LanguageBuilder:
         rng = self.rng
         own = paragraphs_of(source, rng, 2)
         lead, ending = own[: rng.randint(1, max(1, len(own) - 1))][:2], own[-1:]
-        chosen = self.choose_agency_paragraphs(story)
+        if story.short:  # all of the short item, inside as much text of its own
+            lead = own[:-1][:3]
+        chosen = story.reusable() if story.short else self.choose_agency_paragraphs(story)
         keep = rng.choice(chosen)  # at least one paragraph stays verbatim
         reused = [
             story.paragraphs[i]
@@ -1261,6 +1376,8 @@ class LanguageBuilder:
             return False
         wrapped = [site for site in self.outlets if site.boilerplate]
         moment = self.random_moment()
+        if self.add_trap_singleton(source, moment):
+            return True
         if wrapped and self.rng.random() < self.mix.short_page_rate:
             self.add_page(
                 self.rng.choice(wrapped),
@@ -1281,6 +1398,25 @@ class LanguageBuilder:
                 self.label("dup"),
                 "singleton",
             )
+        return True
+
+    def add_trap_singleton(self, source: SourceArticle, moment: datetime) -> bool:
+        """A portal brief or an aggregator item, when those traps are on and drawn."""
+        if self.portal and self.rng.random() < self.mix.portal_rate:
+            site, kind = self.portal, "portal_brief"
+            paragraphs = [self.short_content(source)]
+        elif self.aggregator and self.rng.random() < self.mix.aggregator_rate:
+            site, kind = self.aggregator, "aggregator_item"
+            agency = self.rng.choice(self.agencies)
+            paragraphs = paragraphs_of(source, self.rng)
+            dash = "–" if self.language == "de" else "-"
+            city = self.rng.choice(self.city)
+            paragraphs[0] = f"{city} ({agency_code(agency.name)}) {dash} {paragraphs[0]}"
+            paragraphs = self.with_agency_lines(paragraphs, agency)
+        else:
+            return False
+        title = headline(source.title)
+        self.add_page(site, title, paragraphs, moment, self.label("story"), self.label("dup"), kind)
         return True
 
     def short_content(self, source: SourceArticle) -> str:
@@ -1431,24 +1567,31 @@ def assign_ids(pages: list[Page], rng: Random) -> None:
         page.article_id = f"art-{number}"
 
 
-def page_record(page: Page) -> dict[str, str]:
+def page_record(page: Page, metadata: str = "full") -> dict[str, str]:
+    """The JSON record of a page: with its outlet as source and a URL on its host
+    ("full"), with neither ("none"), or with one source for every record and no URL
+    ("one-source", an agency or aggregator feed). An anonymous site's records never
+    name it."""
     slug = f"{_slug(page.title)}-{page.article_id.split('-')[-1]}"
-    return {
-        "id": page.article_id,
-        "title": page.title,
-        "text": page.text,
-        "url": f"https://{page.site.domain}/{slug}",
-        "source": page.site.name,
-        "published_at": iso(page.published_at),
-    }
+    record = {"id": page.article_id, "title": page.title, "text": page.text}
+    if metadata == "full" and not page.site.anonymous:
+        record |= {"url": f"https://{page.site.domain}/{slug}", "source": page.site.name}
+    elif metadata == "one-source":
+        record["source"] = ONE_SOURCE
+    record["published_at"] = iso(page.published_at)
+    return record
 
 
-def json_lines(corpus: Corpus, rate: float, rng: Random) -> list[str]:
-    records = [json.dumps(page_record(page), ensure_ascii=False) for page in corpus.pages]
-    repeated = rng.sample(records, round(rate * len(records)))
-    lines = records + repeated
-    rng.shuffle(lines)
-    return lines
+def line_order(count: int, rate: float, rng: Random) -> list[int]:
+    """Which record each JSON line holds: every record once, ``rate`` of them twice, shuffled."""
+    order = [*range(count), *rng.sample(range(count), round(rate * count))]
+    rng.shuffle(order)
+    return order
+
+
+def json_lines(corpus: Corpus, order: Sequence[int], metadata: str = "full") -> list[str]:
+    records = [json.dumps(page_record(page, metadata), ensure_ascii=False) for page in corpus.pages]
+    return [records[i] for i in order]
 
 
 def label_rows(corpus: Corpus) -> list[dict[str, str]]:
@@ -1491,6 +1634,7 @@ def arguments_of(config: CorpusConfig) -> dict[str, Any]:
         "days": config.days,
         **{f.name: getattr(config.mix, f.name) for f in fields(MixConfig)},
         **({"synthetic_sources": True} if config.synthetic_sources else {}),
+        **({"metadata_variants": True} if config.metadata_variants else {}),
     }
 
 
@@ -1541,18 +1685,32 @@ def _write_lines(path: Path, lines: Iterable[str]) -> None:
             handle.write(line + "\n")
 
 
-def write_corpus(config: CorpusConfig) -> dict[str, Any]:
-    rng = Random(config.seed)
-    corpus = build_corpus(config, rng)
-    lines = json_lines(corpus, config.mix.redelivery_rate, rng)
-    labels = label_rows(corpus)
-    blog_dir = config.out / "input" / "blogs"
+def input_folder(metadata: str) -> str:
+    """The input folder of a metadata variant: ``input`` (full), ``input-none``, ..."""
+    return "input" if metadata == "full" else f"input-{metadata}"
+
+
+def write_input(folder: Path, corpus: Corpus, lines: list[str]) -> None:
+    blog_dir = folder / "blogs"
     blog_dir.mkdir(parents=True, exist_ok=True)
     for stale in sorted(blog_dir.glob("*.txt")):
         stale.unlink()
-    _write_lines(config.out / "input" / "articles.jsonl", lines)
+    _write_lines(folder / "articles.jsonl", lines)
     for blog in corpus.blogs:
         (blog_dir / f"{blog.blog_id}.txt").write_text(render_blog(blog), encoding="utf-8")
+
+
+def write_corpus(config: CorpusConfig) -> dict[str, Any]:
+    rng = Random(config.seed)
+    corpus = build_corpus(config, rng)
+    order = line_order(len(corpus.pages), config.mix.redelivery_rate, rng)
+    lines = json_lines(corpus, order)
+    labels = label_rows(corpus)
+    variants = METADATA_VARIANTS if config.metadata_variants else METADATA_VARIANTS[:1]
+    for metadata in variants:
+        write_input(
+            config.out / input_folder(metadata), corpus, json_lines(corpus, order, metadata)
+        )
     _write_lines(
         config.out / "labels.jsonl", (json.dumps(row, ensure_ascii=False) for row in labels)
     )
@@ -1610,6 +1768,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the real articles do not suffice for --size, add source articles made "
         "from their sentences with one word in five replaced (for benchmarks at scale)",
     )
+    parser.add_argument(
+        "--metadata-variants",
+        action="store_true",
+        help="also write the corpus without source and URL (input-none/) and with one source "
+        "for every record and no URL (input-one-source/); labels are the same",
+    )
     for item in fields(MixConfig):
         flag = "--" + item.name.replace("_", "-")
         kind = type(item.default)
@@ -1635,6 +1799,7 @@ def config_from_args(args: argparse.Namespace) -> CorpusConfig:
         corpora=args.corpora,
         mix=mix,
         synthetic_sources=args.synthetic_sources,
+        metadata_variants=args.metadata_variants,
     )
 
 

@@ -2,12 +2,20 @@
 
     python scripts/quality.py [--seeds 2,3,4] [--size 3000] [--workdir /tmp/newsdedup-quality]
         [--baseline] [--set NAME=V1,V2,...]... [--json] [--runner-args="..."]
+        [--traps] [--variants full,none,one-source]
 
 For each seed it generates a labelled corpus with scripts/make_corpus.py into
 `WORKDIR/corpus-<seed>-<size>/` (reused when its `manifest.json` records the same
 arguments), runs `newsdedup run` on it in a subprocess once per configuration, and,
 with `--baseline`, runs scripts/baseline.py (the plain MinHash LSH loop) once too.
 Every output is scored with scripts/evaluate.py against the corpus labels.
+
+`--traps` generates the corpora with make_corpus.py's traps (TRAP_ARGS: an
+aggregator whose items carry agency lines, portal briefs without source, follow-ups
+of short wire items; in `corpus-<seed>-<size>-x<hash>/`). `--variants` runs every
+configuration on each named metadata variant of the corpus (`full`: outlet as source
+and a URL; `none`: neither; `one-source`: one source for all, no URL), as rows
+"NAME [VARIANT]".
 
 Configurations: `--set NAME=V1,V2,...` (repeatable) names a field of
 `transforms/core/config.py::DedupConfig` and its values (typed by the field); the
@@ -33,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import itertools
 import json
 import shlex
@@ -43,7 +52,7 @@ import sys
 import time
 import typing
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +67,9 @@ PROG = "quality.py"
 DEFAULT_SEEDS = (2, 3, 4)
 DEFAULT_SIZE = 3000
 DEFAULT_WORKDIR = Path("/tmp/newsdedup-quality")
+# --traps: the make_corpus.py traps (an aggregator with agency lines on every item, a
+# portal's briefs under one footer without source, follow-ups of short wire items).
+TRAP_ARGS = ("--aggregator-rate", "0.1", "--portal-rate", "0.15", "--short-wire-rate", "0.2")
 BASELINE = "baseline"
 DEFAULTS = "defaults"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -79,6 +91,7 @@ class Configuration:
     name: str
     parameters: dict[str, Any] = field(default_factory=dict)
     baseline: bool = False
+    variant: str = "full"  # which metadata variant of the corpus it reads
 
     def flags(self) -> list[str]:
         """The `newsdedup run` flags of the swept parameters."""
@@ -90,7 +103,27 @@ class Configuration:
 
     def folder(self) -> str:
         """A file-system-safe folder name for the configuration's output."""
-        return self.name.replace("=", "-").replace(",", "_").replace(" ", "")
+        return (
+            self.name.replace("=", "-")
+            .replace(",", "_")
+            .replace(" ", "")
+            .replace("[", "-")
+            .replace("]", "")
+        )
+
+
+def with_variants(
+    configurations: list[Configuration], variants: Sequence[str]
+) -> list[Configuration]:
+    """Every configuration once per metadata variant; named "NAME [VARIANT]" unless the
+    only variant is "full"."""
+    if list(variants) == ["full"]:
+        return configurations
+    return [
+        replace(configuration, name=f"{configuration.name} [{variant}]", variant=variant)
+        for configuration in configurations
+        for variant in variants
+    ]
 
 
 # --- the sweep -----------------------------------------------------------------------------
@@ -161,6 +194,11 @@ def expand_sweep(sets: Sequence[str]) -> list[Configuration]:
 # --- corpora -------------------------------------------------------------------------------
 
 
+def corpus_tag(extra: Sequence[str]) -> str:
+    """A short folder tag for a corpus made with extra make_corpus.py arguments."""
+    return "x" + hashlib.sha1(shlex.join(extra).encode()).hexdigest()[:8]
+
+
 def corpus_argv(folder: Path, seed: int, size: int, extra: Sequence[str] = ()) -> list[str]:
     return ["--out", str(folder), "--size", str(size), "--seed", str(seed), *extra]
 
@@ -190,7 +228,7 @@ def ensure_corpus(
 ) -> tuple[Path, bool]:
     """The corpus folder for (seed, size), generated unless reusable; and whether reused.
     `extra` are further make_corpus.py arguments."""
-    folder = workdir / f"corpus-{seed}-{size}"
+    folder = workdir / (f"corpus-{seed}-{size}" + ("-" + corpus_tag(extra) if extra else ""))
     argv = corpus_argv(folder, seed, size, extra)
     if reusable(folder, argv):
         log(f"corpus seed {seed} size {size}: reused {folder}")
@@ -225,7 +263,8 @@ def run_command(command: list[str], what: str) -> float:
 def run_command_line(
     configuration: Configuration, corpus: Path, out: Path, extra: list[str]
 ) -> list[str]:
-    inputs = ["--input", str(corpus / "input"), "--output", str(out)]
+    folder = corpus / make_corpus.input_folder(configuration.variant)
+    inputs = ["--input", str(folder), "--output", str(out)]
     if configuration.baseline:
         return [sys.executable, str(REPO_ROOT / "scripts" / "baseline.py"), *inputs]
     return [
@@ -269,7 +308,7 @@ def measure_seed(
     args: argparse.Namespace, configurations: list[Configuration], seed: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The corpus record of one seed and one result per configuration."""
-    corpus, reused = ensure_corpus(args.workdir, seed, args.size)
+    corpus, reused = ensure_corpus(args.workdir, seed, args.size, corpus_extra(args))
     labels = read_labels(corpus)
     runs = args.workdir / "runs" / f"{seed}-{args.size}"
     results = [
@@ -278,6 +317,14 @@ def measure_seed(
     ]
     record = {"seed": seed, "path": str(corpus), "articles": len(labels["story"]), "reused": reused}
     return record, results
+
+
+def corpus_extra(args: argparse.Namespace) -> list[str]:
+    """make_corpus.py arguments beyond seed and size: traps and metadata variants."""
+    extra = [*TRAP_ARGS] if args.traps else []
+    if list(args.variants) != ["full"]:
+        extra.append("--metadata-variants")
+    return extra
 
 
 def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -409,6 +456,15 @@ def seed_list(text: str) -> tuple[int, ...]:
     return seeds
 
 
+def variant_list(text: str) -> tuple[str, ...]:
+    variants = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [v for v in variants if v not in make_corpus.METADATA_VARIANTS]
+    if not variants or unknown:
+        known = ",".join(make_corpus.METADATA_VARIANTS)
+        raise argparse.ArgumentTypeError(f"variants must be among {known}: {text}")
+    return variants
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -447,6 +503,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=V1,V2,...",
         help="sweep a DedupConfig parameter over these values; repeatable (cartesian product)",
     )
+    parser.add_argument(
+        "--variants",
+        type=variant_list,
+        default=("full",),
+        help="metadata variants to run: full, none, one-source (comma-separated; default full)",
+    )
+    parser.add_argument(
+        "--traps",
+        action="store_true",
+        help="generate the corpora with the traps: " + " ".join(TRAP_ARGS),
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--runner-args",
@@ -469,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.baseline:
         configurations.append(Configuration(BASELINE, baseline=True))
+    configurations = with_variants(configurations, args.variants)
     log(f"{len(configurations)} configurations x {len(args.seeds)} seeds, in {args.workdir}")
     try:
         report = measure_all(args, configurations)

@@ -19,6 +19,13 @@ and report on the other. With several
 `--set` values (`--set entity_threshold=0.1,0.2`) it prints one markdown row per
 configuration instead: F1 and false-merge rate of the headline groups.
 `--entities` prints what the pairs' leads share instead: names and numbers.
+
+`--pipeline` scores the pipeline end to end instead: one `newsdedup run` over
+every text of the clearly labelled German, English and German-English pairs
+(each distinct text one JSON record with id and text only: no title, source, URL
+or time), and a pair counts as decided "same story" when both texts got one
+story id (clustering, density rule and weak-bridge splits included). `--half`
+and `--set` work as above; each configuration is one run (`--workdir` keeps it).
 """
 
 from __future__ import annotations
@@ -28,13 +35,17 @@ import csv
 import hashlib
 import itertools
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from newsdedup.schemas.records import AnalyzedArticle, InputArticle, ShingledArticle
 from newsdedup.transforms.core.config import DedupConfig
@@ -44,7 +55,8 @@ from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
 from newsdedup.transforms.core.signals.entities import EntityFrequencies, lead_entities
 from newsdedup.transforms.core.signals.fingerprints import shared_count
 
-DEFAULT_PAIRS = Path(__file__).resolve().parents[1].parent / "shared/data/semeval/pairs_dev.csv"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PAIRS = REPO_ROOT.parent / "shared/data/semeval/pairs_dev.csv"
 SAME_STORY_MAX, DIFFERENT_STORY_MIN = 1.5, 3.5
 HEADLINE_GROUPS = ("de", "en", "de-en")
 POOLED = "de+en+de-en"
@@ -212,6 +224,68 @@ class Evaluator:
         return result
 
 
+def pipeline_input(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The JSON records of a pipeline run over the texts of the clearly labelled
+    pairs of the headline groups (id and text only: no title, source, URL or time),
+    and text -> its record's id (a text found in several pairs is one article)."""
+    records: list[dict[str, str]] = []
+    ids: dict[str, str] = {}
+    for row in rows:
+        group = language_group(row["lang1"], row["lang2"])
+        if not clearly_labelled(row) or group not in HEADLINE_GROUPS:
+            continue
+        for n in (1, 2):
+            text = row[f"text{n}"]
+            if text.strip() and text not in ids:
+                ids[text] = f"{row['pair_id']}/{n}"
+                records.append({"id": ids[text], "text": text})
+    return records, ids
+
+
+def run_pipeline(
+    records: list[dict[str, str]], overrides: dict[str, Any], workdir: Path
+) -> dict[str, str]:
+    """`newsdedup run` over the records; article id -> story id."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    source, out = workdir / "pairs.jsonl", workdir / "out"
+    source.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in overrides.items()]
+    command = [sys.executable, "-m", "newsdedup.pipelines.cli", "run", "--quiet"]
+    command += ["--input", str(source), "--output", str(out), *flags]
+    subprocess.run(command, cwd=REPO_ROOT, check=True)
+    table = pq.read_table(out / "articles", columns=["article_id", "story_id"])
+    return dict(zip(table["article_id"].to_pylist(), table["story_id"].to_pylist(), strict=True))
+
+
+def score_stories(
+    rows: list[dict[str, str]],
+    halves: dict[str, str],
+    half: str,
+    ids: dict[str, str],
+    stories: dict[str, str],
+) -> dict[str, dict[str, float | int]]:
+    """Pairs scored on story ids: predicted same story when both texts got one id."""
+    by_group: dict[str, Confusion] = {}
+    combined = Confusion()
+    for row in rows:
+        group = language_group(row["lang1"], row["lang2"])
+        if not clearly_labelled(row) or group not in HEADLINE_GROUPS:
+            continue
+        if half not in ("all", halves[row["pair_id"]]):
+            continue
+        left, right = (stories.get(ids.get(row[f"text{n}"], ""), "") for n in (1, 2))
+        predicted = bool(left) and left == right
+        same = float(row["Overall"]) <= SAME_STORY_MAX
+        by_group.setdefault(group, Confusion()).add(same, predicted)
+        combined.add(same, predicted)
+    result = {g: by_group[g].scores() for g in HEADLINE_GROUPS if g in by_group}
+    result[POOLED] = combined.scores()
+    return result
+
+
 def shared_entities_report(rows: list[dict[str, str]], config: DedupConfig) -> str:
     """What the two texts of a pair still share across languages: per headline
     group and label, the share of pairs whose leads share a name (a word) or a
@@ -310,6 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         help="override a clustering parameter (see `newsdedup run --help`); several values "
         "(and several --set) sweep their cartesian product, one table row per configuration",
     )
+    parser.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="run `newsdedup run` over the texts of the German, English and German-English "
+        "pairs (id and text only) and score the story ids it gives, not single pair decisions",
+    )
+    parser.add_argument("--workdir", type=Path, help="where --pipeline runs (default: a temp dir)")
     args = parser.parse_args(argv)
     if not args.pairs.is_file():
         print(f"semeval: no pairs file at {args.pairs}", file=sys.stderr)
@@ -317,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.entities:
         print(shared_entities_report(read_pairs(args.pairs), DedupConfig()))
         return 0
+    if args.pipeline:
+        return pipeline_main(args)
     evaluator = Evaluator(args.pairs)
     results = []
     for overrides in parse_overrides(args.set):
@@ -324,6 +407,26 @@ def main(argv: list[str] | None = None) -> int:
         config.validate()
         name = ",".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
         results.append((name, evaluator.evaluate(config, args.half)))
+    if args.json:
+        print(json.dumps(dict(results) if len(results) > 1 else results[0][1], indent=2))
+    else:
+        print(render(results[0][1]) if len(results) == 1 else render_sweep(results))
+    return 0
+
+
+def pipeline_main(args: argparse.Namespace) -> int:
+    """--pipeline: one run per configuration, scored on the chosen half."""
+    rows = read_pairs(args.pairs)
+    halves = split_halves(rows)
+    records, ids = pipeline_input(rows)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="semeval-") as temporary:
+        workdir = args.workdir or Path(temporary)
+        for overrides in parse_overrides(args.set):
+            replace(DedupConfig(), **overrides).validate()
+            stories = run_pipeline(records, overrides, workdir)
+            name = ",".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
+            results.append((name, score_stories(rows, halves, args.half, ids, stories)))
     if args.json:
         print(json.dumps(dict(results) if len(results) > 1 else results[0][1], indent=2))
     else:

@@ -22,6 +22,8 @@ import pytest
 from newsdedup.transforms.core.formats.textdocs import parse_text_document
 from scripts.make_corpus import (
     KINDS,
+    ONE_SOURCE,
+    TRAP_KINDS,
     SourceArticle,
     day_heading,
     headline,
@@ -205,7 +207,7 @@ def test_dup_groups_lie_within_one_story_and_language(corpus: Generated) -> None
 
 @pytest.mark.shared_data
 def test_all_kinds_and_languages_present(corpus: Generated) -> None:
-    assert {row["kind"] for row in corpus.labels.values()} == set(KINDS)
+    assert {row["kind"] for row in corpus.labels.values()} == set(KINDS) - set(TRAP_KINDS)
     assert {row["language"] for row in corpus.labels.values()} == {"en", "de"}
     assert 240 <= len(corpus.labels) <= 360
 
@@ -431,3 +433,68 @@ def test_synthetic_sources_fill_large_corpora(tmp_path: Path, shared_data: Path)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["articles"] >= 0.98 * 6000
     assert manifest["arguments"]["synthetic_sources"] is True
+
+
+TRAP_ARGS = (
+    *("--size", "300", "--seed", "12", "--metadata-variants"),
+    *("--aggregator-rate", "0.3", "--portal-rate", "0.3", "--short-wire-rate", "0.4"),
+)
+
+
+@pytest.fixture
+def trap_corpus(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    if not (shared_data / "corpora").is_dir():
+        pytest.skip("no corpora in the shared data")
+    return generate(shared_data, tmp_path_factory, *TRAP_ARGS)
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.shared_data
+def test_metadata_variants_differ_only_in_source_and_url(trap_corpus: Generated) -> None:
+    full = _records(trap_corpus.out / "input" / "articles.jsonl")
+    none = _records(trap_corpus.out / "input-none" / "articles.jsonl")
+    one = _records(trap_corpus.out / "input-one-source" / "articles.jsonl")
+    assert len(full) == len(none) == len(one)
+    strip = ("source", "url")
+    for f, n, o in zip(full, none, one, strict=True):
+        assert (
+            {k: v for k, v in f.items() if k not in strip}
+            == n
+            == {k: v for k, v in o.items() if k != "source"}
+        )
+        assert o["source"] == ONE_SOURCE and "url" not in o
+    for variant in ("input-none", "input-one-source"):
+        assert files(trap_corpus.out / variant / "blogs") == files(
+            trap_corpus.out / "input" / "blogs"
+        )
+
+
+@pytest.mark.shared_data
+def test_traps_are_present(trap_corpus: Generated) -> None:
+    kinds = Counter(row["kind"] for row in trap_corpus.labels.values())
+    assert kinds["aggregator_item"] >= 5 and kinds["portal_brief"] >= 5
+    for article_id in trap_corpus.by_kind("portal_brief"):
+        record = trap_corpus.records[article_id]
+        assert "source" not in record and "url" not in record  # even with full metadata
+    for article_id in trap_corpus.by_kind("aggregator_item"):
+        text = trap_corpus.records[article_id]["text"]
+        assert "Copyright 2026" in text and re.search(r"\((mw|ppa|ne|dm)\) [-–] ", text)
+        assert re.search(r"(Read more|Mehr lesen): ", text)
+
+
+@pytest.mark.shared_data
+def test_follow_ups_of_short_wire_items_reuse_all_of_it(trap_corpus: Generated) -> None:
+    reused = 0
+    for article_id in trap_corpus.by_kind("followup"):
+        agency = trap_corpus.records[trap_corpus.agency_of(article_id)]["text"]
+        paragraphs = agency.split("\n\n")
+        if len(paragraphs) == 2:
+            text = trap_corpus.records[article_id]["text"]
+            assert any(p in text for p in paragraphs)
+            reused += all(p in text for p in paragraphs)
+            # Reused whole, yet inside as much text of the follow-up's own: no near-duplicate.
+            assert jaccard(agency, text) < 0.5
+    assert reused >= 2

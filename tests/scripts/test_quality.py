@@ -136,3 +136,32 @@ def test_measures_a_sweep_and_the_baseline(
         second["configurations"][0]["runs"][0]["dup"]
         == report["configurations"][0]["runs"][0]["dup"]
     )
+
+
+@pytest.mark.e2e
+@pytest.mark.shared_data
+def test_every_metadata_variant_of_a_corpus_with_traps_is_scored(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One generated corpus (aggregator with agency lines, portal briefs without source,
+    follow-ups of short wire items) delivered with full metadata, none, and one source
+    for all, each scored. Full metadata scores well; the other two do not yet (issue 16:
+    site boilerplate keys on source and URL)."""
+    argv = ["--seeds", "7", "--size", "400", "--workdir", str(tmp_path), "--traps"]
+    assert quality.main([*argv, "--variants", "full,none,one-source", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    names = [c["name"] for c in report["configurations"]]
+    assert names == ["defaults [full]", "defaults [none]", "defaults [one-source]"]
+    scores = {c["name"]: c["runs"][0] for c in report["configurations"]}
+    assert scores["defaults [full]"]["dup"]["pairwise"]["f1"] >= 0.95
+    assert scores["defaults [full]"]["story"]["pairwise"]["f1"] >= 0.93
+    corpus = next(tmp_path.glob("corpus-7-400-x*"))
+    assert (corpus / "input-none" / "articles.jsonl").is_file()
+    assert (corpus / "input-one-source" / "articles.jsonl").is_file()
+    below = [
+        name
+        for name, run in scores.items()
+        if min(run["dup"]["pairwise"]["f1"], run["story"]["pairwise"]["f1"]) < 0.95
+    ]
+    if below:
+        pytest.xfail(f"issue 16: below 0.95 without full metadata: {below}")

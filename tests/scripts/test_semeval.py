@@ -37,9 +37,7 @@ def test_confusion_scores() -> None:
     assert scores["false_merge_rate"] == pytest.approx(0.333)
 
 
-def test_pairs_are_scored_by_language_group(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def tiny_pairs() -> list[dict[str, str]]:
     agency = textgen.text(textgen.article(1, 6))
     rerun = textgen.text(textgen.edited(textgen.article(1, 6), seed=3))
     other = textgen.text(textgen.article(2, 6))
@@ -77,8 +75,14 @@ def test_pairs_are_scored_by_language_group(
             "Overall": "2.5",
         },
     ]
+    return rows
+
+
+def test_pairs_are_scored_by_language_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pairs = tmp_path / "pairs.csv"
-    write_pairs(pairs, rows)
+    write_pairs(pairs, tiny_pairs())
     assert semeval.main(["--pairs", str(pairs), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["en"] == {
@@ -91,6 +95,25 @@ def test_pairs_are_scored_by_language_group(
     }
     assert result["de-en"]["positives"] == 1 and result["de-en"]["recall"] == 0.0
     assert result["de+en+de-en"]["positives"] == 2
+
+
+@pytest.mark.e2e
+def test_pipeline_mode_scores_story_ids_of_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pairs = tmp_path / "pairs.csv"
+    write_pairs(pairs, tiny_pairs())
+    records, _ = semeval.pipeline_input(semeval.read_pairs(pairs))
+    # Three distinct texts of clearly labelled pairs, id and text only.
+    assert len(records) == 3 and all(set(r) == {"id", "text"} for r in records)
+    workdir = tmp_path / "work"
+    argv = ["--pairs", str(pairs), "--pipeline", "--workdir", str(workdir), "--json"]
+    assert semeval.main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    # The re-run joins the agency text's story; the other text stays apart.
+    assert result["en"]["precision"] == 1.0 and result["en"]["recall"] == 1.0
+    assert result["de-en"]["recall"] == 0.0
+    assert (workdir / "out" / "articles").exists()
 
 
 def test_unknown_parameter_is_refused(tmp_path: Path) -> None:

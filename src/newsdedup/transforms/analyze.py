@@ -20,10 +20,12 @@ from newsdedup.schemas.records import (
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.candidates import split_by_shard
 from newsdedup.transforms.core.signals.analysis import (
+    PAGE_HASH,
     ArticleAnalyzer,
     article_boilerplate,
     known_sketch,
     sign_article,
+    site_count_hashes,
 )
 from newsdedup.transforms.core.signals.daycounts import (
     DayCounts,
@@ -83,10 +85,13 @@ class _ShardSiteFingerprintsFn(beam.DoFn):
     ) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
         by_site: dict[int, list[np.ndarray]] = {}
         for site, fingerprints, day in batch:
-            hashes = np.unique(np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64))
+            hashes = site_count_hashes(fingerprints)
             by_site.setdefault(site, []).append(np.unique(dated_keys(hashes, day)))
         for site, article_keys in sorted(by_site.items()):
             yield site % self._shards, (site, np.concatenate(article_keys))
+
+
+_PAGE_KEY = np.array([PAGE_HASH], dtype=np.uint64)
 
 
 class _BoilerplateOfShardFn(beam.DoFn):
@@ -110,7 +115,7 @@ class _BoilerplateOfShardFn(beam.DoFn):
             kept, counts = keys_counted_over(
                 *key_counts(keys, np.ones(len(keys))), least=self._max_site_articles
             )
-            self._found.inc(len(np.unique(undated(kept))))
+            self._found.inc(len(np.setdiff1d(undated(kept), undated(_PAGE_KEY))))
             if len(kept):
                 yield site, kept, counts
 

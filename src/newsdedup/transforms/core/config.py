@@ -109,6 +109,15 @@ class DedupConfig:
         "newsletter box, footer) and are ignored",
         lo=1,
     )
+    site_boilerplate_share: float = _param(
+        0.02,
+        "a fingerprint or lead name is a site's boilerplate only when it is also on more than "
+        "this share of the site's pages within --count-window-days: furniture is on nearly "
+        "every page, while a feed that gives all its articles one source shares wire text "
+        "between a few of them",
+        lo=0.0,
+        hi=1.0,
+    )
     max_band_articles: int = _param(
         1000,
         "LSH band keys shared by more articles than this are skipped, bounding the pairs "

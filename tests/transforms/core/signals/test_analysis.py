@@ -1,5 +1,5 @@
-"""Tests for core.signals.analysis: signing a shingled article without its
-site's boilerplate."""
+"""Tests for core.signals.analysis: a site's boilerplate, and signing a shingled
+article without it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import numpy as np
 
 from newsdedup.schemas.records import InputArticle
 from newsdedup.transforms.core.config import DedupConfig
-from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer, content_shingle_hashes
+from newsdedup.transforms.core.signals.analysis import (
+    ArticleAnalyzer,
+    article_boilerplate,
+    content_shingle_hashes,
+    site_count_hashes,
+)
+from newsdedup.transforms.core.signals.daycounts import DayCounts, dated_keys, key_counts
 from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
 from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 
@@ -50,3 +56,37 @@ def test_a_page_without_boilerplate_keeps_its_whole_text_signature() -> None:
     sketch = analyzer.sign(shingled, unrelated).sketch
     assert sketch.signature == shingled.raw_signature
     assert sketch.fingerprints == shingled.raw_fingerprints
+
+
+def _hashes(numbers: list[int]) -> bytes:
+    # Count keys keep a hash's upper 48 bits: these numbers stand for hashes apart there.
+    return (np.array(numbers, dtype=np.uint64) << np.uint64(32)).astype("<u8").tobytes()
+
+
+def _site_counts(pages: list[list[int]], day: int) -> DayCounts:
+    """A site's day counts, as FindSiteBoilerplate builds them, of pages of one day."""
+    keys = np.concatenate([dated_keys(site_count_hashes(_hashes(p)), day) for p in pages])
+    return DayCounts.of(*key_counts(keys, np.ones(len(keys))))
+
+
+def test_a_passage_on_two_pages_of_a_small_site_is_its_boilerplate() -> None:
+    config = DedupConfig(max_site_articles=1, site_boilerplate_share=0.02)
+    counts = _site_counts([[1, 2], [1, 3]], day=100)
+    found = article_boilerplate(counts, _hashes([1, 2]), b"", 100 * 86_400.0 - 86_400, config)
+    assert found.tobytes() == _hashes([1])
+
+
+def test_wire_text_a_few_pages_of_a_large_feed_share_is_not_its_boilerplate() -> None:
+    """One source for a whole agency feed: 4 of its 300 pages share a paragraph
+    (2 is more than max_site_articles, but not more than 2% of the pages), while a
+    footer on every page is still boilerplate."""
+    pages = [[7, 1000 + n] for n in range(296)] + [[7, 5, 2000 + n] for n in range(4)]
+    counts = _site_counts(pages, day=100)
+    at = 100 * 86_400.0 - 86_400
+    config = DedupConfig(max_site_articles=1, site_boilerplate_share=0.02)
+    found = article_boilerplate(counts, _hashes([5, 7]), b"", at, config)
+    assert found.tobytes() == _hashes([7])
+    # Without the share, every passage two pages share is the feed's boilerplate.
+    without_share = DedupConfig(max_site_articles=1, site_boilerplate_share=0.0)
+    found = article_boilerplate(counts, _hashes([5, 7]), b"", at, without_share)
+    assert found.tobytes() == _hashes([5, 7])

@@ -32,6 +32,9 @@ from newsdedup.transforms.core.signals.shingles import (
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
+# Counted once per page of a site beside its fingerprints and lead entities: how
+# many pages the site has in a window of days. No text hashes to it in practice.
+PAGE_HASH = np.uint64(xxhash.xxh64_intdigest(b"newsdedup: one page of the site"))
 
 
 def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
@@ -180,15 +183,30 @@ def article_boilerplate(
 ) -> HashArray:
     """The fingerprints and lead entities of an article that are its site's
     boilerplate: held by more than `max_site_articles` pages of the site
-    (itself included) in the `count_window_days` days up to its own (see
-    newsdedup.transforms.core.signals.daycounts)."""
+    (itself included), and by more than `site_boilerplate_share` of them, in the
+    `count_window_days` days up to its own (see
+    newsdedup.transforms.core.signals.daycounts). The share keeps a feed that
+    gives all its articles one source (an agency, an aggregator) from being one
+    site whose shared wire text is all boilerplate."""
     if site_counts is None:
         return NO_BOILERPLATE
     hashes = np.concatenate(
         [np.frombuffer(fingerprints, dtype="<u8"), np.frombuffer(entities, dtype="<u8")]
     ).astype(np.uint64)
-    counts = site_counts.window(hashes, day_code(published_ts), config.count_window_days)
-    return np.unique(hashes[counts > config.max_site_articles])
+    day = day_code(published_ts)
+    counts = site_counts.window(hashes, day, config.count_window_days)
+    (pages,) = site_counts.window(
+        np.array([PAGE_HASH], dtype=np.uint64), day, config.count_window_days
+    )
+    limit = max(config.max_site_articles, config.site_boilerplate_share * int(pages))
+    return np.unique(hashes[counts > limit])
+
+
+def site_count_hashes(fingerprints_and_entities: bytes) -> HashArray:
+    """What one page adds to its site's counts: each of its fingerprints and lead
+    entities once, and PAGE_HASH, which counts the site's pages."""
+    hashes = np.frombuffer(fingerprints_and_entities, dtype="<u8").astype(np.uint64)
+    return np.unique(np.append(hashes, PAGE_HASH))
 
 
 def _entity_weights(entities: bytes, frequencies: EntityFrequencies) -> bytes:
