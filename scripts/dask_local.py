@@ -9,8 +9,9 @@ over TCP, and runs on it:
 
 1. a probe pipeline (Create, Map, GroupByKey, a side input) to show whether the
    runner itself works here;
-2. `newsdedup run` unchanged, with `--runner` set to Beam's DaskRunner and
-   `--dask_client_address` to the cluster.
+2. `newsdedup run` unchanged, with `--runner` set to Beam's DaskRunner (which
+   newsdedup runs with its ParDo translation mended, transforms/runtime/dask_runner.py)
+   and `--dask_client_address` to the cluster.
 
 It prints one line per attempt, `ok` or `failed` with the error's last line, and
 for newsdedup compares the article groups with an in-process run of the same

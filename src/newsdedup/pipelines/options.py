@@ -38,13 +38,16 @@ the details), 2 wrong usage.
 """
 
 
-# Beam's DaskRunner is not among the runners Beam knows by short name.
-DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
-_DASK_NAMES = ("dask", "daskrunner", DASK_RUNNER.lower())
+# Beam's DaskRunner is not among the runners Beam knows by short name; by any of
+# its names it runs as Beam's with the ParDo translation mended (transforms/runtime/dask_runner.py).
+BEAM_DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+DASK_RUNNER = "newsdedup.transforms.runtime.dask_runner.BundleSafeDaskRunner"
+_DASK_NAMES = ("dask", "daskrunner", BEAM_DASK_RUNNER.lower(), DASK_RUNNER.lower())
 
 
 def runner_path(runner: str | None) -> str | None:
-    """The runner to give Beam: `DaskRunner` (or `dask`) by its full path, others as given."""
+    """The runner to give Beam: `DaskRunner` (or `dask`, or Beam's full path) as
+    newsdedup's mended DaskRunner, others as given."""
     return DASK_RUNNER if runner is not None and runner.lower() in _DASK_NAMES else runner
 
 
@@ -58,7 +61,7 @@ def load_runner_options(argv: list[str]) -> None:
     if runner != DASK_RUNNER and not any(arg.startswith("--dask_") for arg in argv):
         return
     try:
-        import apache_beam.runners.dask.dask_runner  # noqa: F401  (registers DaskOptions)
+        import newsdedup.transforms.runtime.dask_runner  # noqa: F401  (registers Beam's DaskOptions)
     except ImportError as error:
         raise UsageError(
             f"Beam's DaskRunner needs dask ({error}): pip install 'newsdedup[dask]'"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +28,8 @@ from tests.pipelines.test_faults import write_articles
 
 pytestmark = pytest.mark.e2e
 
+WATCH = [sys.executable, "-m", "newsdedup.pipelines.cli", "watch"]
+WATCH_TIMING = ["--poll-seconds", "0.5", "--settle-seconds", "0.5", "--idle-timeout", "10"]
 SCHEMAS = {name: with_run_metadata(schema, {}) for name, schema in DATASET_SCHEMAS.items()}
 
 
@@ -185,3 +189,77 @@ def test_input_on_s3_with_a_local_output(
     newsdedup("run", "--input", source, "--output", str(out), *s3_server.flags())
     local = exported(s3_server, str(sample_output), "articles", tmp_path / "local.parquet")
     assert assignments(pq.read_table(out / "articles")) == assignments(local)
+
+
+def _watch_two_files(
+    input_dir: str,
+    out: str,
+    put: Callable[[Path], None],
+    published: Callable[[], bool],
+    *flags: str,
+) -> str:
+    """`newsdedup watch` on `input_dir`: wire_de.jsonl arrives, then, once its
+    micro-batch is published, wire_en.jsonl; the idle timeout ends it. Its stdout."""
+    command = [*WATCH, "--input-dir", input_dir, "--output", out, *WATCH_TIMING, *flags]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        put(SAMPLE_DIR / "wire_de.jsonl")
+        deadline = time.monotonic() + 300
+        while not published():
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the first micro-batch was not published"
+            time.sleep(0.5)
+        put(SAMPLE_DIR / "wire_en.jsonl")
+        stdout, stderr = process.communicate(timeout=600)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    return stdout
+
+
+def test_watch_streams_an_s3_prefix_into_an_s3_output_as_it_does_locally(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    base = new_prefix()
+    out = f"s3://{BUCKET}/{base}/out"
+
+    def put(path: Path) -> None:
+        upload(s3_server, [path], f"{base}/incoming")
+
+    remote_stdout = _watch_two_files(
+        f"s3://{BUCKET}/{base}/incoming",
+        out,
+        put,
+        lambda: bool(s3_server.keys(f"{base}/out/_manifests/")),
+        *s3_server.flags(),
+    )
+    incoming, local_out = tmp_path / "incoming", tmp_path / "out"
+    incoming.mkdir()
+
+    def drop(path: Path) -> None:
+        shutil.copy(path, incoming / f"{path.name}.part")
+        (incoming / f"{path.name}.part").rename(incoming / path.name)
+
+    _watch_two_files(str(incoming), str(local_out), drop, lambda: (local_out / "articles").exists())
+    assert "micro-batch 2:" in remote_stdout
+    remote = exported(s3_server, out, "articles", tmp_path / "remote.parquet")
+    local = exported(s3_server, str(local_out), "articles", tmp_path / "local.parquet")
+    assert remote.num_rows == local.num_rows > 16
+    assert assignments(remote) == assignments(local)
+    assert s3_server.keys(f"{base}/out/_watch/reads/")
+    assert not [k for k in s3_server.keys(f"{base}/out/") if "/_staging/" in k]
+
+    # A restart reads nothing again.
+    again = newsdedup(
+        "watch",
+        "--input-dir",
+        f"s3://{BUCKET}/{base}/incoming",
+        "--output",
+        out,
+        *WATCH_TIMING,
+        *s3_server.flags(),
+    )
+    assert "0 micro-batch(es)" in again.stdout
+    assert assignments(exported(s3_server, out, "articles", tmp_path / "again.parquet")) == (
+        assignments(remote)
+    )
