@@ -257,6 +257,10 @@ class _RunPlan:
     # Set for a micro-batch of `watch`: links it may defer (see cluster()).
     window_hours: float | None
 
+    def earlier(self, name: str) -> list[str]:
+        """The files of one dataset that earlier runs published (none for a new OUT)."""
+        return dataset_files(self.staging.previous, name)
+
     def write(self, name: str, sort_key: Callable[[dict[str, Any]], Any]) -> beam.PTransform:
         staging = self.staging
         return WriteParquetDataset(
@@ -270,12 +274,13 @@ class _RunPlan:
 
 def _build(pipeline: beam.Pipeline, plan: _RunPlan) -> None:
     staging, config = plan.staging, plan.config
-    earlier_articles = dataset_files(staging.previous, "articles")
-    earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(earlier_articles)
+    earlier_article_files = pipeline | "EarlierArticleFiles" >> beam.Create(
+        plan.earlier("articles")
+    )
     parsed, unique = _new_articles(pipeline, plan, earlier_article_files)
     earlier_stories = (
         pipeline
-        | "EarlierStoryFiles" >> beam.Create(dataset_files(staging.previous, "stories"))
+        | "EarlierStoryFiles" >> beam.Create(plan.earlier("stories"))
         | "ReadEarlierStories" >> ReadParquetRows(files=staging.files)
     )
     known = _known_articles(plan, unique.articles, earlier_article_files, earlier_stories)
@@ -319,7 +324,7 @@ def _new_articles(
     parsed = pipeline | "ReadArticles" >> ReadArticles(
         plan.parts, plan.own.max_record_bytes, plan.columns, files=files
     )
-    if dataset_files(plan.staging.previous, "articles"):
+    if plan.earlier("articles"):
         new_ids = beam.pvalue.AsSingleton(
             parsed.articles
             | "NewIds" >> beam.Map(lambda batch: {article.article_id for article in batch})
@@ -364,7 +369,6 @@ def _known_articles(
         | "PublishedAt" >> beam.FlatMap(date_bounds)
         | "NewDateRange" >> beam.CombineGlobally(NewDateRangeFn())
     )
-    earlier_articles = dataset_files(plan.staging.previous, "articles")
     return (
         earlier_article_files
         | "FilesInHorizon"
@@ -373,7 +377,7 @@ def _known_articles(
             new_dates=beam.pvalue.AsSingleton(new_dates),
             horizon_days=read_back_days(plan.own.horizon_days, plan.config),
             # A run over no input settles deferred links: around the latest articles.
-            fallback=None if plan.parts else latest_partition_dates(earlier_articles),
+            fallback=None if plan.parts else latest_partition_dates(plan.earlier("articles")),
         )
         | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=plan.staging.files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
@@ -424,8 +428,7 @@ def _write_tables(
         (parsed[REJECTS_TAG], unique[REJECTS_TAG])
         | "AllRejects" >> beam.Flatten()
         | "BuildRejectRows" >> BuildRejectRows(context)
-        | "DropKnownRejects"
-        >> DropKnownRejects(dataset_files(staging.previous, "rejects"), staging.files)
+        | "DropKnownRejects" >> DropKnownRejects(plan.earlier("rejects"), staging.files)
         | "WriteRejects" >> plan.write("rejects", reject_sort_key)
     )
     return stories_written, merges_written, rejects_written
