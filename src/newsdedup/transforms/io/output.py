@@ -9,15 +9,16 @@ One protocol for every filesystem Beam's FileSystems reaches (a local folder,
     _manifests/<seq>.json            one per published run: every file of every dataset
                                      in the state it published (paths relative to OUT)
 
-The manifest with the largest sequence number is the current state, as a
-Delta Lake or Iceberg table's newest commit is. A run reads it, writes its new
-files under `_snapshots/<run>/`, then creates `_manifests/<seq + 1>.json` with a
-create that fails when that name exists (S3's `If-None-Match: *`, a hard link
-locally): the commit point. Readers that follow the newest manifest see the
-previous state or the new one, never a mix, whenever a run dies; of two runs
-that started from the same state, one commits and the other is refused there.
-A manifest lists the append-only datasets' files of earlier runs (articles,
-rejects, story merges) beside the run's own; stories are rewritten whole.
+The manifest with the largest sequence number is the current state, as a Delta
+Lake or Iceberg table's newest commit is. A run reads it, writes its new files
+under `_snapshots/<run>/`, then creates `_manifests/<seq + 1>.json` with a
+create that fails when that name exists (S3's `If-None-Match: *`, GCS's
+`ifGenerationMatch=0`, a hard link locally): the commit point. Readers that
+follow the newest manifest see the previous state or the new one, never a mix,
+whenever a run dies; of two runs that started from the same state, one commits
+and the other is refused there. A manifest lists the append-only datasets' files
+of earlier runs (articles, rejects, story merges) beside the run's own; stories
+are rewritten whole.
 
 After its commit a run deletes what no longer belongs to the current or the
 previous state (a reader may still be on that one): older manifests, files
@@ -417,12 +418,14 @@ def commit(staging: Staging, schemas: Mapping[str, pa.Schema]) -> Snapshot:
 
 def create_if_absent(path: str, data: bytes, files: FileAccess = LOCAL_FILES) -> bool:
     """Write a small object in one step unless `path` exists; False if it did.
-    Atomic locally (a hard link) and on S3 (If-None-Match); elsewhere a check,
-    then a write."""
+    Atomic locally (a hard link), on S3 (If-None-Match) and on GCS
+    (ifGenerationMatch=0); elsewhere a check, then a write."""
     if is_local(path):
         return _create_local_if_absent(Path(path), data)
     if FileSystems.get_scheme(path) == "s3":
         return _create_s3_if_absent(path, data, files)
+    if FileSystems.get_scheme(path) == "gs":
+        return _create_gcs_if_absent(path, data, files)
     if FileSystems.exists(path):
         return False
     with FileSystems.create(path) as sink:
@@ -462,6 +465,20 @@ def _create_s3_if_absent(path: str, data: bytes, files: FileAccess) -> bool:
         ):
             return False
         raise
+    return True
+
+
+def _create_gcs_if_absent(path: str, data: bytes, files: FileAccess) -> bool:
+    from apache_beam.io.gcp.gcsio import create_storage_client
+    from google.api_core.exceptions import PreconditionFailed
+
+    bucket, _, name = path[len("gs://") :].partition("/")
+    client = create_storage_client(files.pipeline_options())
+    try:
+        # Generation 0 is "no live object of this name": GCS's create-if-absent.
+        client.bucket(bucket).blob(name).upload_from_string(data, if_generation_match=0)
+    except PreconditionFailed:
+        return False
     return True
 
 
