@@ -13,7 +13,11 @@ the other and each in a subprocess:
   default FnApiRunner, `multiprocess` adds
   `--direct_running_mode=multi_processing --direct_num_workers=2`;
 - the plain loop, scripts/baseline.py, with the same language detector
-  (`--loop-backend`, langdetect-rs by default, bit-identical to langdetect).
+  (`--loop-backend`, langdetect-rs by default, bit-identical to langdetect);
+- with `--peers-python PYTHON` (a virtualenv holding datatrove and text-dedup, see
+  scripts/peer_dedup.py), datatrove's and text-dedup's MinHash deduplication with their
+  own defaults, on the articles as the loop reads them (one {"id", "text"} JSON line
+  each, written before the clock starts); their clusters are scored at both levels.
 
 Every run is timed as a whole subprocess (interpreter and Beam start-up
 included) while its process tree's resident memory is polled from /proc (the
@@ -39,6 +43,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import platform
 import pstats
@@ -75,6 +80,7 @@ RUNNER_ARGS = {
     "multiprocess": ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
 }
 LOOP = "loop"
+PEERS = ("datatrove", "text-dedup")
 POLL_SECONDS = 0.2
 DISK_POLLS = 5  # the output folder's size is polled every second
 STDERR_TAIL = 5
@@ -269,6 +275,51 @@ def measure_run(
     return result
 
 
+def peer_input(corpus: Path, target: Path) -> Path:
+    """The corpus's articles as the loop reads them, one {"id", "text"} line each."""
+    from scripts.baseline import read_articles
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as sink:
+        for article in read_articles([str(corpus / "input")]):
+            sink.write(json.dumps({"id": article.article_id, "text": article.text}) + "\n")
+    return target
+
+
+def measure_peer(
+    peer: str, python: str, articles: Path, work: Path, labels: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """One timed, memory-polled run of a peer; an article it left out of its index is alone."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    assignments = work / "assignments.jsonl"
+    script = str(REPO_ROOT / "scripts" / "peer_dedup.py")
+    command = [python, script, peer, "--input", str(articles), "--work", str(work)]
+    command += ["--assignments", str(assignments)]
+    measured = run_measured(command, peer, work)
+    clusters = {}
+    for line in assignments.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        clusters[record["id"]] = f"cluster-{record['cluster']}"
+    ids = next(iter(labels.values()))
+    predicted = {article_id: clusters.get(article_id, article_id) for article_id in ids}
+    scores = {level: evaluate.score_partitions(predicted, labels[level]) for level in labels}
+    result = {
+        "name": peer,
+        "command": shlex.join(command),
+        "articles": len(ids),
+        "seconds": measured.seconds,
+        "articles_per_second": len(ids) / measured.seconds,
+        "cpu_seconds": measured.cpu_seconds,
+        "peak_rss_mib": measured.peak_rss / MIB,
+        "peak_disk_mib": measured.peak_disk / MIB,
+        "dup_f1": scores["dup"]["pairwise"]["f1"],
+        "story_f1": scores["story"]["pairwise"]["f1"],
+    }
+    log(f"{peer}: {len(ids)} articles in {measured.seconds:.1f} s, dup F1 {result['dup_f1']:.3f}")
+    return result
+
+
 def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     corpus, _ = ensure_corpus(args.workdir, args.seed, size, ["--synthetic-sources"])
     labels = read_labels(corpus)
@@ -282,6 +333,10 @@ def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     if args.loop:
         command = loop_command(corpus, runs / LOOP, args.loop_backend)
         results[LOOP] = measure_run(f"loop {size}", command, runs / LOOP, labels, "articles")
+    if args.peers_python:
+        articles = peer_input(corpus, runs / "peer-input.jsonl")
+        for peer in PEERS:
+            results[peer] = measure_peer(peer, args.peers_python, articles, runs / peer, labels)
     return {"size": size, "corpus": str(corpus), "results": results}
 
 
@@ -506,6 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("langdetect_rs", "langdetect"),
         default="langdetect_rs",
         help="the loop's language detector (newsdedup uses langdetect_rs)",
+    )
+    parser.add_argument(
+        "--peers-python",
+        default=None,
+        help="python of a virtualenv with datatrove and text-dedup: run them too",
     )
     return parser
 

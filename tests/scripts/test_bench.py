@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cProfile
+import json
 import os
 import pstats
 import subprocess
@@ -69,6 +70,32 @@ def test_run_measured_reports_output_and_failures(tmp_path: Path) -> None:
     assert measured.peak_disk == 5000  # the file written, measured after the run at least
     with pytest.raises(bench.RunError, match="exited with 3"):
         bench.run_measured([sys.executable, "-c", "raise SystemExit(3)"], "failing")
+
+
+def test_a_peer_is_scored_on_its_clusters_with_left_out_articles_alone(tmp_path: Path) -> None:
+    fake_peer = tmp_path / "fake-python"
+    fake_peer.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "target = sys.argv[sys.argv.index('--assignments') + 1]\n"
+        "lines = [json.dumps({'id': i, 'cluster': 7}) for i in ('a', 'b')]\n"
+        "open(target, 'w').write('\\n'.join(lines) + '\\n')\n"
+    )
+    fake_peer.chmod(0o755)
+    labels = {"dup": {"a": "g1", "b": "g1", "c": "g2"}, "story": {"a": "s", "b": "s", "c": "s"}}
+    articles = tmp_path / "articles.jsonl"
+    result = bench.measure_peer("datatrove", str(fake_peer), articles, tmp_path / "w", labels)
+    assert result["dup_f1"] == 1.0
+    assert result["story_f1"] == pytest.approx(0.5)  # c left out: 1 of 3 story pairs found
+    assert result["articles"] == 3
+
+
+def test_peer_input_holds_each_article_once(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "input").symlink_to(SAMPLE_DIR)
+    articles = bench.peer_input(tmp_path / "corpus", tmp_path / "articles.jsonl")
+    ids = [json.loads(line)["id"] for line in articles.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == 35
 
 
 def _run(articles: int, seconds: float) -> dict[str, float]:
