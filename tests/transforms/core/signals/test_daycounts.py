@@ -67,3 +67,14 @@ def test_the_largest_hashes_keep_their_days_apart() -> None:
     counts = DayCounts.of(*key_counts(keys, np.array([1, 1])))
     assert counts.window(top, 6, 1).tolist() == [1]
     assert counts.window(top, 6, 2).tolist() == [2]
+
+
+def test_days_counts_the_distinct_days_a_hash_was_seen_on() -> None:
+    keys = np.concatenate(
+        [dated_keys(hashes(1), day) for day in (3, 8, 9, 10)] + [dated_keys(hashes(1), UNDATED)]
+    )
+    counts = DayCounts.of(*key_counts(keys, np.array([1, 2, 3, 4, 5])))
+    assert counts.days(hashes(1), 10, 3).tolist() == [3]  # days 8, 9, 10, whatever their counts
+    assert counts.days(hashes(1), 9, 7).tolist() == [3]  # days 3, 8, 9
+    assert counts.days(hashes(1), UNDATED, 3).tolist() == [5]  # every key, undated one too
+    assert counts.days(hashes(2), 10, 3).tolist() == [0]

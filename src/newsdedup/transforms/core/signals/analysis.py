@@ -30,6 +30,7 @@ from newsdedup.transforms.core.signals.shingles import (
     utf8_tokens_for,
 )
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
+from newsdedup.transforms.core.signals.textsites import spread_over_days
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 # Counted once per page of a site beside its fingerprints and lead entities: how
@@ -187,19 +188,26 @@ def article_boilerplate(
     `count_window_days` days up to its own (see
     newsdedup.transforms.core.signals.daycounts). The share keeps a feed that
     gives all its articles one source (an agency, an aggregator) from being one
-    site whose shared wire text is all boilerplate."""
+    site whose shared wire text is all boilerplate. A passage found on the
+    site's pages on more days than a story lasts is boilerplate whatever its
+    share (see newsdedup.transforms.core.signals.textsites)."""
     if site_counts is None:
         return NO_BOILERPLATE
-    hashes = np.concatenate(
-        [np.frombuffer(fingerprints, dtype="<u8"), np.frombuffer(entities, dtype="<u8")]
-    ).astype(np.uint64)
+    passages = np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64)
+    hashes = np.concatenate([passages, np.frombuffer(entities, dtype="<u8")]).astype(np.uint64)
     day = day_code(published_ts)
     counts = site_counts.window(hashes, day, config.count_window_days)
     (pages,) = site_counts.window(
         np.array([PAGE_HASH], dtype=np.uint64), day, config.count_window_days
     )
     limit = max(config.max_site_articles, config.site_boilerplate_share * int(pages))
-    return np.unique(hashes[counts > limit])
+    found = counts > limit
+    # Passages (not lead names: a story's names come back on other days) on more
+    # days than a story lasts are furniture whatever their share of the pages.
+    found[: len(passages)] |= (counts[: len(passages)] > config.max_site_articles) & (
+        spread_over_days(site_counts, passages, day, config)
+    )
+    return np.unique(hashes[found])
 
 
 def site_count_hashes(fingerprints_and_entities: bytes) -> HashArray:

@@ -75,6 +75,18 @@ class DayCounts:
     def window(self, hashes: HashArray, day: int, window_days: int) -> np.ndarray:
         """How often each hash was counted on the `window_days` days up to `day`
         (on all days, undated ones too, for an undated article or no window)."""
+        first, last = self._bounds(hashes, day, window_days)
+        return self.cumulative[last] - self.cumulative[first]
+
+    def days(self, hashes: HashArray, day: int, window_days: int) -> np.ndarray:
+        """On how many distinct days (as `window` reads them) each hash was counted."""
+        first, last = self._bounds(hashes, day, window_days)
+        return last - first
+
+    def _bounds(
+        self, hashes: HashArray, day: int, window_days: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # The positions in `keys` of the window's first key and one past its last.
         prefixes = dated_keys(hashes, UNDATED)
         if day == UNDATED or window_days <= 0:
             first, last = prefixes, prefixes | _DAY_MASK
@@ -82,6 +94,6 @@ class DayCounts:
             first = prefixes | np.uint64(max(day - window_days + 1, 1))
             last = prefixes | np.uint64(day)
         return (
-            self.cumulative[np.searchsorted(self.keys, last, side="right")]
-            - self.cumulative[np.searchsorted(self.keys, first, side="left")]
+            np.searchsorted(self.keys, first, side="left"),
+            np.searchsorted(self.keys, last, side="right"),
         )
