@@ -49,10 +49,10 @@ from newsdedup.transforms.assemble import (
 from newsdedup.transforms.cluster import PENDING_LINKS_COUNTER, STORY_MERGES_TAG, ClusterArticles
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.state import (
-    KNOWN_ARTICLE_COLUMNS,
     date_bounds,
     incompatible_parameters,
     known_article,
+    known_article_columns,
     latest_partition_dates,
     read_back_days,
     stream_window_hours,
@@ -379,7 +379,7 @@ def _known_articles(
             # A run over no input settles deferred links: around the latest articles.
             fallback=None if plan.parts else latest_partition_dates(plan.earlier("articles")),
         )
-        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=plan.staging.files)
+        | "ReadKnownArticles" >> ReadParquetRows(known_article_columns(), files=plan.staging.files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
 
