@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -55,7 +55,7 @@ from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
 from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from newsdedup.transforms.runtime.routing import Routed, RoutedOutputs, SplitRoutes
+from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
     SpilledBatch,
@@ -358,20 +358,27 @@ def _marked_node(marked: MarkedSketch) -> ClusterNode:
     )
 
 
+class ClusteredOutputs(NamedTuple):
+    """What ClusterArticles makes."""
+
+    # (file key, [(article_key, ArticleAssignment)]) per articles file
+    assignments: beam.PCollection
+    story_merges: beam.PCollection  # (story_id, merged_into)
+
+
 class ClusterArticles(beam.PTransform):
-    """Lists of ArticleSketch -> the new articles' assignments as
-    (file key, [(article_key, ArticleAssignment)]) per articles file (see
-    `article_file_key` with `output_shards`; main output), and
-    (story_id, merged_into) for known stories that new evidence joined
-    (`story_merges`). `known` holds the KnownArticles of earlier runs within
-    the horizon; the keys of the candidate index are spilled to files in
+    """{"sketches": lists of ArticleSketch, "known": the KnownArticles of
+    earlier runs within the horizon} -> ClusteredOutputs: the new articles'
+    assignments as (file key, [(article_key, ArticleAssignment)]) per articles
+    file (see `article_file_key` with `output_shards`), and (story_id,
+    merged_into) for known stories that new evidence joined. The keys of the
+    candidate index are spilled to files in
     `spill_folder` (see newsdedup.transforms.runtime.spill). A micro-batch of a stream passes
     `stream_window_hours` (see newsdedup.transforms.core.decide.clustering.cluster)."""
 
     def __init__(
         self,
         config: DedupConfig,
-        known: beam.PCollection,
         output_shards: int,
         spill_folder: str,
         files: FileAccess = LOCAL_FILES,
@@ -379,23 +386,22 @@ class ClusterArticles(beam.PTransform):
     ) -> None:
         super().__init__()
         self._config = config
-        self._known = known
         self._output_shards = output_shards
         self._spill_folder = spill_folder
         self._files = files
         self._stream_window_hours = stream_window_hours
 
-    def expand(self, new_sketches: beam.PCollection) -> RoutedOutputs:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> ClusteredOutputs:
         config = self._config
         # New and known sketches are indexed apart, each in the stage that makes them:
         # a Flatten of the two would hold every sketch of the run between two stages.
         marked_by_origin = {
-            "New": new_sketches
+            "New": inputs["sketches"]
             | "MarkNew"
             >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
                 RecordBatch
             ),
-            "Known": self._known
+            "Known": inputs["known"]
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
             | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
@@ -426,7 +432,7 @@ class ClusterArticles(beam.PTransform):
             ).with_output_types(RecordBatch)
             for origin, marked in marked_by_origin.items()
         ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
-        return (
+        clustered = (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
                 "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
@@ -436,6 +442,7 @@ class ClusterArticles(beam.PTransform):
             >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
             | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])
         )
+        return ClusteredOutputs(clustered[ASSIGNMENTS_TAG], clustered[STORY_MERGES_TAG])
 
     def _verified_links(self, shard_keys: dict[str, beam.PCollection]) -> beam.PCollection:
         """Candidate pairs from the index keys of each shard, joined with the facts

@@ -152,13 +152,10 @@ def test_a_registered_signal_proposes_candidates_and_links_stories(tmp_path: Pat
     # Run inside the test, so that the toy signal is registered while it runs.
     with test_pipeline.TestPipeline(runner="FnApiRunner") as pipeline:
         assignments = (
-            pipeline
-            | beam.Create([sketches])
-            | ClusterArticles(
-                CONFIG,
-                pipeline | "Known" >> beam.Create([]),
-                output_shards=1,
-                spill_folder=str(tmp_path),
-            )
+            {
+                "sketches": pipeline | beam.Create([sketches]),
+                "known": pipeline | "Known" >> beam.Create([]),
+            }
+            | ClusterArticles(CONFIG, output_shards=1, spill_folder=str(tmp_path))
         ).assignments
         assert_that(assignments | beam.FlatMap(lambda keyed: keyed[1]), one_story)
