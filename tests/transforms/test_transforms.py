@@ -89,10 +89,13 @@ def test_written_articles_win_over_new_records_with_their_id(
     written = pipeline | "Written" >> beam.Create(
         [("same", content_hash("identical text")), ("changed", content_hash("old version"))]
     )
-    result = pipeline | beam.Create([articles]) | DropRedeliveries(written, str(tmp_path))
+    result = {
+        "articles": pipeline | beam.Create([articles]),
+        "written": written,
+    } | DropRedeliveries(str(tmp_path))
     assert_that(result.articles, equal_to([]), label="NothingNew")
     assert_that(
-        result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, "earlier run" in r.detail)),
+        result.rejects | beam.Map(lambda r: (r.reason, "earlier run" in r.detail)),
         equal_to([(RejectReason.ID_CONFLICT, True)]),
         label="Conflict",
     )
@@ -108,11 +111,10 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline, tmp_
     ]
     # Copies of one id in different lists meet all the same.
     batches = [articles[:1], articles[1:3], articles[3:]]
-    result = (
-        pipeline
-        | beam.Create(batches)
-        | DropRedeliveries(nothing(pipeline, "Written"), str(tmp_path))
-    )
+    result = {
+        "articles": pipeline | beam.Create(batches),
+        "written": nothing(pipeline, "Written"),
+    } | DropRedeliveries(str(tmp_path))
 
     assert_that(
         result.articles | beam.FlatMap(lambda batch: [a.article_id for a in batch]),
@@ -120,7 +122,7 @@ def test_drop_redeliveries_keeps_one_record_per_id(pipeline: beam.Pipeline, tmp_
         label="OnePerId",
     )
     assert_that(
-        result[REJECTS_TAG] | beam.Map(lambda r: (r.reason, r.excerpt)),
+        result.rejects | beam.Map(lambda r: (r.reason, r.excerpt)),
         # The kept version is chosen by content hash, not by arrival order.
         equal_to([(RejectReason.ID_CONFLICT, _losing_version("version one", "version two"))]),
         label="Conflicts",
@@ -141,11 +143,10 @@ def test_analyze_articles_detects_language_and_signs(
         _article("en", "The government announced new rules for the harbour on Tuesday morning."),
         _article("tiny", "12 34"),
     ]
-    batches, _ = (
-        pipeline
-        | beam.Create([articles[:2], articles[2:]])
-        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"), str(tmp_path))
-    )
+    batches, _ = {
+        "articles": pipeline | beam.Create([articles[:2], articles[2:]]),
+        "known": nothing(pipeline, "Known"),
+    } | AnalyzeArticles(DedupConfig(), str(tmp_path))
     analyzed = batches | "Unbatch" >> beam.FlatMap(lambda batch: batch)
 
     assert_that(
@@ -185,14 +186,11 @@ def test_cluster_articles_groups_reruns_and_partial_reuse(
     sketches = _sketches(texts)
     assignments = unbatched(
         (
-            pipeline
-            | beam.Create([sketches[:2], sketches[2:]])
-            | ClusterArticles(
-                DedupConfig(),
-                nothing(pipeline, "Known"),
-                output_shards=2,
-                spill_folder=str(tmp_path),
-            )
+            {
+                "sketches": pipeline | beam.Create([sketches[:2], sketches[2:]]),
+                "known": nothing(pipeline, "Known"),
+            }
+            | ClusterArticles(DedupConfig(), output_shards=2, spill_folder=str(tmp_path))
         ).assignments
     )
 
@@ -235,11 +233,11 @@ def test_fingerprints_shared_by_too_many_articles_are_boilerplate(
     config = DedupConfig(max_key_articles=max_key_articles)
     assignments = unbatched(
         (
-            pipeline
-            | beam.Create([_sketches(texts)])
-            | ClusterArticles(
-                config, nothing(pipeline, "Known"), output_shards=1, spill_folder=str(tmp_path)
-            )
+            {
+                "sketches": pipeline | beam.Create([_sketches(texts)]),
+                "known": nothing(pipeline, "Known"),
+            }
+            | ClusterArticles(config, output_shards=1, spill_folder=str(tmp_path))
         ).assignments
     )
 
@@ -320,16 +318,14 @@ def test_count_entities_counts_articles_per_lead_entity(pipeline: beam.Pipeline)
 def test_site_footer_does_not_link_pages_of_that_site(
     pipeline: beam.Pipeline, tmp_path: Path
 ) -> None:
-    analyzed, known = (
-        pipeline
-        | beam.Create([_footer_pages(3)])
-        | AnalyzeArticles(DedupConfig(), nothing(pipeline, "Known"), str(tmp_path))
-    )
+    analyzed, known = {
+        "articles": pipeline | beam.Create([_footer_pages(3)]),
+        "known": nothing(pipeline, "Known"),
+    } | AnalyzeArticles(DedupConfig(), str(tmp_path))
     assignments = unbatched(
         (
-            analyzed
-            | beam.Map(lambda batch: [a.sketch for a in batch])
-            | ClusterArticles(DedupConfig(), known, output_shards=1, spill_folder=str(tmp_path))
+            {"sketches": analyzed | beam.Map(lambda b: [a.sketch for a in b]), "known": known}
+            | ClusterArticles(DedupConfig(), output_shards=1, spill_folder=str(tmp_path))
         ).assignments
     )
     assert_that(count_stories(assignments), equal_to([3]))
@@ -348,16 +344,15 @@ def test_a_footer_learnt_over_earlier_runs_links_no_new_page(
         if (site := analyzer.shingle(page).site_key)
     ]
     known = pipeline | "Known" >> beam.Create(known_pages)
-    analyzed, known_now = (
-        pipeline
-        | "New" >> beam.Create([pages[2:]])
-        | AnalyzeArticles(DedupConfig(), known, str(tmp_path))
-    )
+    analyzed, known_now = {
+        "articles": pipeline | "New" >> beam.Create([pages[2:]]),
+        "known": known,
+    } | AnalyzeArticles(DedupConfig(), str(tmp_path))
+    sketches = analyzed | beam.Map(lambda batch: [a.sketch for a in batch])
     assignments = unbatched(
         (
-            analyzed
-            | beam.Map(lambda batch: [a.sketch for a in batch])
-            | ClusterArticles(DedupConfig(), known_now, output_shards=1, spill_folder=str(tmp_path))
+            {"sketches": sketches, "known": known_now}
+            | ClusterArticles(DedupConfig(), output_shards=1, spill_folder=str(tmp_path))
         ).assignments
     )
     assert_that(

@@ -46,13 +46,13 @@ from newsdedup.transforms.assemble import (
     DropKnownRejects,
     WriteArticles,
 )
-from newsdedup.transforms.cluster import PENDING_LINKS_COUNTER, STORY_MERGES_TAG, ClusterArticles
+from newsdedup.transforms.cluster import PENDING_LINKS_COUNTER, ClusterArticles
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.state import (
-    KNOWN_ARTICLE_COLUMNS,
     date_bounds,
     incompatible_parameters,
     known_article,
+    known_article_columns,
     latest_partition_dates,
     read_back_days,
     stream_window_hours,
@@ -284,24 +284,24 @@ def _build(pipeline: beam.Pipeline, plan: _RunPlan) -> None:
         | "ReadEarlierStories" >> ReadParquetRows(files=staging.files)
     )
     known = _known_articles(plan, unique.articles, earlier_article_files, earlier_stories)
-    analyzed, weighted_known = unique.articles | "AnalyzeArticles" >> AnalyzeArticles(
-        config, known, staging.spill_folder("shingled"), staging.files
+    analyzed, weighted_known = {
+        "articles": unique.articles,
+        "known": known,
+    } | "AnalyzeArticles" >> AnalyzeArticles(
+        config, staging.spill_folder("shingled"), staging.files
     )
-    clustered = (
-        analyzed
-        | "Sketches"
-        >> beam.Map(lambda batch: RecordBatch(a.sketch for a in batch)).with_output_types(
-            RecordBatch
-        )
-        | "ClusterArticles"
-        >> ClusterArticles(
-            config,
-            weighted_known,
-            plan.own.output_shards,
-            staging.spill_folder("keys"),
-            staging.files,
-            plan.window_hours,
-        )
+    sketches = analyzed | "Sketches" >> beam.Map(
+        lambda batch: RecordBatch(a.sketch for a in batch)
+    ).with_output_types(RecordBatch)
+    clustered = {
+        "sketches": sketches,
+        "known": weighted_known,
+    } | "ClusterArticles" >> ClusterArticles(
+        config,
+        plan.own.output_shards,
+        staging.spill_folder("keys"),
+        staging.files,
+        plan.window_hours,
     )
     written = _write_tables(
         plan, analyzed, clustered, earlier_stories, earlier_article_files, parsed, unique
@@ -340,8 +340,8 @@ def _new_articles(
         )
     else:  # a first run: no id was written before, and the set of new ids is not needed
         written = pipeline | "WrittenIds" >> beam.Create([])
-    unique = parsed.articles | "DropRedeliveries" >> DropRedeliveries(
-        written, plan.staging.spill_folder("parsed"), files
+    unique = {"articles": parsed.articles, "written": written} | "DropRedeliveries" >> (
+        DropRedeliveries(plan.staging.spill_folder("parsed"), files)
     )
     if plan.progress:
         _ = parsed.articles | "CountRead" >> CountProgress(
@@ -379,7 +379,7 @@ def _known_articles(
             # A run over no input settles deferred links: around the latest articles.
             fallback=None if plan.parts else latest_partition_dates(plan.earlier("articles")),
         )
-        | "ReadKnownArticles" >> ReadParquetRows(KNOWN_ARTICLE_COLUMNS, files=plan.staging.files)
+        | "ReadKnownArticles" >> ReadParquetRows(known_article_columns(), files=plan.staging.files)
         | "KnownArticles" >> beam.Map(known_article, roots=beam.pvalue.AsDict(merged_earlier))
     )
 
@@ -396,7 +396,7 @@ def _write_tables(
     """Articles, stories, story merges and rejects written to the staging folder;
     returns the written files of the last three (articles are written with stories)."""
     staging, context = plan.staging, plan.context
-    merges = clustered[STORY_MERGES_TAG]
+    merges = clustered.story_merges
     story_members = {
         "articles": analyzed,
         "assignments": clustered.assignments,
@@ -425,7 +425,7 @@ def _write_tables(
         | "WriteStoryMerges" >> plan.write("story_merges", story_sort_key)
     )
     rejects_written = (
-        (parsed[REJECTS_TAG], unique[REJECTS_TAG])
+        (parsed[REJECTS_TAG], unique.rejects)
         | "AllRejects" >> beam.Flatten()
         | "BuildRejectRows" >> BuildRejectRows(context)
         | "DropKnownRejects" >> DropKnownRejects(plan.earlier("rejects"), staging.files)

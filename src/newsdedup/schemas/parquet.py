@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from newsdedup.transforms.core.signals import registry
+
 SCHEMA_VERSION = "4"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
@@ -20,37 +22,42 @@ UTC_MICROS = pa.timestamp("us", tz="UTC")
 ARTICLES_PARTITION_COLUMN = "published_date"
 UNKNOWN_DATE_PARTITION = "unknown"
 
-ARTICLES_SCHEMA = pa.schema(
-    [
-        pa.field("article_id", pa.string(), nullable=False),
-        pa.field("parent_id", pa.string()),
-        pa.field("source", pa.string()),
-        pa.field("url", pa.string()),
-        pa.field("title", pa.string()),
-        pa.field("text", pa.string(), nullable=False),
-        pa.field("text_length", pa.int64(), nullable=False),
-        pa.field("published_at", UTC_MICROS),
-        # "time", or "date" when the input gave the day only (published_at is 00:00 UTC).
-        pa.field("published_at_precision", pa.string()),
-        pa.field("published_at_invalid", pa.bool_(), nullable=False),
-        pa.field("language", pa.string(), nullable=False),
-        pa.field("language_probability", pa.float64()),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("dup_group_id", pa.string(), nullable=False),
-        pa.field("story_id", pa.string(), nullable=False),
-        pa.field("is_canonical", pa.bool_(), nullable=False),
-        pa.field("exact_duplicate_of", pa.string()),
-        pa.field("pending_story_id", pa.string()),
-        pa.field("minhash_signature", pa.binary(), nullable=False),
-        pa.field("minhash_scheme", pa.string(), nullable=False),
-        # What a later incremental run compares new articles with (no text needed).
-        pa.field("passage_fingerprints", pa.binary(), nullable=False),
-        pa.field("lead_entities", pa.binary(), nullable=False),
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("ingested_at", UTC_MICROS, nullable=False),
-        pa.field("pipeline_version", pa.string(), nullable=False),
-    ]
-)
+_ARTICLE_FIELDS = [
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("parent_id", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("text_length", pa.int64(), nullable=False),
+    pa.field("published_at", UTC_MICROS),
+    # "time", or "date" when the input gave the day only (published_at is 00:00 UTC).
+    pa.field("published_at_precision", pa.string()),
+    pa.field("published_at_invalid", pa.bool_(), nullable=False),
+    pa.field("language", pa.string(), nullable=False),
+    pa.field("language_probability", pa.float64()),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("dup_group_id", pa.string(), nullable=False),
+    pa.field("story_id", pa.string(), nullable=False),
+    pa.field("is_canonical", pa.bool_(), nullable=False),
+    pa.field("exact_duplicate_of", pa.string()),
+    pa.field("pending_story_id", pa.string()),
+]
+_RUN_FIELDS = [
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("ingested_at", UTC_MICROS, nullable=False),
+    pa.field("pipeline_version", pa.string(), nullable=False),
+]
+
+
+def articles_schema() -> pa.Schema:
+    """The schema of `articles/`: the article, its ids, then the columns of each
+    similarity signal (newsdedup.transforms.core.signals.registry: what a later
+    incremental run compares new articles with, no text needed)."""
+    return pa.schema([*_ARTICLE_FIELDS, *registry.signal_fields(), *_RUN_FIELDS])
+
+
+ARTICLES_SCHEMA = articles_schema()
 
 STORIES_SCHEMA = pa.schema(
     [

@@ -117,7 +117,9 @@ class ArticleSketch:
     `entities` are the hashes of
     the lead's names and numbers (see newsdedup.transforms.core.signals.entities), sorted uint64,
     and `entity_weights` their rarity weights in the corpus (float32, same
-    order; empty: every entity weighs 1).
+    order; empty: every entity weighs 1). `signal_values` are the values of the
+    signals that vote on their own (name, value; see
+    newsdedup.transforms.core.signals.registry), empty when there are none.
     """
 
     article_key: int
@@ -131,6 +133,7 @@ class ArticleSketch:
     entities: bytes = b""
     entity_weights: bytes = b""
     date_only: bool = False  # published_ts is a day's midnight (InputArticle.date_only)
+    signal_values: tuple[tuple[str, bytes], ...] = ()
 
 
 @record
@@ -156,6 +159,7 @@ class ShingledArticle:
     raw_fingerprints: bytes
     shingle_hashes: bytes
     entities: bytes
+    signal_values: tuple[tuple[str, bytes], ...] = ()  # as ArticleSketch.signal_values
 
 
 @record

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -328,31 +328,34 @@ def _known_site_fingerprints(known: KnownArticle) -> list[SiteFingerprints]:
     return [(known.site_key, sketch.fingerprints + sketch.entities, day_code(sketch.published_ts))]
 
 
+class AnalyzedOutputs(NamedTuple):
+    """What AnalyzeArticles makes."""
+
+    analyzed: beam.PCollection  # lists of AnalyzedArticle
+    known: beam.PCollection  # KnownArticle, as this run sees it
+
+
 class AnalyzeArticles(beam.PTransform):
-    """Lists of articles -> lists of analysed articles (language, signature,
-    fingerprints), and the
-    known articles of earlier runs with their lead entities weighted by the same
-    frequencies: entities are counted over new and known articles alike, as one
-    run over all of them would.
+    """{"articles": lists of articles, "known": the KnownArticles of earlier
+    runs} -> AnalyzedOutputs: lists of analysed articles (language, signature,
+    fingerprints), and the known articles with their lead entities weighted by
+    the same frequencies: entities are counted over new and known articles
+    alike, as one run over all of them would.
 
     Shingled articles wait for the site boilerplate and entity weights spilled
     to files in `spill_folder` (see newsdedup.transforms.runtime.spill).
     """
 
     def __init__(
-        self,
-        config: DedupConfig,
-        known: beam.PCollection,
-        spill_folder: str,
-        files: FileAccess = LOCAL_FILES,
+        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
     ) -> None:
         super().__init__()
         self._config = config
-        self._known = known
         self._spill_folder = spill_folder
         self._files = files
 
-    def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> AnalyzedOutputs:
+        articles, known_before = inputs["articles"], inputs["known"]
         shingled = articles | "Shingle" >> beam.ParDo(
             ShingleArticleFn(self._config)
         ).with_output_types(RecordBatch)
@@ -360,7 +363,7 @@ class AnalyzeArticles(beam.PTransform):
         # over all of them would: a site's footer is found however runs are cut.
         site_fingerprints = (
             shingled | "NewSiteFingerprints" >> beam.Map(new_site_fingerprints),
-            self._known
+            known_before
             | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints)
             | "BatchKnownSiteFingerprints"
             >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
@@ -370,7 +373,7 @@ class AnalyzeArticles(beam.PTransform):
         )
         entity_sets = (
             shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
-            self._known
+            known_before
             | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities)
             | "BatchKnownEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
         ) | "AllEntities" >> beam.Flatten()
@@ -385,10 +388,10 @@ class AnalyzeArticles(beam.PTransform):
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
         ).with_output_types(RecordBatch)
-        known = self._known | "KnownAsNow" >> beam.Map(
+        known = known_before | "KnownAsNow" >> beam.Map(
             _known_as_now,
             boilerplate=boilerplate,
             frequencies=entity_frequencies,
             config=self._config,
         )
-        return analyzed, known
+        return AnalyzedOutputs(analyzed, known)

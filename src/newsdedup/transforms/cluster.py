@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -53,13 +53,9 @@ from newsdedup.transforms.core.decide.clustering import (
 from newsdedup.transforms.core.decide.facts import LINK_KINDS, FactsTable, classify_pairs
 from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
-from newsdedup.transforms.core.signals.signatures import (
-    LshBands,
-    band_keys,
-    signature_from_bytes,
-)
+from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from newsdedup.transforms.runtime.routing import Routed, RoutedOutputs, SplitRoutes
+from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
     SpilledBatch,
@@ -70,7 +66,6 @@ from newsdedup.transforms.runtime.spill import (
 DUP_LEVEL = DUP_LINK
 STORY_LEVEL = STORY_LINK
 ENTITY_LEVEL = ENTITY_LINK
-LEVELS = (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)  # the columns of PairEvidence.counts
 ShardEntries = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, owners, owner is known
 # A sketch, with the known article when an earlier run wrote it.
 MarkedSketch = tuple[ArticleSketch, KnownArticle | None]
@@ -107,9 +102,6 @@ class ShardKeysFn(SpillingDoFn):
     ) -> None:
         super().__init__(spill_folder, files)
         self._config = config
-        self._bands = LshBands.for_threshold(
-            config.dup_threshold, config.num_perm, config.lsh_bands
-        )
 
     def process(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
         # Indexed in large batches: each batch spills one part per shard and level,
@@ -133,13 +125,10 @@ class ShardKeysFn(SpillingDoFn):
                 table = facts.take(facts.keys[article_shards == shard])
                 yield Routed(tag, (shard, self.spill([table])))
         levels = {
-            DUP_LEVEL: [
-                band_keys(signature_from_bytes(s.signature), self._bands) for s in sketches
-            ],
-            STORY_LEVEL: [np.frombuffer(s.fingerprints, dtype="<u8") for s in sketches],
+            signal.level: [signal.candidate_keys(signal.value(s), self._config) for s in sketches]
+            for signal in registry.SIGNALS
+            if signal.proposes_candidates(self._config)
         }
-        if self._config.entity_threshold < 1.0:
-            levels[ENTITY_LEVEL] = [np.frombuffer(s.entities, dtype="<u8") for s in sketches]
         article_keys = np.array([s.article_key for s in sketches], dtype=np.int64)
         known = np.array([k is not None for _, k in batch], dtype=bool)
         for level, per_article in levels.items():
@@ -154,7 +143,8 @@ class ShardKeysFn(SpillingDoFn):
                 yield Routed(KEYS_TAG, ((level, shard), spilled))
 
 
-# Candidate pairs of one level: the level's index in LEVELS, left and right
+# Candidate pairs of one level: the level's index in the candidate levels (the
+# columns of PairEvidence.counts: newsdedup.transforms.core.signals.registry), left and right
 # article keys, and how many of the level's keys each pair shares.
 LevelPairs = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
@@ -168,6 +158,7 @@ class PairsFromShardFn(SpillingDoFn):
     ) -> None:
         super().__init__(spill_folder, files)
         self._shards = config.candidate_shards
+        self._config = config
         self._max_owners = {
             DUP_LEVEL: config.max_band_articles,
             STORY_LEVEL: config.max_key_articles,
@@ -183,12 +174,14 @@ class PairsFromShardFn(SpillingDoFn):
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
-        pairs = candidate_pairs(keys, owners, self._max_owners[level])
+        pairs = candidate_pairs(
+            keys, owners, self._max_owners.get(level, self._config.max_key_articles)
+        )
         if level == STORY_LEVEL:
             self._skipped.inc(pairs.skipped_keys)
         # Two known articles were compared by the run that wrote them.
         new = ~(in_sorted(pairs.left, known_owners) & in_sorted(pairs.right, known_owners))
-        level_index = LEVELS.index(level)
+        level_index = registry.candidate_levels().index(level)
         for shard, (left, right, shared) in split_by_shard(
             pairs.left[new].astype(np.uint64),
             self._shards,
@@ -201,11 +194,12 @@ class PairsFromShardFn(SpillingDoFn):
 def pair_evidence(parts: Iterable[LevelPairs]) -> PairEvidence:
     """Candidate pairs of several levels -> one row per pair with its counts per level."""
     rows = []
+    level_count = len(registry.candidate_levels())
     for level_index, left, right, shared in parts:
-        counts = np.zeros((len(left), len(LEVELS)), dtype=np.int64)
+        counts = np.zeros((len(left), level_count), dtype=np.int64)
         counts[:, level_index] = shared
         rows.append(PairEvidence(left, right, counts))
-    return add_pair_evidence(PairEvidence.concatenate(rows, len(LEVELS)))
+    return add_pair_evidence(PairEvidence.concatenate(rows, level_count))
 
 
 def min_entity_keys(config: DedupConfig) -> int:
@@ -217,10 +211,16 @@ def min_entity_keys(config: DedupConfig) -> int:
 def worth_verifying(
     counts: npt.NDArray[np.int64], entity_keys_needed: int
 ) -> npt.NDArray[np.bool_]:
-    """Which pairs (rows of shared band keys, fingerprints, lead entities) can
-    be a link: a pair that shares no band key and no passage, and too few lead
-    entities for an entity link, is dropped before the joins."""
-    return (counts[:, 0] > 0) | (counts[:, 1] > 0) | (counts[:, 2] >= entity_keys_needed)
+    """Which pairs (rows of shared band keys, fingerprints, lead entities, then
+    keys of other signals) can be a link: a pair that shares no band key, no
+    passage, too few lead entities for an entity link and no other signal's key
+    is dropped before the joins."""
+    return (
+        (counts[:, 0] > 0)
+        | (counts[:, 1] > 0)
+        | (counts[:, 2] >= entity_keys_needed)
+        | (counts[:, 3:] > 0).any(axis=1)
+    )
 
 
 def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int, files: FileAccess) -> FactsTable:
@@ -251,7 +251,7 @@ class AttachLeftFactsFn(SpillingDoFn):
             evidence.right.astype(np.uint64),
             self._shards,
             evidence.left,
-            evidence.counts[:, LEVELS.index(STORY_LEVEL)],
+            evidence.counts[:, registry.candidate_levels().index(STORY_LEVEL)],
         ).items():
             pairs: LeftFactsPairs = (left, right.astype(np.int64), shared, facts.take(left))
             yield shard, self.spill([pairs])
@@ -358,20 +358,27 @@ def _marked_node(marked: MarkedSketch) -> ClusterNode:
     )
 
 
+class ClusteredOutputs(NamedTuple):
+    """What ClusterArticles makes."""
+
+    # (file key, [(article_key, ArticleAssignment)]) per articles file
+    assignments: beam.PCollection
+    story_merges: beam.PCollection  # (story_id, merged_into)
+
+
 class ClusterArticles(beam.PTransform):
-    """Lists of ArticleSketch -> the new articles' assignments as
-    (file key, [(article_key, ArticleAssignment)]) per articles file (see
-    `article_file_key` with `output_shards`; main output), and
-    (story_id, merged_into) for known stories that new evidence joined
-    (`story_merges`). `known` holds the KnownArticles of earlier runs within
-    the horizon; the keys of the candidate index are spilled to files in
+    """{"sketches": lists of ArticleSketch, "known": the KnownArticles of
+    earlier runs within the horizon} -> ClusteredOutputs: the new articles'
+    assignments as (file key, [(article_key, ArticleAssignment)]) per articles
+    file (see `article_file_key` with `output_shards`), and (story_id,
+    merged_into) for known stories that new evidence joined. The keys of the
+    candidate index are spilled to files in
     `spill_folder` (see newsdedup.transforms.runtime.spill). A micro-batch of a stream passes
     `stream_window_hours` (see newsdedup.transforms.core.decide.clustering.cluster)."""
 
     def __init__(
         self,
         config: DedupConfig,
-        known: beam.PCollection,
         output_shards: int,
         spill_folder: str,
         files: FileAccess = LOCAL_FILES,
@@ -379,23 +386,22 @@ class ClusterArticles(beam.PTransform):
     ) -> None:
         super().__init__()
         self._config = config
-        self._known = known
         self._output_shards = output_shards
         self._spill_folder = spill_folder
         self._files = files
         self._stream_window_hours = stream_window_hours
 
-    def expand(self, new_sketches: beam.PCollection) -> RoutedOutputs:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> ClusteredOutputs:
         config = self._config
         # New and known sketches are indexed apart, each in the stage that makes them:
         # a Flatten of the two would hold every sketch of the run between two stages.
         marked_by_origin = {
-            "New": new_sketches
+            "New": inputs["sketches"]
             | "MarkNew"
             >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
                 RecordBatch
             ),
-            "Known": self._known
+            "Known": inputs["known"]
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
             | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
@@ -426,7 +432,7 @@ class ClusterArticles(beam.PTransform):
             ).with_output_types(RecordBatch)
             for origin, marked in marked_by_origin.items()
         ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
-        return (
+        clustered = (
             {
                 "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
                 "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
@@ -436,6 +442,7 @@ class ClusterArticles(beam.PTransform):
             >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
             | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])
         )
+        return ClusteredOutputs(clustered[ASSIGNMENTS_TAG], clustered[STORY_MERGES_TAG])
 
     def _verified_links(self, shard_keys: dict[str, beam.PCollection]) -> beam.PCollection:
         """Candidate pairs from the index keys of each shard, joined with the facts

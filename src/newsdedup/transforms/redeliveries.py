@@ -8,6 +8,7 @@ while the articles wait for them on disk.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 import xxhash
@@ -18,7 +19,7 @@ from newsdedup.transforms.core.formats.jsonl import excerpt
 from newsdedup.transforms.core.signals.normalize import content_hash
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
-from newsdedup.transforms.runtime.routing import Routed, RoutedOutputs, SplitRoutes
+from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # (content hash, source file, line): a record's identity, ordered so that the
@@ -122,29 +123,35 @@ def _conflict(article: InputArticle, winner: RecordOrigin) -> Reject:
     )
 
 
+class UniqueArticles(NamedTuple):
+    """What DropRedeliveries makes."""
+
+    articles: beam.PCollection  # lists with one article per id
+    rejects: beam.PCollection  # Reject: id conflicts
+
+
 class DropRedeliveries(beam.PTransform):
-    """Lists of articles -> lists with one article per id (main) and id
-    conflicts (`rejects`).
+    """{"articles": lists of articles, "written": (article_id, content_hash) of
+    articles in OUT} -> UniqueArticles: lists with one article per id, and id
+    conflicts.
 
     Records with the same id and content are re-deliveries: all but one are
     dropped and counted. Records with the same id and different content keep
     one deterministically; the others are rejected as `id_conflict`. `written`
-    holds (article_id, content_hash) of articles in OUT that share an id with
-    this run's records: those are kept, and records of them are re-deliveries
-    or conflicts. Ids and content hashes travel in lists per id shard; the
-    articles wait for the verdicts spilled to files in `spill_folder` (see
+    holds the articles in OUT that share an id with this run's records: those
+    are kept, and records of them are re-deliveries or conflicts. Ids and
+    content hashes travel in lists per id shard; the articles wait for the
+    verdicts spilled to files in `spill_folder` (see
     newsdedup.transforms.runtime.spill).
     """
 
-    def __init__(
-        self, written: beam.PCollection, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
+    def __init__(self, spill_folder: str, files: FileAccess = LOCAL_FILES) -> None:
         super().__init__()
-        self._written = written
         self._spill_folder = spill_folder
         self._files = files
 
-    def expand(self, articles: beam.PCollection) -> RoutedOutputs:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> UniqueArticles:
+        articles = inputs["articles"]
         kept = (
             (
                 articles
@@ -152,7 +159,7 @@ class DropRedeliveries(beam.PTransform):
                 >> beam.FlatMap(
                     lambda batch: origins_by_shard((a.article_id, record_origin(a)) for a in batch)
                 ),
-                self._written
+                inputs["written"]
                 | "WrittenByShard"
                 >> beam.MapTuple(
                     lambda article_id, content: (
@@ -168,10 +175,11 @@ class DropRedeliveries(beam.PTransform):
         spilled = articles | "SpillArticles" >> beam.ParDo(
             SpillBatchesFn(self._spill_folder, self._files)
         )
-        return (
+        verdicts = (
             spilled
             | "SplitByVerdict"
             >> beam.ParDo(_SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept))
             | "RouteVerdicts"
             >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
         )
+        return UniqueArticles(verdicts[ARTICLES_TAG], verdicts[REJECTS_TAG])

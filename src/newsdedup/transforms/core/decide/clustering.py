@@ -54,6 +54,7 @@ class PairFacts:
     signature: bytes
     entities: bytes = b""
     entity_weights: bytes = b""
+    signal_values: tuple[tuple[str, bytes], ...] = ()  # as ArticleSketch.signal_values
 
     @classmethod
     def of(cls, sketch: ArticleSketch) -> PairFacts:
@@ -63,6 +64,7 @@ class PairFacts:
             sketch.signature,
             sketch.entities,
             sketch.entity_weights,
+            sketch.signal_values,
         )
 
 

@@ -23,7 +23,10 @@ import numpy.typing as npt
 
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.clustering import DUP_LINK, ENTITY_LINK, STORY_LINK, PairFacts
+from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.core.signals.entities import entity_overlap
+from newsdedup.transforms.core.signals.protocol import Signal
+from newsdedup.transforms.core.signals.registry import SignalValues
 from newsdedup.transforms.core.signals.signatures import is_empty_signature, signature_from_bytes
 
 KeyArray = npt.NDArray[np.int64]
@@ -46,6 +49,8 @@ class FactsTable:
     similar_possible: npt.NDArray[np.bool_]
     entities: tuple[bytes, ...]
     entity_weights: tuple[bytes, ...]
+    # The values of the voting signals of each article (PairFacts.signal_values).
+    signal_values: tuple[SignalValues, ...]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -75,6 +80,7 @@ class FactsTable:
             similar_possible=similar_possible,
             entities=tuple(f.entities for f in facts),
             entity_weights=tuple(f.entity_weights for f in facts),
+            signal_values=tuple(f.signal_values for f in facts),
         )
 
     @staticmethod
@@ -90,6 +96,7 @@ class FactsTable:
         chosen = order[first]
         entities = [e for t in tables for e in t.entities]
         weights = [w for t in tables for w in t.entity_weights]
+        values = [v for t in tables for v in t.signal_values]
         return FactsTable(
             keys=keys[first],
             published_ts=np.concatenate([t.published_ts for t in tables])[chosen],
@@ -98,6 +105,7 @@ class FactsTable:
             similar_possible=np.concatenate([t.similar_possible for t in tables])[chosen],
             entities=tuple(entities[i] for i in chosen.tolist()),
             entity_weights=tuple(weights[i] for i in chosen.tolist()),
+            signal_values=tuple(values[i] for i in chosen.tolist()),
         )
 
     def positions(self, keys: KeyArray) -> KeyArray:
@@ -120,6 +128,7 @@ class FactsTable:
             similar_possible=self.similar_possible[rows],
             entities=tuple(self.entities[i] for i in rows.tolist()),
             entity_weights=tuple(self.entity_weights[i] for i in rows.tolist()),
+            signal_values=tuple(self.signal_values[i] for i in rows.tolist()),
         )
 
 
@@ -130,6 +139,18 @@ def _within_window(
     unknown = np.isnan(left) | np.isnan(right)
     with np.errstate(invalid="ignore"):
         return unknown | (np.abs(left - right) <= window_hours * 3600.0)
+
+
+def _estimated_similarity(
+    left: FactsTable, left_rows: KeyArray, right: FactsTable, right_rows: KeyArray
+) -> npt.NDArray[np.float64]:
+    """The estimated Jaccard similarity of each pair; 0 where a text has no shingle."""
+    num_perm = left.signatures.shape[1]
+    equal = np.count_nonzero(
+        left.signatures[left_rows] == right.signatures[right_rows], axis=1
+    ).astype(np.int64)
+    comparable = left.similar_possible[left_rows] & right.similar_possible[right_rows]
+    return np.where(comparable, equal / num_perm, 0.0)
 
 
 @dataclass(frozen=True)
@@ -157,20 +178,17 @@ def classify_pairs(
     `dup_threshold`; else one story when it shares at least `story_min_shared`
     passages, `story_threshold` of the shorter article's, within
     `story_window_hours`; else, the weakest evidence, one story when their lead
-    entities overlap enough within `entity_window_hours`. Unknown times never
-    rule a pair out, and a text without a single shingle is similar to nothing.
+    entities overlap enough within `entity_window_hours`; else a link when a
+    signal that votes on its own (newsdedup.transforms.core.signals.registry)
+    votes for one, the first in registry order. Unknown times never rule a pair
+    out, and a text without a single shingle is similar to nothing.
     """
     count = len(shared)
     kinds = np.full(count, -1, dtype=np.int8)
     scores = np.zeros(count, dtype=np.float64)
     if count == 0:
         return ClassifiedPairs(np.empty(0, dtype=np.int64), kinds, scores)
-    num_perm = left.signatures.shape[1]
-    equal = np.count_nonzero(
-        left.signatures[left_rows] == right.signatures[right_rows], axis=1
-    ).astype(np.int64)
-    comparable = left.similar_possible[left_rows] & right.similar_possible[right_rows]
-    similarity = np.where(comparable, equal / num_perm, 0.0)
+    similarity = _estimated_similarity(left, left_rows, right, right_rows)
     is_dup = similarity >= config.dup_threshold
     kinds[is_dup] = LINK_KINDS.index(DUP_LINK)
     scores[is_dup] = similarity[is_dup]
@@ -195,6 +213,11 @@ def classify_pairs(
             np.flatnonzero(undecided), (left, left_rows), (right, right_rows), config
         ):
             kinds[row] = LINK_KINDS.index(ENTITY_LINK)
+            scores[row] = score
+    for signal in registry.voting_signals():
+        pairs = ((left, left_rows), (right, right_rows))
+        for row, score in _signal_votes(signal, np.flatnonzero(kinds < 0), pairs, config):
+            kinds[row] = LINK_KINDS.index(signal.link)
             scores[row] = score
     links = np.flatnonzero(kinds >= 0)
     return ClassifiedPairs(links.astype(np.int64), kinds[links], scores[links])
@@ -223,6 +246,22 @@ def _entity_links(
             and overlap.containment >= config.entity_threshold
         ):
             yield row, overlap.containment
+
+
+def _signal_votes(
+    signal: Signal,
+    candidates: KeyArray,
+    pairs: tuple[tuple[FactsTable, KeyArray], tuple[FactsTable, KeyArray]],
+    config: DedupConfig,
+) -> Iterator[tuple[int, float]]:
+    """The pairs among `candidates` that a voting signal links, with its score."""
+    (left_table, left_rows), (right_table, right_rows) = pairs
+    for row in candidates.tolist():
+        left = dict(left_table.signal_values[int(left_rows[row])]).get(signal.name, b"")
+        right = dict(right_table.signal_values[int(right_rows[row])]).get(signal.name, b"")
+        score = signal.vote(left, right, config)
+        if score is not None:
+            yield row, score
 
 
 def classify_pair(

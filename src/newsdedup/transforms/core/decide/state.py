@@ -12,25 +12,31 @@ from typing import Any
 from newsdedup.schemas.records import ArticleSketch, InputArticle, KnownArticle
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.formats.rows import DATE_PRECISION, Row
+from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.core.signals.analysis import article_key, site_key
+from newsdedup.transforms.core.signals.entities import LEAD_ENTITIES
+from newsdedup.transforms.core.signals.fingerprints import PASSAGES
+from newsdedup.transforms.core.signals.signatures import MINHASH
 
-# The columns of articles/ that rebuild a sketch and its ids.
-KNOWN_ARTICLE_COLUMNS = [
-    "article_id",
-    "published_at",
-    "published_at_precision",
-    "language",
-    "content_hash",
-    "text_length",
-    "minhash_signature",
-    "passage_fingerprints",
-    "lead_entities",
-    "dup_group_id",
-    "story_id",
-    "source",
-    "url",
-    "pending_story_id",
-]
+
+def known_article_columns() -> list[str]:
+    """The columns of articles/ that rebuild a sketch and its ids."""
+    return [
+        "article_id",
+        "published_at",
+        "published_at_precision",
+        "language",
+        "content_hash",
+        "text_length",
+        *registry.signal_columns(),
+        "dup_group_id",
+        "story_id",
+        "source",
+        "url",
+        "pending_story_id",
+    ]
+
+
 # The columns of articles/ that a story row needs of its members.
 STORY_MEMBER_COLUMNS = [
     "story_id",
@@ -45,15 +51,6 @@ STORY_MEMBER_COLUMNS = [
     "text_length",
 ]
 REJECT_KEY_COLUMNS = ["source_file", "line", "reason", "excerpt"]
-# Keys of the parameters that shape stored sketches: a run that compares new
-# articles with stored ones must use the same values.
-SKETCH_PARAMETERS = (
-    "minhash_scheme",
-    "word_shingle_size",
-    "char_shingle_size",
-    "anchor_window",
-    "entity_lead_words",
-)
 _PARTITION_DATE = re.compile(r"/published_date=(\d{4}-\d{2}-\d{2})/")
 
 
@@ -126,10 +123,11 @@ def known_article(row: Mapping[str, Any], roots: Mapping[str, str]) -> KnownArti
         language=row["language"],
         content_hash=row["content_hash"],
         text_length=row["text_length"],
-        signature=row["minhash_signature"],
-        fingerprints=row["passage_fingerprints"],
-        entities=row["lead_entities"],
+        signature=MINHASH.read_back(row),
+        fingerprints=PASSAGES.read_back(row),
+        entities=LEAD_ENTITIES.read_back(row),
         date_only=row["published_at_precision"] == DATE_PRECISION,
+        signal_values=registry.read_back_values(row),
     )
     story, pending = row["story_id"], row["pending_story_id"]
     site = site_key(row["source"], row["url"])
@@ -156,9 +154,11 @@ def carried_story_row(row: Row, merges: Mapping[str, str]) -> Row:
 def incompatible_parameters(
     stored: Mapping[str, Any], current: Mapping[str, Any]
 ) -> list[tuple[str, Any, Any]]:
-    """(name, stored, current) for each sketch parameter that differs."""
+    """(name, stored, current) for each parameter that shapes stored sketches
+    and differs: a run that compares new articles with stored ones must use the
+    same values."""
     return [
         (name, stored.get(name), current.get(name))
-        for name in SKETCH_PARAMETERS
+        for name in registry.sketch_parameters()
         if name in stored and stored.get(name) != current.get(name)
     ]

@@ -16,6 +16,7 @@ from newsdedup.schemas.records import (
     Reject,
     record,
 )
+from newsdedup.transforms.core.signals import registry
 
 Row = dict[str, Any]
 
@@ -72,10 +73,8 @@ def article_row(analyzed: AnalyzedArticle, assignment: ArticleAssignment, run: R
         "is_canonical": assignment.is_canonical,
         "exact_duplicate_of": assignment.exact_duplicate_of,
         "pending_story_id": assignment.pending_story_id,
-        "minhash_signature": analyzed.sketch.signature,
+        **registry.stored_columns(analyzed),
         "minhash_scheme": run.minhash_scheme,
-        "passage_fingerprints": analyzed.raw_fingerprints,
-        "lead_entities": analyzed.raw_entities,
         "source_file": article.source_file,
         "ingested_at": run.ingested_at,
         "pipeline_version": run.pipeline_version,

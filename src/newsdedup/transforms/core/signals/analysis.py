@@ -13,23 +13,28 @@ import xxhash
 from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.keysets import in_sorted
+from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.core.signals.daycounts import DayCounts, day_code
 from newsdedup.transforms.core.signals.entities import (
+    LEAD_ENTITIES,
     NO_FREQUENCIES,
     EntityFrequencies,
-    entity_hashes,
-    lead_entities,
 )
-from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
+from newsdedup.transforms.core.signals.fingerprints import PASSAGES, without_boilerplate
 from newsdedup.transforms.core.signals.language import UNDETERMINED, LanguageDetector
 from newsdedup.transforms.core.signals.normalize import content_hash, fold_for_matching
+from newsdedup.transforms.core.signals.protocol import ArticleText, little_endian_bytes
 from newsdedup.transforms.core.signals.shingles import (
     HashArray,
     shingle_size_for,
     utf8_shingle_hashes,
     utf8_tokens_for,
 )
-from newsdedup.transforms.core.signals.signatures import SignatureBuilder, signature_to_bytes
+from newsdedup.transforms.core.signals.signatures import (
+    MINHASH,
+    SignatureBuilder,
+    signature_to_bytes,
+)
 from newsdedup.transforms.core.signals.textsites import spread_over_days
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
@@ -43,11 +48,6 @@ def _without(hashes: bytes, boilerplate: HashArray) -> bytes:
         return hashes
     values = np.frombuffer(hashes, dtype="<u8")
     return values[~in_sorted(values.astype(np.uint64), boilerplate)].astype("<u8").tobytes()
-
-
-def _little_endian_bytes(hashes: HashArray) -> bytes:
-    # No copy when the array already is little-endian uint64 (on every common machine).
-    return np.asarray(hashes, dtype="<u8").tobytes()
 
 
 def article_key(article_id: str) -> int:
@@ -83,6 +83,9 @@ class ArticleAnalyzer:
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
         hashes = content_shingle_hashes(article.text, language, config)
+        values = registry.computed_values(
+            ArticleText(article, language, detection_text, hashes), config
+        )
         return ShingledArticle(
             article=article,
             article_key=article_key(article.article_id),
@@ -90,20 +93,12 @@ class ArticleAnalyzer:
             language_probability=probability,
             content_hash=content_hash(article.text),
             site_key=site_key(article.source, article.url),
-            raw_signature=signature_to_bytes(self.signatures.signature(hashes)),
-            raw_fingerprints=_little_endian_bytes(
-                passage_fingerprints(hashes, config.anchor_window)
-            ),
-            shingle_hashes=_little_endian_bytes(hashes),
-            entities=self._entities(detection_text),
+            raw_signature=values[MINHASH.name],
+            raw_fingerprints=values[PASSAGES.name],
+            shingle_hashes=little_endian_bytes(hashes),
+            entities=values[LEAD_ENTITIES.name],
+            signal_values=registry.voting_values(values),
         )
-
-    def _entities(self, detection_text: str) -> bytes:
-        # Only entity links use lead entities, and finding them is not cheap.
-        if self.config.entity_threshold >= 1.0:
-            return b""
-        lead = lead_entities(detection_text, self.config.entity_lead_words)
-        return _little_endian_bytes(entity_hashes(lead))
 
     def sign(
         self,
@@ -147,7 +142,7 @@ def sign_article(
         hashes = np.frombuffer(shingled.shingle_hashes, dtype="<u8").astype(np.uint64, copy=False)
         content, fingerprints = without_boilerplate(hashes, config.anchor_window, boilerplate)
         signature = signature_to_bytes(signatures.signature(content))
-        fingerprint_bytes = _little_endian_bytes(fingerprints)
+        fingerprint_bytes = little_endian_bytes(fingerprints)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
         signature, fingerprint_bytes = shingled.raw_signature, shingled.raw_fingerprints
     entities = _without(shingled.entities, boilerplate)
@@ -165,6 +160,7 @@ def sign_article(
         # Weighed here rather than afterwards: one sketch made, not two.
         entity_weights=_entity_weights(entities, entity_frequencies),
         date_only=article.date_only,
+        signal_values=shingled.signal_values,
     )
     return AnalyzedArticle(
         article,

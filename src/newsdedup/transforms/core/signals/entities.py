@@ -22,10 +22,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xxhash
 
+from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch
+from newsdedup.transforms.core.config import DedupConfig
+from newsdedup.transforms.core.signals.protocol import (
+    ENTITY_VOTE,
+    ArticleText,
+    Signal,
+    little_endian_bytes,
+)
 from newsdedup.transforms.core.signals.shingles import HashArray
 
 _WORD = re.compile(r"\w+")
@@ -178,3 +187,36 @@ def _weights_of(hashes: np.ndarray, weights: bytes) -> np.ndarray:
     if not weights:
         return np.ones(len(hashes), dtype=np.float64)
     return np.frombuffer(weights, dtype="<f4").astype(np.float64)
+
+
+class LeadEntitySignal(Signal):
+    """The hashes of the lead's names and numbers; each proposes entity-link
+    candidates. Only entity links use them, and finding them is not cheap: off
+    (empty) when `entity_threshold` is 1. Stored as found (site boilerplate
+    included)."""
+
+    name = "lead_entities"
+    sketch_parameters = ("entity_lead_words",)
+    link = ENTITY_VOTE
+    core = True
+
+    def compute(self, text: ArticleText, config: DedupConfig) -> bytes:
+        if config.entity_threshold >= 1.0:
+            return b""
+        lead = lead_entities(text.title_and_text, config.entity_lead_words)
+        return little_endian_bytes(entity_hashes(lead))
+
+    def stored(self, analyzed: AnalyzedArticle) -> dict[str, Any]:
+        return {self.name: analyzed.raw_entities}
+
+    def value(self, sketch: ArticleSketch) -> bytes:
+        return sketch.entities
+
+    def proposes_candidates(self, config: DedupConfig) -> bool:
+        return config.entity_threshold < 1.0
+
+    def candidate_keys(self, value: bytes, config: DedupConfig) -> HashArray:
+        return np.frombuffer(value, dtype="<u8")
+
+
+LEAD_ENTITIES = LeadEntitySignal()

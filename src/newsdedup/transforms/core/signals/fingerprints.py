@@ -10,10 +10,20 @@ all shingles become fingerprints.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch
+from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.keysets import in_sorted
+from newsdedup.transforms.core.signals.protocol import (
+    STORY_VOTE,
+    ArticleText,
+    Signal,
+    little_endian_bytes,
+)
 from newsdedup.transforms.core.signals.shingles import HashArray
 
 # Windows up to this size take their minima as shifted element-wise minima.
@@ -80,3 +90,32 @@ def shared_count(left: bytes, right: bytes) -> int:
     a = np.frombuffer(left, dtype="<u8")
     b = np.frombuffer(right, dtype="<u8")
     return len(np.intersect1d(a, b, assume_unique=True))
+
+
+class PassageSignal(Signal):
+    """The passage fingerprints of the text; each proposes story candidates.
+    Stored as computed (site boilerplate included), so that later runs count a
+    site's boilerplate as this one did."""
+
+    name = "passage_fingerprints"
+    sketch_parameters = ("word_shingle_size", "char_shingle_size", "anchor_window")
+    link = STORY_VOTE
+    core = True
+
+    def compute(self, text: ArticleText, config: DedupConfig) -> bytes:
+        return little_endian_bytes(passage_fingerprints(text.shingle_hashes, config.anchor_window))
+
+    def stored(self, analyzed: AnalyzedArticle) -> dict[str, Any]:
+        return {self.name: analyzed.raw_fingerprints}
+
+    def value(self, sketch: ArticleSketch) -> bytes:
+        return sketch.fingerprints
+
+    def proposes_candidates(self, config: DedupConfig) -> bool:
+        return True
+
+    def candidate_keys(self, value: bytes, config: DedupConfig) -> HashArray:
+        return np.frombuffer(value, dtype="<u8")
+
+
+PASSAGES = PassageSignal()

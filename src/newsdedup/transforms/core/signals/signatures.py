@@ -8,16 +8,21 @@ that the result equals `MinHash.update_batch` bit for bit.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 import xxhash
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 from datasketch.minhash import _fmix
 
-from newsdedup.transforms.core.config import MINHASH_SCHEME
+from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch
+from newsdedup.transforms.core.config import MINHASH_SCHEME, DedupConfig
+from newsdedup.transforms.core.signals.protocol import DUP_VOTE, ArticleText, Signal
 from newsdedup.transforms.core.signals.shingles import HashArray
 
 SignatureArray = npt.NDArray[np.uint32]
@@ -111,3 +116,51 @@ def signature_to_bytes(signature: SignatureArray) -> bytes:
 
 def signature_from_bytes(raw: bytes) -> SignatureArray:
     return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+
+
+@functools.lru_cache(maxsize=4)
+def _builder(num_perm: int, seed: int) -> SignatureBuilder:
+    # Built once per worker and parameters: the permutations are the costly part.
+    return SignatureBuilder(num_perm, seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _bands(threshold: float, num_perm: int, bands: int) -> LshBands:
+    return LshBands.for_threshold(threshold, num_perm, bands)
+
+
+class MinHashSignal(Signal):
+    """The MinHash signature of the text's shingles; LSH band keys propose
+    near-duplicate candidates. Its column `minhash_scheme` is the run's
+    (RunContext.minhash_scheme)."""
+
+    name = "minhash_signature"
+    sketch_parameters = ("minhash_scheme", "word_shingle_size", "char_shingle_size")
+    link = DUP_VOTE
+    core = True
+
+    def fields(self) -> tuple[pa.Field, ...]:
+        return (
+            pa.field(self.name, pa.binary(), nullable=False),
+            pa.field("minhash_scheme", pa.string(), nullable=False),
+        )
+
+    def compute(self, text: ArticleText, config: DedupConfig) -> bytes:
+        builder = _builder(config.num_perm, config.minhash_seed)
+        return signature_to_bytes(builder.signature(text.shingle_hashes))
+
+    def stored(self, analyzed: AnalyzedArticle) -> dict[str, Any]:
+        return {self.name: analyzed.sketch.signature}
+
+    def value(self, sketch: ArticleSketch) -> bytes:
+        return sketch.signature
+
+    def proposes_candidates(self, config: DedupConfig) -> bool:
+        return True
+
+    def candidate_keys(self, value: bytes, config: DedupConfig) -> HashArray:
+        bands = _bands(config.dup_threshold, config.num_perm, config.lsh_bands)
+        return band_keys(signature_from_bytes(value), bands)
+
+
+MINHASH = MinHashSignal()
