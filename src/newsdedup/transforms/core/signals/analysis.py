@@ -13,6 +13,7 @@ import xxhash
 from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch, InputArticle, ShingledArticle
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.keysets import in_sorted
+from newsdedup.transforms.core.signals.attribution import without_attribution
 from newsdedup.transforms.core.signals.daycounts import DayCounts, day_code
 from newsdedup.transforms.core.signals.entities import (
     NO_FREQUENCIES,
@@ -82,7 +83,9 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        hashes = content_shingle_hashes(article.text, language, config)
+        # Credits, copyright and "Read more" lines are no content (see attribution.py).
+        matched_text = without_attribution(article.text)
+        hashes = content_shingle_hashes(matched_text, language, config)
         return ShingledArticle(
             article=article,
             article_key=article_key(article.article_id),
@@ -95,14 +98,16 @@ class ArticleAnalyzer:
                 passage_fingerprints(hashes, config.anchor_window)
             ),
             shingle_hashes=_little_endian_bytes(hashes),
-            entities=self._entities(detection_text),
+            entities=self._entities(
+                f"{article.title}\n{matched_text}" if article.title else matched_text
+            ),
         )
 
-    def _entities(self, detection_text: str) -> bytes:
+    def _entities(self, lead_text: str) -> bytes:
         # Only entity links use lead entities, and finding them is not cheap.
         if self.config.entity_threshold >= 1.0:
             return b""
-        lead = lead_entities(detection_text, self.config.entity_lead_words)
+        lead = lead_entities(lead_text, self.config.entity_lead_words)
         return _little_endian_bytes(entity_hashes(lead))
 
     def sign(
