@@ -14,6 +14,7 @@ from newsdedup.schemas.records import AnalyzedArticle, ArticleSketch, InputArtic
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.signals import registry
+from newsdedup.transforms.core.signals.attribution import without_attribution
 from newsdedup.transforms.core.signals.daycounts import DayCounts, day_code
 from newsdedup.transforms.core.signals.entities import (
     LEAD_ENTITIES,
@@ -82,9 +83,12 @@ class ArticleAnalyzer:
         language, probability = guess.language, guess.probability
         if language == UNDETERMINED and article.language_hint:
             language, probability = article.language_hint, None
-        hashes = content_shingle_hashes(article.text, language, config)
+        # Credits, copyright and "Read more" lines are no content (see attribution.py).
+        matched_text = without_attribution(article.text)
+        hashes = content_shingle_hashes(matched_text, language, config)
+        title_and_text = f"{article.title}\n{matched_text}" if article.title else matched_text
         values = registry.computed_values(
-            ArticleText(article, language, detection_text, hashes), config
+            ArticleText(article, language, title_and_text, hashes), config
         )
         return ShingledArticle(
             article=article,

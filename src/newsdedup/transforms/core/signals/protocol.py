@@ -40,7 +40,8 @@ ENTITY_VOTE = "entity"
 @dataclass(frozen=True, slots=True)
 class ArticleText:
     """What a signal computes from: the article, its language, its title and
-    text as language detection saw them, and its shingle hashes in text order."""
+    text as matching sees them (attribution lines left out, see attribution.py),
+    and its shingle hashes in text order."""
 
     article: InputArticle
     language: str
