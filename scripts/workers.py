@@ -4,8 +4,10 @@ anything the driver leaves in its scratch space is out of their reach."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -64,13 +66,21 @@ def start_worker_pool(log: Path) -> tuple[subprocess.Popen[bytes], int]:
             stderr=subprocess.STDOUT,
             env=worker_environment(),
         )
-    deadline = time.monotonic() + 60
-    while "Started worker pool" not in log.read_text(errors="replace"):
+    # Ready once its port takes connections: what it logs depends on whether some
+    # import configured logging first (its "Started worker pool" line is INFO).
+    deadline = time.monotonic() + 120
+    while not _accepts_connections(port):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"the worker pool did not start: see {log}")
         time.sleep(0.2)
     return process, port
+
+
+def _accepts_connections(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
 
 
 @dataclass
