@@ -13,14 +13,13 @@ import importlib
 import json
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from scripts.s3server import free_ports
+from scripts.s3server import free_ports, wait_until_ready
 
 PROJECT = "newsdedup-test"
 # One bucket for every test (each test under a prefix of its own), as on S3.
@@ -94,25 +93,10 @@ def start_server(folder: Path, timeout: float = 60.0) -> GcsServer:
     }
     credentials.write_text(json.dumps(token))
     server = GcsServer(process, f"http://127.0.0.1:{port}", credentials, log)
-    try:
-        _wait_until_ready(server, timeout)
-    except BaseException:
-        server.stop()
-        raise
+    wait_until_ready(server, partial(_lists_the_bucket, server), "gcp-storage-emulator", timeout)
     return server
 
 
-def _wait_until_ready(server: GcsServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"gcp-storage-emulator exited: see {server.log}")
-        try:
-            url = f"{server.endpoint}/storage/v1/b/{BUCKET}"
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (OSError, urllib.error.HTTPError) as error:
-            last = error
-            time.sleep(0.3)
-    raise TimeoutError(f"gcp-storage-emulator not ready after {timeout} s: {last}")
+def _lists_the_bucket(server: GcsServer) -> bool:
+    with urllib.request.urlopen(f"{server.endpoint}/storage/v1/b/{BUCKET}", timeout=2):
+        return True

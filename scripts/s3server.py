@@ -3,6 +3,7 @@ extra) on free ports of 127.0.0.1, its data in a temporary folder."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -11,9 +12,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 ACCESS_KEY = "newsdedup-test"
 SECRET_KEY = "newsdedup-test-secret"
@@ -124,36 +127,46 @@ def start_server(folder: Path, timeout: float = 90.0) -> S3Server:
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=folder)
     server = S3Server(process, f"http://127.0.0.1:{ports['s3.port']}", log)
-    try:
-        _wait_until_ready(server, timeout)
-    except BaseException:
-        server.stop()
-        raise
+    wait_until_ready(server, partial(_takes_writes, server), "weed server", timeout)
     return server
 
 
-def _wait_until_ready(server: S3Server, timeout: float) -> None:
-    """Until a bucket can be made and written: the S3 gateway answers before the
-    volume server has joined the master."""
+class _Stoppable(Protocol):
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None: ...
+
+
+def wait_until_ready(
+    server: _Stoppable, is_ready: Callable[[], bool], what: str, timeout: float
+) -> None:
+    """Until `is_ready()` says so (its exceptions mean not yet); the server is stopped
+    when it exits first or the time runs out."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"weed server exited: see {server.log}")
-        try:
-            urllib.request.urlopen(server.endpoint, timeout=2)
-        except urllib.error.HTTPError:
-            pass  # it answers (403 without credentials)
-        except OSError as error:
-            last = error
-            time.sleep(0.5)
-            continue
-        try:
-            client = server.client()
-            client.create_bucket(Bucket=BUCKET)
-            client.put_object(Bucket=BUCKET, Key="ready-check", Body=b"ok")
-            return
-        except Exception as error:  # not ready yet
-            last = error
-            time.sleep(0.5)
-    raise TimeoutError(f"weed server not ready after {timeout} s: {last}; see {server.log}")
+    try:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"{what} exited: see {server.log}")
+            try:
+                if is_ready():
+                    return
+            except Exception as error:  # not ready yet
+                last = error
+            time.sleep(0.3)
+        raise TimeoutError(f"{what} not ready after {timeout} s: {last}; see {server.log}")
+    except BaseException:
+        server.stop()
+        raise
+
+
+def _takes_writes(server: S3Server) -> bool:
+    """A bucket can be made and written: the S3 gateway answers before the volume
+    server has joined the master."""
+    with contextlib.suppress(urllib.error.HTTPError):  # it answers (403 without credentials)
+        urllib.request.urlopen(server.endpoint, timeout=2)
+    client = server.client()
+    client.create_bucket(Bucket=BUCKET)
+    client.put_object(Bucket=BUCKET, Key="ready-check", Body=b"ok")
+    return True
