@@ -253,7 +253,13 @@ def measure_run(
     measured = run_measured(command, name, out)
     predicted, _ = evaluate.load_output(out)
     scores = {level: evaluate.score_partitions(predicted[level], labels[level]) for level in labels}
-    articles = articles_written(measured.stdout, label)
+    return scored_result(name, command, articles_written(measured.stdout, label), measured, scores)
+
+
+def scored_result(
+    name: str, command: list[str], articles: int, measured: Measured, scores: dict[str, Any]
+) -> dict[str, Any]:
+    """One run's row of the report, logged."""
     result = {
         "name": name,
         "command": shlex.join(command),
@@ -304,20 +310,7 @@ def measure_peer(
     ids = next(iter(labels.values()))
     predicted = {article_id: clusters.get(article_id, article_id) for article_id in ids}
     scores = {level: evaluate.score_partitions(predicted, labels[level]) for level in labels}
-    result = {
-        "name": peer,
-        "command": shlex.join(command),
-        "articles": len(ids),
-        "seconds": measured.seconds,
-        "articles_per_second": len(ids) / measured.seconds,
-        "cpu_seconds": measured.cpu_seconds,
-        "peak_rss_mib": measured.peak_rss / MIB,
-        "peak_disk_mib": measured.peak_disk / MIB,
-        "dup_f1": scores["dup"]["pairwise"]["f1"],
-        "story_f1": scores["story"]["pairwise"]["f1"],
-    }
-    log(f"{peer}: {len(ids)} articles in {measured.seconds:.1f} s, dup F1 {result['dup_f1']:.3f}")
-    return result
+    return scored_result(peer, command, len(ids), measured, scores)
 
 
 def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
