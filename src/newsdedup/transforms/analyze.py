@@ -37,6 +37,11 @@ from newsdedup.transforms.core.signals.daycounts import (
 )
 from newsdedup.transforms.core.signals.entities import EntityFrequencies
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder
+from newsdedup.transforms.core.signals.textboilerplate import (
+    NOTHING_KNOWN,
+    DayPassages,
+    passages_by_day,
+)
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
 from newsdedup.transforms.runtime import batches  # noqa: F401 - registers the coder of RecordBatch
 from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
@@ -46,6 +51,10 @@ from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, rea
 Boilerplate = dict[int, DayCounts]
 # The fingerprints and lead entities of one article of a site, with its day.
 SiteFingerprints = tuple[int, bytes, int]
+# One article's key, day and passage fingerprints (as stored: sorted uint64 bytes).
+ArticlePassages = tuple[int, int, bytes]
+# Day code -> the boilerplate and wire passages for an article of that day.
+TextPassages = dict[int, DayPassages]
 
 
 class ShingleArticleFn(beam.DoFn):
@@ -170,6 +179,34 @@ class FindSiteBoilerplate(beam.PTransform):
         )
 
 
+def _text_passages(parts: Iterable[list[ArticlePassages]], config: DedupConfig) -> TextPassages:
+    articles = [
+        (key, day, np.frombuffer(passages, dtype="<u8").astype(np.uint64))
+        for part in parts
+        for key, day, passages in part
+    ]
+    return passages_by_day(articles, config)
+
+
+class FindTextPassages(beam.PTransform):
+    """Lists of ArticlePassages (article key, day, passage fingerprints; one per
+    article, known ones included) -> one TextPassages dict: per day, the passages
+    that are boilerplate, and those that are wire text, for an article of that
+    day whatever its source (see newsdedup.transforms.core.signals.textboilerplate).
+    Only fingerprints travel."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, article_passages: beam.PCollection) -> beam.PCollection:
+        return (
+            article_passages
+            | "MergePassages" >> beam.CombineGlobally(beam.combiners.ToListCombineFn())
+            | "TextPassagesByDay" >> beam.Map(_text_passages, config=self._config)
+        )
+
+
 class _ShardEntityCountsFn(beam.DoFn):
     """A batch of entity sets -> per shard: distinct entity hashes and their counts."""
 
@@ -266,6 +303,7 @@ class SignArticleFn(FileDoFn):
         spilled: SpilledBatch,
         boilerplate: Any,
         entity_frequencies: EntityFrequencies,
+        text_passages: TextPassages,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
         batch: Sequence[ShingledArticle] = read_spilled(spilled, self._files)
@@ -280,6 +318,7 @@ class SignArticleFn(FileDoFn):
                     shingled.entities,
                     _published_ts(shingled),
                     self._config,
+                    _of_day(text_passages, _published_ts(shingled)),
                 ),
                 entity_frequencies,
             )
@@ -295,6 +334,7 @@ def _known_as_now(
     boilerplate: Boilerplate,
     frequencies: EntityFrequencies,
     config: DedupConfig,
+    text_passages: TextPassages,
 ) -> KnownArticle:
     sketch = known.sketch
     site_boilerplate = article_boilerplate(
@@ -303,8 +343,13 @@ def _known_as_now(
         sketch.entities,
         sketch.published_ts,
         config,
+        _of_day(text_passages, sketch.published_ts),
     )
     return replace(known, sketch=known_sketch(sketch, site_boilerplate, frequencies))
+
+
+def _of_day(text_passages: TextPassages, published_ts: float | None) -> DayPassages:
+    return text_passages.get(day_code(published_ts), NOTHING_KNOWN)
 
 
 def _published_ts(shingled: ShingledArticle) -> float | None:
@@ -321,11 +366,32 @@ def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[SiteFingerpr
     ]
 
 
+def new_article_passages(batch: Sequence[ShingledArticle]) -> list[ArticlePassages]:
+    """(article key, day, passage fingerprints) of each article."""
+    return [(s.article_key, day_code(_published_ts(s)), s.raw_fingerprints) for s in batch]
+
+
+def _known_article_passages(known: KnownArticle) -> ArticlePassages:
+    sketch = known.sketch  # as stored: before boilerplate was taken out
+    return (sketch.article_key, day_code(sketch.published_ts), sketch.fingerprints)
+
+
 def _known_site_fingerprints(known: KnownArticle) -> list[SiteFingerprints]:
     if known.site_key == 0:
         return []
     sketch = known.sketch  # as stored: before boilerplate was taken out
     return [(known.site_key, sketch.fingerprints + sketch.entities, day_code(sketch.published_ts))]
+
+
+def _new_and_known(
+    name: str, new_batches: beam.PCollection, known_items: beam.PCollection
+) -> beam.PCollection:
+    """Lists of what new articles give and of what known articles give, as one
+    PCollection of lists (known articles come one by one: batched here)."""
+    known_batches = known_items | f"BatchKnown{name}" >> beam.BatchElements(
+        min_batch_size=64, max_batch_size=4096
+    )
+    return (new_batches, known_batches) | f"All{name}" >> beam.Flatten()
 
 
 class AnalyzedOutputs(NamedTuple):
@@ -361,22 +427,27 @@ class AnalyzeArticles(beam.PTransform):
         ).with_output_types(RecordBatch)
         # Learnt over the earlier runs' articles within the horizon too, as one run
         # over all of them would: a site's footer is found however runs are cut.
-        site_fingerprints = (
+        site_fingerprints = _new_and_known(
+            "SiteFingerprints",
             shingled | "NewSiteFingerprints" >> beam.Map(new_site_fingerprints),
-            known_before
-            | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints)
-            | "BatchKnownSiteFingerprints"
-            >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
-        ) | "AllSiteFingerprints" >> beam.Flatten()
+            known_before | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints),
+        )
         boilerplate = beam.pvalue.AsSingleton(
             site_fingerprints | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         )
-        entity_sets = (
+        article_passages = _new_and_known(
+            "ArticlePassages",
+            shingled | "NewArticlePassages" >> beam.Map(new_article_passages),
+            known_before | "KnownArticlePassages" >> beam.Map(_known_article_passages),
+        )
+        text_passages = beam.pvalue.AsSingleton(
+            article_passages | "FindTextPassages" >> FindTextPassages(self._config)
+        )
+        entity_sets = _new_and_known(
+            "Entities",
             shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
-            known_before
-            | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities)
-            | "BatchKnownEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
-        ) | "AllEntities" >> beam.Flatten()
+            known_before | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities),
+        )
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)
         )
@@ -387,11 +458,13 @@ class AnalyzeArticles(beam.PTransform):
             SignArticleFn(self._config, self._files),
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
+            text_passages=text_passages,
         ).with_output_types(RecordBatch)
         known = known_before | "KnownAsNow" >> beam.Map(
             _known_as_now,
             boilerplate=boilerplate,
             frequencies=entity_frequencies,
             config=self._config,
+            text_passages=text_passages,
         )
         return AnalyzedOutputs(analyzed, known)
