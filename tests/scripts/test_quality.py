@@ -156,9 +156,9 @@ def test_every_metadata_variant_of_a_corpus_with_traps_is_scored(
     scores = {c["name"]: c["runs"][0] for c in report["configurations"]}
     assert scores["defaults [full]"]["dup"]["pairwise"]["f1"] >= 0.95
     assert scores["defaults [full]"]["story"]["pairwise"]["f1"] >= 0.95
-    # Measured 0.961 / 0.685 (none) and 0.711 / 0.725 (one source): see docs/quality.md.
+    # Measured 0.973 / 0.755 (none) and 0.711 / 0.725 (one source): see docs/quality.md.
     assert scores["defaults [none]"]["dup"]["pairwise"]["f1"] >= 0.93
-    assert scores["defaults [none]"]["story"]["pairwise"]["f1"] >= 0.62
+    assert scores["defaults [none]"]["story"]["pairwise"]["f1"] >= 0.70
     assert scores["defaults [one-source]"]["dup"]["pairwise"]["f1"] >= 0.65
     assert scores["defaults [one-source]"]["story"]["pairwise"]["f1"] >= 0.65
     corpus = next(tmp_path.glob("corpus-7-400-x*"))

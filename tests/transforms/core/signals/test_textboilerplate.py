@@ -55,13 +55,20 @@ def test_copies_are_pairs_sharing_half_of_the_longer_text() -> None:
 
 def test_units_sharing_only_what_all_hold_are_groups_of_their_own() -> None:
     footer_pages = [_fp(FOOTER + _own(n)) for n in range(5)]
-    assert unit_groups(footer_pages, 3) == 5
+    assert unit_groups(footer_pages, 3, 4) == 5
     # Follow-ups that share more of the agency text with it than the paragraph
     # all hold hang together with it: one group.
     agency = _fp(PARAGRAPH + _own(9))
     follow_ups = [_fp(PARAGRAPH + _own(9)[10 * n : 10 * n + 10] + _own(n)) for n in range(3)]
-    assert unit_groups([agency, *follow_ups], 3) == 1
-    assert unit_groups(footer_pages[:2], 3) == 2
+    assert unit_groups([agency, *follow_ups], 3, 4) == 1
+    assert unit_groups(footer_pages[:2], 3, 4) == 2
+    # Two sites whose footers share one template line: within each site the
+    # pages share their own footer too, which many of them hold and so relates none.
+    line = list(range(201, 211))
+    two_sites = [_fp(line + FOOTER + _own(n)) for n in range(4)]
+    two_sites += [_fp(line + PARAGRAPH + _own(10 + n)) for n in range(4)]
+    assert unit_groups(two_sites, 3, 4) == 8
+    assert unit_groups(two_sites, 3, 99) == 2  # counted as related: one group a site
 
 
 def _portal_and_story(day: int) -> list[tuple[int, int, np.ndarray]]:

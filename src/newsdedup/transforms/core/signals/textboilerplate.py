@@ -10,18 +10,20 @@ pages of unrelated stories, which share nothing but that block, while wire text
 is on reports of one event, and a re-run shares the whole text with the original.
 
 So, over the articles of a window of days, each passage fingerprint held by two
-or more articles is judged by its holders (its owners). Two owners are related
-when they share at least `story_min_shared` passage fingerprints besides those
-that every owner holds, or when what they share is at least half of the longer
-one's fingerprints (a re-run and its original, however few the owners); related
-owners make groups. A passage
+or more articles is judged by its holders (its owners). Owners that share at
+least half of the longer one's fingerprints are copies (a re-run and its
+original) and count as one unit. Two units are related when they share at least
+`story_min_shared` fingerprints that fewer than `text_boilerplate_groups` of the
+units hold (what all or many of them hold is the passage itself, or furniture:
+pages of two sites share a line of one template and, within each site, its own
+footer); related units make groups. A passage
 
 - whose owners make `text_boilerplate_groups` or more groups is boilerplate: so
   many otherwise unrelated articles hold it (the reports of one story make one
   group, and a follow-up that reuses one agency paragraph alone a group of its
   own, so the threshold leaves room for a few of those);
-- whose owners make one group is wire text: a site's count of it (one source for
-  a whole feed) does not make it that site's boilerplate.
+- whose owners are copies of one text (one unit) is wire text: a site's count of
+  it (one source for a whole feed) does not make it that site's boilerplate.
 
 Stream-consistent: the window of an article is the `count_window_days` days up
 to its own (the whole run for an undated article, and undated articles only in
@@ -85,11 +87,13 @@ def copy_pairs(keys: KeyArray, passages_of: Mapping[int, HashArray], most_owners
     return np.stack([keys[pairs.left[copies]], keys[pairs.right[copies]]], axis=1)
 
 
-def unit_groups(unit_passages: Sequence[HashArray], min_shared: int) -> int:
+def unit_groups(unit_passages: Sequence[HashArray], min_shared: int, many: int) -> int:
     """How many groups of related units (copies taken together: each array the
     sorted distinct fingerprints its copies hold) share a passage: two are
-    related when they share `min_shared` fingerprints besides those every unit
-    holds (see the module docstring)."""
+    related when they share `min_shared` fingerprints that fewer than `many`
+    of the units hold (what all of them or many of them hold is the passage
+    itself or furniture around it: one site's footer on many of the pages
+    that share a line of another's; see the module docstring)."""
     count = len(unit_passages)
     if count < 3:  # two units share nothing besides what both hold
         return count
@@ -97,15 +101,14 @@ def unit_groups(unit_passages: Sequence[HashArray], min_shared: int) -> int:
     _, columns, held = np.unique(
         np.concatenate(unit_passages), return_inverse=True, return_counts=True
     )
-    common = int(np.count_nonzero(held == count))
-    # Only what two or more units hold tells who shares what: one column each.
-    kept = held[columns] >= 2
-    column_of = np.cumsum(held >= 2) - 1
-    holds = np.zeros((count, int(np.count_nonzero(held >= 2))), dtype=np.int32)
+    telling = (held >= 2) & (held < min(many, count))
+    # Only what tells who shares what with whom: one column each.
+    kept = telling[columns]
+    column_of = np.cumsum(telling) - 1
+    holds = np.zeros((count, int(np.count_nonzero(telling))), dtype=np.int32)
     holds[np.repeat(np.arange(count), sizes)[kept], column_of[columns[kept]]] = 1
     # An integer product: numpy's own loops, no BLAS threads for small matrices.
-    besides = holds @ holds.T - common
-    linked = np.nonzero(np.triu(besides >= min_shared, 1))
+    linked = np.nonzero(np.triu(holds @ holds.T >= min_shared, 1))
     return _component_count(count, linked[0].tolist(), linked[1].tolist())
 
 
@@ -137,6 +140,7 @@ class _GroupsOfUnitSets:
     def __init__(self, passages_of: Mapping[int, HashArray], config: DedupConfig) -> None:
         self._passages_of = passages_of
         self._min_shared = config.story_min_shared
+        self._many = config.text_boilerplate_groups
         self._groups: dict[int, int] = {}
 
     def groups(self, set_hash: int, owners: list[int], units: list[int]) -> int:
@@ -157,6 +161,7 @@ class _GroupsOfUnitSets:
                     for unit in chosen
                 ],
                 self._min_shared,
+                self._many,
             )
             self._groups[set_hash] = found
         return found
