@@ -38,7 +38,7 @@ from newsdedup.transforms.core.signals.daycounts import (
 from newsdedup.transforms.core.signals.entities import EntityFrequencies
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from newsdedup.transforms.runtime import batches  # noqa: F401 - registers the coder of RecordBatch
+from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
 from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
 
 # Site key -> how many of that site's articles of each day hold each fingerprint
@@ -365,17 +365,16 @@ class AnalyzeArticles(beam.PTransform):
             shingled | "NewSiteFingerprints" >> beam.Map(new_site_fingerprints),
             known_before
             | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints)
-            | "BatchKnownSiteFingerprints"
-            >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
+            | "BatchKnownSiteFingerprints" >> BatchRecords(),
         ) | "AllSiteFingerprints" >> beam.Flatten()
         boilerplate = beam.pvalue.AsSingleton(
             site_fingerprints | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         )
         entity_sets = (
-            shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
+            shingled | "NewEntities" >> PerRecord(lambda s: s.entities),
             known_before
             | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities)
-            | "BatchKnownEntities" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096),
+            | "BatchKnownEntities" >> BatchRecords(),
         ) | "AllEntities" >> beam.Flatten()
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)

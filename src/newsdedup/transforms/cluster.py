@@ -55,6 +55,7 @@ from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
 from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
@@ -396,15 +397,10 @@ class ClusterArticles(beam.PTransform):
         # New and known sketches are indexed apart, each in the stage that makes them:
         # a Flatten of the two would hold every sketch of the run between two stages.
         marked_by_origin = {
-            "New": inputs["sketches"]
-            | "MarkNew"
-            >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
-                RecordBatch
-            ),
+            "New": inputs["sketches"] | "MarkNew" >> PerRecord(lambda s: (s, None)),
             "Known": inputs["known"]
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
-            | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-            | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
+            | "BatchKnown" >> BatchRecords(),
         }
         indexed = [
             marked
@@ -425,11 +421,7 @@ class ClusterArticles(beam.PTransform):
         }
         verified = self._verified_links(shard_keys)
         nodes = tuple(
-            marked
-            | f"Nodes{origin}"
-            >> beam.Map(
-                lambda batch: RecordBatch(_marked_node(m) for m in batch)
-            ).with_output_types(RecordBatch)
+            marked | f"Nodes{origin}" >> PerRecord(_marked_node)
             for origin, marked in marked_by_origin.items()
         ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
         clustered = (

@@ -5,10 +5,18 @@ from __future__ import annotations
 import pickle
 
 import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
 
 from newsdedup.schemas.records import InputArticle, RecordBatch
 from newsdedup.transforms.io.read import ReadArticles
-from newsdedup.transforms.runtime.batches import RecordBatchCoder, pack, unpack
+from newsdedup.transforms.runtime.batches import (
+    MAX_BATCH_RECORDS,
+    BatchRecords,
+    PerRecord,
+    RecordBatchCoder,
+    pack,
+    unpack,
+)
 
 
 def _articles(count: int) -> RecordBatch:
@@ -42,3 +50,30 @@ def test_packed_records_come_back_as_a_batch() -> None:
     assert isinstance(packed, bytes)
     assert unpack(packed) == batch
     assert type(unpack(packed)) is RecordBatch
+
+
+def test_records_are_batched_as_record_batches(pipeline: beam.Pipeline) -> None:
+    batches = pipeline | beam.Create(range(MAX_BATCH_RECORDS + 10)) | BatchRecords()
+    assert batches.element_type is RecordBatch
+    assert_that(
+        batches
+        | "TypesAndSizes" >> beam.Map(lambda b: (type(b).__name__, len(b) <= MAX_BATCH_RECORDS))
+        | beam.Distinct(),
+        equal_to([("RecordBatch", True)]),
+        label="RecordBatchesOfAtMostMax",
+    )
+    assert_that(
+        batches | "Records" >> beam.FlatMap(lambda batch: batch),
+        equal_to(range(MAX_BATCH_RECORDS + 10)),
+        label="EveryRecordOnce",
+    )
+
+
+def test_per_record_maps_each_record_of_each_batch(pipeline: beam.Pipeline) -> None:
+    mapped = (
+        pipeline
+        | beam.Create([RecordBatch([1, 2]), RecordBatch([3]), RecordBatch()])
+        | PerRecord(lambda n: n * 10)
+    )
+    assert mapped.element_type is RecordBatch
+    assert_that(mapped | beam.Map(sorted), equal_to([[10, 20], [30], []]))

@@ -1,5 +1,8 @@
-"""How batches of records are encoded: pickled once per batch, then zstd.
+"""Record batches: how they are made, mapped record by record, and encoded.
 
+- `BatchRecords` makes RecordBatches of records that come one by one, and
+  `PerRecord` applies a function to each record of each batch: what the
+  algorithm's steps use instead of spelling out batching at every step.
 - `RecordBatchCoder` is the coder of every PCollection declared
   `with_output_types(RecordBatch)` (registered on import): one pickle per batch
   instead of one per record, compressed wherever a runner holds or ships it
@@ -13,7 +16,7 @@ from __future__ import annotations
 import functools
 import pickle
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
@@ -22,6 +25,9 @@ import pyarrow as pa
 from newsdedup.schemas.records import RecordBatch
 
 _SIZE = struct.Struct("<Q")  # the pickled size, which decompression needs
+# Records that come one by one (known articles of earlier runs) are batched to this
+# many: enough to pay Beam's cost per element once per batch, little enough to stream.
+MIN_BATCH_RECORDS, MAX_BATCH_RECORDS = 64, 4096
 # A rough size per record for Beam's statistics, so that they never encode a batch.
 _ESTIMATED_RECORD_BYTES = 4096
 
@@ -67,3 +73,36 @@ class RecordBatchCoder(beam.coders.Coder):
 
 
 beam.coders.registry.register_coder(RecordBatch, RecordBatchCoder)
+
+
+class BatchRecords(beam.PTransform):
+    """Records -> RecordBatches of them (Beam's BatchElements, whose last batch
+    of a bundle comes from `finish_bundle`: see newsdedup.transforms.runtime.dask_runner)."""
+
+    def expand(self, records: beam.PCollection) -> beam.PCollection:
+        return (
+            records
+            | "Batch"
+            >> beam.BatchElements(
+                min_batch_size=MIN_BATCH_RECORDS, max_batch_size=MAX_BATCH_RECORDS
+            )
+            | "AsRecordBatch" >> beam.Map(RecordBatch).with_output_types(RecordBatch)
+        )
+
+
+def _map_records(batch: Iterable[Any], fn: Callable[[Any], Any]) -> RecordBatch:
+    return RecordBatch(fn(record) for record in batch)
+
+
+class PerRecord(beam.PTransform):
+    """RecordBatches -> RecordBatches of `fn(record)` for each record: Beam's Map
+    over the records of each batch."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        return batches | "MapRecords" >> beam.Map(_map_records, self._fn).with_output_types(
+            RecordBatch
+        )
