@@ -97,7 +97,7 @@ STAGES: dict[str, tuple[str, ...]] = {
         "newsdedup.transforms.io.read:ParseFileFn._parse_routed",
         "newsdedup.transforms.redeliveries:record_origin",
         "newsdedup.transforms.redeliveries:repeated_ids",
-        "newsdedup.transforms.redeliveries:_SplitByVerdictFn.process",
+        "newsdedup.transforms.redeliveries:_SplitByVerdictFn.process_records",
     ),
     "language detection": ("newsdedup.transforms.core.signals.language:LanguageDetector.detect",),
     "shingling and MinHash": (

@@ -37,9 +37,9 @@ from newsdedup.transforms.core.signals.daycounts import (
 )
 from newsdedup.transforms.core.signals.entities import EntityFrequencies
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
-from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
+from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # Site key -> how many of that site's articles of each day hold each fingerprint
 # or entity found in more than max_site_articles of them (see article_boilerplate).
@@ -243,8 +243,8 @@ class CountEntities(beam.PTransform):
         )
 
 
-class SignArticleFn(FileDoFn):
-    """Signature and fingerprints of each article of a spilled batch of shingled
+class SignArticleFn(ParkedBatchFn):
+    """Signature and fingerprints of each article of a batch of shingled
     articles, its site's boilerplate removed.
 
     Only the MinHash permutations are built in `setup()`; signing needs no
@@ -261,14 +261,13 @@ class SignArticleFn(FileDoFn):
         super().setup()
         self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
-    def process(
+    def process_records(
         self,
-        spilled: SpilledBatch,
-        boilerplate: Any,
+        batch: Sequence[ShingledArticle],
+        boilerplate: Boilerplate,
         entity_frequencies: EntityFrequencies,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
-        batch: Sequence[ShingledArticle] = read_spilled(spilled, self._files)
         analyzed = [
             sign_article(
                 shingled,
@@ -379,14 +378,14 @@ class AnalyzeArticles(beam.PTransform):
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)
         )
-        analyzed = (
-            shingled
-            | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder, self._files))
-        ) | "Sign" >> beam.ParDo(
+        analyzed = shingled | "Sign" >> ParkedParDo(
             SignArticleFn(self._config, self._files),
+            self._spill_folder,
+            self._files,
+            output_type=RecordBatch,
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
-        ).with_output_types(RecordBatch)
+        )
         known = known_before | "KnownAsNow" >> beam.Map(
             _known_as_now,
             boilerplate=boilerplate,

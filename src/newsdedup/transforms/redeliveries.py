@@ -17,10 +17,10 @@ from apache_beam.metrics import Metrics
 from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from newsdedup.transforms.core.formats.jsonl import excerpt
 from newsdedup.transforms.core.signals.normalize import content_hash
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
-from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
+from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # (content hash, source file, line): a record's identity, ordered so that the
 # kept record does not depend on input order.
@@ -77,14 +77,15 @@ def repeated_ids(
             yield article_id, kept
 
 
-class _SplitByVerdictFn(FileDoFn):
+class _SplitByVerdictFn(ParkedBatchFn):
     def __init__(self, files: FileAccess) -> None:
         super().__init__(files)
         self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
-    def process(self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]) -> Iterator[Routed]:
-        batch: list[InputArticle] = read_spilled(spilled, self._files)
+    def process_records(
+        self, batch: list[InputArticle], kept: dict[str, RecordOrigin]
+    ) -> Iterator[Routed]:
         unique = RecordBatch()
         for article in batch:
             winner = kept.get(article.article_id)
@@ -172,13 +173,15 @@ class DropRedeliveries(beam.PTransform):
             | "GroupOriginsByShard" >> beam.GroupByKey()
             | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
-        spilled = articles | "SpillArticles" >> beam.ParDo(
-            SpillBatchesFn(self._spill_folder, self._files)
-        )
         verdicts = (
-            spilled
+            articles
             | "SplitByVerdict"
-            >> beam.ParDo(_SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept))
+            >> ParkedParDo(
+                _SplitByVerdictFn(self._files),
+                self._spill_folder,
+                self._files,
+                kept=beam.pvalue.AsDict(kept),
+            )
             | "RouteVerdicts"
             >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
 from newsdedup.transforms.runtime import spill
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
+    ParkedBatchFn,
+    ParkedParDo,
     SpillBatchesFn,
     SpillByArticleFileFn,
     SpilledBatch,
@@ -168,3 +171,26 @@ def test_gather_spilled_gathers_the_batches_of_all_bundles(
     )
     gathered = batches | GatherSpilled(6, str(tmp_path / "gathered"))
     assert_that(gathered | "Sorted" >> beam.Map(sorted), equal_to([[1, 2, 3, 4, 5, 6]]))
+
+
+class _KeepListedFn(ParkedBatchFn):
+    """The records of a batch that the side input lists, with the batch's size."""
+
+    def process_records(self, batch: RecordBatch, listed: list[int]) -> Iterator[tuple[int, int]]:
+        for record in batch:
+            if record in listed:
+                yield record, len(batch)
+
+
+def test_parked_par_do_applies_the_fn_to_batches_back_from_their_files(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    listed = pipeline | "Listed" >> beam.Create([2, 3, 6])
+    kept = (
+        pipeline
+        | "Batches" >> beam.Create([RecordBatch([1, 2]), RecordBatch([3]), RecordBatch([4, 5, 6])])
+        | ParkedParDo(_KeepListedFn(), str(tmp_path / "parked"), listed=beam.pvalue.AsList(listed))
+    )
+    assert_that(kept, equal_to([(2, 2), (3, 1), (6, 3)]))
+    pipeline.run().wait_until_finish()
+    assert list((tmp_path / "parked").glob("*.spill")), "the batches were not parked in files"

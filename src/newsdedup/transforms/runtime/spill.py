@@ -9,6 +9,9 @@ to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
 only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
 keys of the candidate index, the largest shuffle of ids (newsdedup.transforms.cluster).
 
+`ParkedParDo` is how a step says it: `beam.ParDo(fn, **side_inputs)` over
+batches that wait in files for the side inputs; `fn` is a `ParkedBatchFn`.
+
 On a local disk a worker appends each batch to its bundle's own file (named
 uniquely, so that a retried bundle never touches the file of its failed
 attempt) and flushes it before the reference is emitted; readers open, seek and
@@ -29,6 +32,7 @@ from typing import IO, Any, NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
@@ -178,6 +182,50 @@ class SpillBatchesFn(SpillingDoFn):
     def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
         if batch:
             yield self.spill(batch)
+
+
+class ParkedBatchFn(FileDoFn):
+    """Base of the DoFns that `ParkedParDo` applies: `process_records` gets each
+    batch back from its file, with the side inputs by name."""
+
+    # Beam would check the side inputs against the annotations of `*args`.
+    @no_annotations
+    def process(self, element: SpilledBatch, *args: Any, **side_inputs: Any) -> Iterable[Any]:
+        return self.process_records(read_spilled(element, self._files), *args, **side_inputs)
+
+    def process_records(self, batch: RecordBatch, *args: Any, **side_inputs: Any) -> Iterable[Any]:
+        raise NotImplementedError
+
+
+class ParkedParDo(beam.PTransform):
+    """RecordBatches -> `beam.ParDo(fn, **side_inputs)` over them, the batches
+    parked in files in `folder` while the side inputs are computed: the runner
+    holds only where each batch lies (see the module's docstring)."""
+
+    def __init__(
+        self,
+        fn: ParkedBatchFn,
+        folder: str,
+        files: FileAccess = LOCAL_FILES,
+        output_type: Any = None,
+        **side_inputs: Any,
+    ) -> None:
+        super().__init__()
+        self._fn = fn
+        self._folder = folder
+        self._files = files
+        self._output_type = output_type
+        self._side_inputs = side_inputs
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        apply = beam.ParDo(self._fn, **self._side_inputs)
+        if self._output_type is not None:
+            apply = apply.with_output_types(self._output_type)
+        return (
+            batches
+            | "Park" >> beam.ParDo(SpillBatchesFn(self._folder, self._files))
+            | "Unpark" >> apply
+        )
 
 
 class SpillByArticleFileFn(SpillingDoFn):
