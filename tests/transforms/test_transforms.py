@@ -17,7 +17,12 @@ from newsdedup.schemas.parquet import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from newsdedup.schemas.records import InputArticle, KnownArticle, RejectReason
 from newsdedup.transforms import cluster
 from newsdedup.transforms.analyze import AnalyzeArticles
-from newsdedup.transforms.assemble import BuildRejectRows, BuildStoryRows, WriteArticles
+from newsdedup.transforms.assemble import (
+    BuildRejectRows,
+    BuildStoryRows,
+    WriteArticles,
+    articles_by_file,
+)
 from newsdedup.transforms.cluster import ClusterArticles
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.decide.clustering import stable_id
@@ -501,6 +506,24 @@ def test_pairs_without_enough_evidence_are_not_verified() -> None:
     assert min_entity_keys(config) == 2
     counts = np.array([[1, 0, 0], [0, 3, 0], [0, 0, 2], [0, 0, 1]], dtype=np.int64)
     assert worth_verifying(counts, 2).tolist() == [True, True, True, False]
+
+
+def test_articles_by_file_splits_a_batch_by_articles_file() -> None:
+    analyzer = ArticleAnalyzer(DedupConfig())
+    days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]
+    analyzed = [
+        analyzer.analyze(_article(f"id{i}", f"Report {i}.", published_at=days[i % 3]))
+        for i in range(9)
+    ]
+    by_file = list(articles_by_file(analyzed, 2))
+    assert [key for key, _ in by_file] == sorted({key for key, _ in by_file})
+    assert len(by_file) >= 3  # three dates (one of them none) at least
+    for key, articles in by_file:
+        keys = {article_file_key(a.article.article_id, a.sketch.published_ts, 2) for a in articles}
+        assert keys == {key}
+    assert sorted(a.article.article_id for _, part in by_file for a in part) == sorted(
+        a.article.article_id for a in analyzed
+    )
 
 
 def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: Path) -> None:

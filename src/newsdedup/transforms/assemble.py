@@ -13,7 +13,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from newsdedup.schemas.parquet import ARTICLES_PARTITION_COLUMN
-from newsdedup.schemas.records import RecordBatch
+from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
 from newsdedup.transforms.core.decide.state import (
     REJECT_KEY_COLUMNS,
     STORY_MEMBER_COLUMNS,
@@ -26,6 +26,7 @@ from newsdedup.transforms.core.formats.rows import (
     Row,
     RunContext,
     StoryMember,
+    article_file_key,
     article_row,
     article_sort_key,
     reject_row,
@@ -33,10 +34,10 @@ from newsdedup.transforms.core.formats.rows import (
     story_merge_row,
     story_row,
 )
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.state import ReadParquetRows
 from newsdedup.transforms.io.write import partition_path, write_parquet
-from newsdedup.transforms.runtime.spill import SpillByArticleFileFn, spilled_records
+from newsdedup.transforms.runtime.spill import SpilledCoGroupByKey, SpilledGroupFn
 
 # Story members are grouped in this many shards of story ids to build story rows.
 STORY_SHARDS = 16
@@ -55,7 +56,19 @@ def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[Mem
     yield from sorted(by_shard.items())
 
 
-class _WriteArticleFileFn(FileDoFn):
+def articles_by_file(
+    batch: Iterable[AnalyzedArticle], shards: int
+) -> Iterator[tuple[FileKey, list[AnalyzedArticle]]]:
+    """A batch of analysed articles -> (file key, the batch's articles of that
+    articles file), one per file the batch has articles of."""
+    by_file: dict[FileKey, list[AnalyzedArticle]] = {}
+    for analyzed in batch:
+        key = article_file_key(analyzed.article.article_id, analyzed.sketch.published_ts, shards)
+        by_file.setdefault(key, []).append(analyzed)
+    yield from sorted(by_file.items())
+
+
+class _WriteArticleFileFn(SpilledGroupFn):
     """One articles file: its analysed articles and their assignments -> the
     Parquet file (rows sorted by id), and the story members of its rows."""
 
@@ -68,13 +81,15 @@ class _WriteArticleFileFn(FileDoFn):
         self._file_prefix = file_prefix
         self._run = run
 
-    def process(self, element: tuple[FileKey, dict[str, Any]]) -> Iterator[MemberList]:
-        (partition, shard), joined = element
-        assignments = {key: a for part in joined["assignments"] for key, a in part}
+    def process_group(
+        self, key: FileKey, records: dict[str, Iterator[Any]]
+    ) -> Iterator[MemberList]:
+        partition, shard = key
+        assignments = dict(records["assignments"])
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for analyzed in spilled_records(joined["articles"], self._files)
+                for analyzed in records["articles"]
             ),
             key=article_sort_key,
         )
@@ -97,9 +112,9 @@ class WriteArticles(beam.PTransform):
     publication date, `shards` files per date; returns the story members of the
     written rows, in lists per story shard.
 
-    The articles are spilled to files in `spill_folder` (see newsdedup.transforms.runtime.spill)
-    while they wait for their assignments: the shuffle that gathers each file's
-    rows carries only where they lie.
+    The articles and assignments meet in a SpilledCoGroupByKey through
+    `spill_folder` (see newsdedup.transforms.runtime.spill): the shuffle that
+    gathers each file's rows carries only where they lie.
     """
 
     def __init__(
@@ -125,11 +140,10 @@ class WriteArticles(beam.PTransform):
         return (
             {
                 "articles": inputs["articles"]
-                | "SpillByFile"
-                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards, self._files)),
+                | "ArticlesByFile" >> beam.FlatMap(articles_by_file, self._shards),
                 "assignments": inputs["assignments"],
             }
-            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "JoinAssignments" >> SpilledCoGroupByKey(self._spill_folder, self._files)
             | "WriteArticleFiles"
             >> beam.ParDo(
                 _WriteArticleFileFn(

@@ -13,8 +13,9 @@ Only ids, times, hashes and signatures travel here; article text never does.
    `verify_shards`, fewer than the candidate shards: a left article's facts
    are copied to every shard with one of its partners), and are decided in
    bulk (newsdedup.transforms.core.decide.facts). Pairs travel as arrays per shard, never one
-   element per pair; facts as FactsTables. Everything shuffled here is
-   spilled to files (newsdedup.transforms.runtime.spill): runners move only where it lies.
+   element per pair; facts as FactsTables. Every shuffle here is a
+   SpilledGroupByKey or SpilledCoGroupByKey (newsdedup.transforms.runtime.spill):
+   runners move only where the arrays lie.
 3. Clustering: verified links and all nodes meet on one key, where union-find
    gives groups and ids (a few small tuples per article).
 
@@ -54,14 +55,14 @@ from newsdedup.transforms.core.decide.facts import LINK_KINDS, FactsTable, class
 from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
 from newsdedup.transforms.core.signals import registry
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
-    SpilledBatch,
-    SpillingDoFn,
-    spilled_records,
+    SpilledCoGroupByKey,
+    SpilledGroupByKey,
+    SpilledGroupFn,
 )
 
 DUP_LEVEL = DUP_LINK
@@ -87,21 +88,17 @@ PENDING_LINKS_COUNTER = "pending_links"
 INDEXED_SKETCHES = 4096
 
 
-class ShardKeysFn(SpillingDoFn):
-    """A batch of sketches -> per (level, shard): key and owner arrays, spilled
-    to a file in `spill_folder` (main output: where they lie), and the facts
-    verification needs per candidate shard of article keys (`facts`, for the
-    left articles) and per verification shard (`verify_facts`, for the right
-    ones).
+class ShardKeysFn(beam.DoFn):
+    """A batch of sketches -> per (level, shard): key and owner arrays
+    (`keys`), and the facts verification needs per candidate shard of article
+    keys (`facts`, for the left articles) and per verification shard
+    (`verify_facts`, for the right ones); each as (shard, [arrays or table]).
 
     Each batch is indexed as it comes, INDEXED_SKETCHES sketches at a time;
     batches come gathered to that size (`GatherSpilled`), so nothing waits for
     `finish_bundle`, whose outputs Beam's DaskRunner drops."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig) -> None:
         self._config = config
 
     def process(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
@@ -124,7 +121,7 @@ class ShardKeysFn(SpillingDoFn):
             article_shards = facts.keys % tag_shards
             for shard in np.unique(article_shards).tolist():
                 table = facts.take(facts.keys[article_shards == shard])
-                yield Routed(tag, (shard, self.spill([table])))
+                yield Routed(tag, (shard, [table]))
         levels = {
             signal.level: [signal.candidate_keys(signal.value(s), self._config) for s in sketches]
             for signal in registry.SIGNALS
@@ -140,8 +137,7 @@ class ShardKeysFn(SpillingDoFn):
             for shard, (shard_keys, shard_owners, shard_known) in split_by_shard(
                 keys, shards, owners, owner_known
             ).items():
-                spilled = self.spill([(shard_keys, shard_owners, shard_known)])
-                yield Routed(KEYS_TAG, ((level, shard), spilled))
+                yield Routed(KEYS_TAG, ((level, shard), [(shard_keys, shard_owners, shard_known)]))
 
 
 # Candidate pairs of one level: the level's index in the candidate levels (the
@@ -150,14 +146,12 @@ class ShardKeysFn(SpillingDoFn):
 LevelPairs = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
-class PairsFromShardFn(SpillingDoFn):
+class PairsFromShardFn(SpilledGroupFn):
     """One shard's inverted index -> candidate pairs with shared-key counts,
-    sharded by their left article (spilled LevelPairs: 20 bytes a pair)."""
+    sharded by their left article (LevelPairs: 20 bytes a pair)."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._shards = config.candidate_shards
         self._config = config
         self._max_owners = {
@@ -167,11 +161,11 @@ class PairsFromShardFn(SpillingDoFn):
         }
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
 
-    def process(
-        self, element: tuple[tuple[str, int], Iterable[SpilledBatch]]
-    ) -> Iterator[tuple[int, SpilledBatch]]:
-        (level, _shard), spilled = element
-        chunks: list[ShardEntries] = list(spilled_records(spilled, self._files))
+    def process_group(
+        self, key: tuple[str, int], records: Iterable[ShardEntries]
+    ) -> Iterator[tuple[int, list[LevelPairs]]]:
+        level, _shard = key
+        chunks = list(records)
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
@@ -189,7 +183,7 @@ class PairsFromShardFn(SpillingDoFn):
             pairs.right[new],
             pairs.shared[new].astype(np.int32),
         ).items():
-            yield shard, self.spill([(level_index, left.astype(np.int64), right, shared)])
+            yield shard, [(level_index, left.astype(np.int64), right, shared)]
 
 
 def pair_evidence(parts: Iterable[LevelPairs]) -> PairEvidence:
@@ -224,28 +218,23 @@ def worth_verifying(
     )
 
 
-def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int, files: FileAccess) -> FactsTable:
-    return FactsTable.concatenate(list(spilled_records(parts, files)), num_perm)
-
-
-class AttachLeftFactsFn(SpillingDoFn):
+class AttachLeftFactsFn(SpilledGroupFn):
     """One shard of left articles: their candidate pairs, counts summed, and
     their facts -> the pairs worth verifying with the left facts attached,
     in `verify_shards` shards of their right article."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._shards = config.verify_shards
         self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
         self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
 
-    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, SpilledBatch]]:
-        _, joined = element
-        facts = _merged_facts(joined["facts"], self._num_perm, self._files)
-        evidence = pair_evidence(spilled_records(joined["pairs"], self._files))
+    def process_group(
+        self, key: int, records: dict[str, Iterator[Any]]
+    ) -> Iterator[tuple[int, list[LeftFactsPairs]]]:
+        facts = FactsTable.concatenate(list(records["facts"]), self._num_perm)
+        evidence = pair_evidence(records["pairs"])
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -254,11 +243,10 @@ class AttachLeftFactsFn(SpillingDoFn):
             evidence.left,
             evidence.counts[:, registry.candidate_levels().index(STORY_LEVEL)],
         ).items():
-            pairs: LeftFactsPairs = (left, right.astype(np.int64), shared, facts.take(left))
-            yield shard, self.spill([pairs])
+            yield shard, [(left, right.astype(np.int64), shared, facts.take(left))]
 
 
-class VerifyPairsFn(FileDoFn):
+class VerifyPairsFn(SpilledGroupFn):
     """One shard of right articles: candidate pairs with the left facts, and the
     right facts -> one batch of verified links."""
 
@@ -270,11 +258,10 @@ class VerifyPairsFn(FileDoFn):
             for level in (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)
         }
 
-    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[list[Link]]:
-        _, joined = element
-        right_facts = _merged_facts(joined["facts"], self._config.num_perm, self._files)
+    def process_group(self, key: int, records: dict[str, Iterator[Any]]) -> Iterator[list[Link]]:
+        right_facts = FactsTable.concatenate(list(records["facts"]), self._config.num_perm)
         links: list[Link] = []
-        pairs: Iterator[LeftFactsPairs] = spilled_records(joined["pairs"], self._files)
+        pairs: Iterator[LeftFactsPairs] = records["pairs"]
         for lefts, rights, shared_counts, left_facts in pairs:
             left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
             known = (left_rows >= 0) & (right_rows >= 0)
@@ -406,8 +393,7 @@ class ClusterArticles(beam.PTransform):
             marked
             | f"GatherSketches{origin}"
             >> GatherSpilled(INDEXED_SKETCHES, self._spill_folder, self._files)
-            | f"ShardKeys{origin}"
-            >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files))
+            | f"ShardKeys{origin}" >> beam.ParDo(ShardKeysFn(config))
             | f"RouteShardKeys{origin}" >> SplitRoutes([KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG])
             for origin, marked in marked_by_origin.items()
         ]
@@ -442,16 +428,16 @@ class ClusterArticles(beam.PTransform):
         config, folder, files = self._config, self._spill_folder, self._files
         pairs = (
             shard_keys[KEYS_TAG]
-            | "GroupShards" >> beam.GroupByKey()
-            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, folder, files))
+            | "GroupShards" >> SpilledGroupByKey(folder, files)
+            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, files))
         )
         with_left_facts = (
             {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
-            | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, folder, files))
+            | "JoinLeftFacts" >> SpilledCoGroupByKey(folder, files)
+            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, files))
         )
         return (
             {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
-            | "JoinRightFacts" >> beam.CoGroupByKey()
+            | "JoinRightFacts" >> SpilledCoGroupByKey(folder, files)
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config, files))
         )

@@ -9,8 +9,14 @@ to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
 only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
 keys of the candidate index, the largest shuffle of ids (newsdedup.transforms.cluster).
 
-`ParkedParDo` is how a step says it: `beam.ParDo(fn, **side_inputs)` over
-batches that wait in files for the side inputs; `fn` is a `ParkedBatchFn`.
+Steps say it with the transforms of this module, never with spill files of
+their own:
+- `ParkedParDo`: `beam.ParDo(fn, **side_inputs)` over batches that wait in
+  files for the side inputs; `fn` is a `ParkedBatchFn`.
+- `SpilledGroupByKey` and `SpilledCoGroupByKey`: Beam's GroupByKey and
+  CoGroupByKey over (key, records) whose records are parked on the way; the
+  step after them is a `SpilledGroupFn`, which reads them back lazily.
+- `GatherSpilled`: batches regrouped to a size, from all bundles and workers.
 
 On a local disk a worker appends each batch to its bundle's own file (named
 uniquely, so that a retried bundle never touches the file of its failed
@@ -34,8 +40,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.typehints.decorators import no_annotations
 
-from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
-from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
+from newsdedup.schemas.records import RecordBatch
 from newsdedup.transforms.io.filesystems import (
     LOCAL_FILES,
     FileAccess,
@@ -228,25 +233,6 @@ class ParkedParDo(beam.PTransform):
         )
 
 
-class SpillByArticleFileFn(SpillingDoFn):
-    """A batch of analysed articles -> (file key, where the batch's articles of
-    that articles file were spilled), one per file the batch has articles of."""
-
-    def __init__(self, folder: str, shards: int, files: FileAccess = LOCAL_FILES) -> None:
-        super().__init__(folder, files)
-        self._shards = shards
-
-    def process(self, batch: list[AnalyzedArticle]) -> Iterator[tuple[FileKey, SpilledBatch]]:
-        by_file: dict[FileKey, list[AnalyzedArticle]] = {}
-        for analyzed in batch:
-            key = article_file_key(
-                analyzed.article.article_id, analyzed.sketch.published_ts, self._shards
-            )
-            by_file.setdefault(key, []).append(analyzed)
-        for key, articles in sorted(by_file.items()):
-            yield key, self.spill(articles)
-
-
 class SpillCountedFn(SpillingDoFn):
     """A batch of records -> (how many records, where it was spilled)."""
 
@@ -308,3 +294,68 @@ class GatherSpilled(beam.PTransform):
             | "SpreadGroups" >> beam.Reshuffle()
             | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
         )
+
+
+class ParkKeyedFn(SpillingDoFn):
+    """(key, records) -> (key, where the records were spilled)."""
+
+    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[tuple[Any, SpilledBatch]]:
+        key, records = element
+        yield key, self.spill(records)
+
+
+class SpilledGroupByKey(beam.PTransform):
+    """(key, records) -> (key, where each element's records lie): a GroupByKey
+    that moves only references (see the module's docstring). Apply a
+    `SpilledGroupFn` to the result."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._folder = folder
+        self._files = files
+
+    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
+        return (
+            keyed
+            | "Park" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
+            | "Group" >> beam.GroupByKey()
+        )
+
+
+class SpilledCoGroupByKey(beam.PTransform):
+    """{name: (key, records)} -> (key, {name: where the records lie}): a
+    CoGroupByKey that moves only references. Apply a `SpilledGroupFn` to the
+    result."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._folder = folder
+        self._files = files
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        parked = {
+            name: keyed
+            | f"Park{name.capitalize()}" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
+            for name, keyed in inputs.items()
+        }
+        return parked | "Group" >> beam.CoGroupByKey()
+
+
+class SpilledGroupFn(FileDoFn):
+    """Base of the DoFns after `SpilledGroupByKey` or `SpilledCoGroupByKey`:
+    `process_group` gets the key and the records, read from their files as it
+    iterates (all of one key's records need not fit in memory): one iterator
+    after a GroupByKey, an iterator per name after a CoGroupByKey."""
+
+    def process(self, element: tuple[Any, Any]) -> Iterable[Any]:
+        key, grouped = element
+        if isinstance(grouped, dict):
+            records: Any = {
+                name: spilled_records(refs, self._files) for name, refs in grouped.items()
+            }
+        else:
+            records = spilled_records(grouped, self._files)
+        return self.process_group(key, records)
+
+    def process_group(self, key: Any, records: Any) -> Iterable[Any]:
+        raise NotImplementedError
