@@ -561,7 +561,7 @@ def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: 
             spill_folder=str(tmp_path / "spill"),
         )
         assert_that(
-            members | beam.FlatMap(lambda keyed: [story for story, _ in keyed[1]]),
+            members | beam.FlatMap(lambda member_list: [story for story, _ in member_list]),
             equal_to([f"st_id{i}" for i in range(12)]),
         )
 

@@ -8,12 +8,11 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from newsdedup.schemas.parquet import ARTICLES_PARTITION_COLUMN
-from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
+from newsdedup.schemas.records import AnalyzedArticle
 from newsdedup.transforms.core.decide.state import (
     REJECT_KEY_COLUMNS,
     STORY_MEMBER_COLUMNS,
@@ -37,23 +36,11 @@ from newsdedup.transforms.core.formats.rows import (
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.state import ReadParquetRows
 from newsdedup.transforms.io.write import partition_path, write_parquet
+from newsdedup.transforms.runtime.shards import GroupInShards
 from newsdedup.transforms.runtime.spill import SpilledCoGroupByKey, SpilledGroupFn
 
-# Story members are grouped in this many shards of story ids to build story rows.
-STORY_SHARDS = 16
-# (shard of the story id, [(story id, member)]): members on their way to their story.
-MemberList = tuple[int, list[tuple[str, StoryMember]]]
-
-
-def story_shard(story_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(story_id.encode("utf-8")) % STORY_SHARDS
-
-
-def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[MemberList]:
-    by_shard: dict[int, RecordBatch] = {}
-    for story_id, member in members:
-        by_shard.setdefault(story_shard(story_id), RecordBatch()).append((story_id, member))
-    yield from sorted(by_shard.items())
+# The story members of one articles file, or of one earlier article: (story id, member).
+MemberList = list[tuple[str, StoryMember]]
 
 
 def articles_by_file(
@@ -102,7 +89,7 @@ class _WriteArticleFileFn(SpilledGroupFn):
             self._schema,
             self._files,
         )
-        yield from members_by_shard((row["story_id"], story_member(row)) for row in rows)
+        yield [(row["story_id"], story_member(row)) for row in rows]
 
 
 class WriteArticles(beam.PTransform):
@@ -110,7 +97,7 @@ class WriteArticles(beam.PTransform):
     (lists per articles file, from ClusterArticles; no text)} -> Parquet files
     under `root`, partitioned by
     publication date, `shards` files per date; returns the story members of the
-    written rows, in lists per story shard.
+    written rows, one MemberList per articles file.
 
     The articles and assignments meet in a SpilledCoGroupByKey through
     `spill_folder` (see newsdedup.transforms.runtime.spill): the shuffle that
@@ -154,23 +141,16 @@ class WriteArticles(beam.PTransform):
 
 
 def _story_ids(members: MemberList) -> set[str]:
-    return {story_id for story_id, _ in members[1]}
+    return {story_id for story_id, _ in members}
 
 
-def _story_rows(
-    element: tuple[int, Iterable[list[tuple[str, StoryMember]]]], run: RunContext
-) -> Iterator[Row]:
-    _, parts = element
-    by_story: dict[str, list[StoryMember]] = {}
-    for part in parts:
-        for story_id, member in part:
-            by_story.setdefault(story_id, []).append(member)
+def _story_rows(by_story: dict[str, list[StoryMember]], run: RunContext) -> Iterator[Row]:
     for story_id in sorted(by_story):
         yield story_row(story_id, by_story[story_id], run)
 
 
 class BuildStoryRows(beam.PTransform):
-    """{"new_members": this run's story members (lists per story shard, from
+    """{"new_members": this run's story members (MemberLists from
     WriteArticles), "earlier_stories": the stories table's rows before this run,
     "merges": (story_id, merged_into) of this run, "earlier_article_files": the
     articles files of earlier runs} -> the whole stories table after this run.
@@ -215,16 +195,16 @@ class BuildStoryRows(beam.PTransform):
                 only_where=("story_id", beam.pvalue.AsDict(member_stories)),
                 files=self._files,
             )
-            | "EarlierMembersByShard"
-            >> beam.FlatMap(
-                lambda row, roots: members_by_shard([(roots[row["story_id"]], story_member(row))]),
+            | "EarlierMembers"
+            >> beam.Map(
+                lambda row, roots: [(roots[row["story_id"]], story_member(row))],
                 roots=beam.pvalue.AsDict(member_stories),
             )
         )
         rebuilt = (
             (new_members, earlier_members)
             | "AllMembers" >> beam.Flatten()
-            | "GroupByStoryShard" >> beam.GroupByKey()
+            | "MembersByStory" >> GroupInShards()
             | "StoryRows" >> beam.FlatMap(_story_rows, run)
         )
 

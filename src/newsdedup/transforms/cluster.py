@@ -16,7 +16,7 @@ Only ids, times, hashes and signatures travel here; article text never does.
    element per pair; facts as FactsTables. Every shuffle here is a
    SpilledGroupByKey or SpilledCoGroupByKey (newsdedup.transforms.runtime.spill):
    runners move only where the arrays lie.
-3. Clustering: verified links and all nodes meet on one key, where union-find
+3. Clustering: verified links and all nodes meet in one element (GatherAll), where union-find
    gives groups and ids (a few small tuples per article).
 
 In an incremental run the articles of earlier runs within the horizon take part
@@ -58,6 +58,7 @@ from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
+from newsdedup.transforms.runtime.shards import GatherAll
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
     SpilledCoGroupByKey,
@@ -304,8 +305,7 @@ class ClusterFn(beam.DoFn):
         self._stories = Metrics.counter("newsdedup", "stories")
         self._pending = Metrics.counter("newsdedup", PENDING_LINKS_COUNTER)
 
-    def process(self, element: tuple[int, dict[str, list[Any]]]) -> Iterator[Routed]:
-        _, joined = element
+    def process(self, joined: dict[str, list[Any]]) -> Iterator[Routed]:
         links = [link for batch in joined["links"] for link in batch]
         nodes = [node for batch in joined["nodes"] for node in batch]
         result = cluster(
@@ -411,11 +411,8 @@ class ClusterArticles(beam.PTransform):
             for origin, marked in marked_by_origin.items()
         ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
         clustered = (
-            {
-                "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
-                "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
-            }
-            | "GatherGraph" >> beam.CoGroupByKey()
+            {"nodes": nodes, "links": verified}
+            | "GatherGraph" >> GatherAll()
             | "Cluster"
             >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
             | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])

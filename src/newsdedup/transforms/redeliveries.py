@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import apache_beam as beam
-import xxhash
 from apache_beam.metrics import Metrics
 
 from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
@@ -20,6 +19,7 @@ from newsdedup.transforms.core.signals.normalize import content_hash
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
+from newsdedup.transforms.runtime.shards import GroupInShards
 from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # (content hash, source file, line): a record's identity, ordered so that the
@@ -45,32 +45,9 @@ def choose_kept(origins: Iterable[RecordOrigin]) -> RecordOrigin | None:
     return ordered[0] if len(ordered) > 1 else None
 
 
-# Article ids are grouped in this many shards to find those seen more than once.
-ID_SHARDS = 16
-
-
-def id_shard(article_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) % ID_SHARDS
-
-
-def origins_by_shard(
-    origins: Iterable[tuple[str, RecordOrigin]],
-) -> Iterator[tuple[int, list[tuple[str, RecordOrigin]]]]:
-    by_shard: dict[int, list[tuple[str, RecordOrigin]]] = {}
-    for article_id, origin in origins:
-        by_shard.setdefault(id_shard(article_id), []).append((article_id, origin))
-    yield from by_shard.items()
-
-
-def repeated_ids(
-    element: tuple[int, Iterable[list[tuple[str, RecordOrigin]]]],
-) -> Iterator[tuple[str, RecordOrigin]]:
-    """One shard's (id, origin) lists -> (id, kept origin) of the ids seen twice or more."""
-    _, parts = element
-    origins: dict[str, list[RecordOrigin]] = {}
-    for part in parts:
-        for article_id, origin in part:
-            origins.setdefault(article_id, []).append(origin)
+def repeated_ids(origins: dict[str, list[RecordOrigin]]) -> Iterator[tuple[str, RecordOrigin]]:
+    """Origins by id (of one shard of ids) -> (id, kept origin) of the ids seen
+    twice or more."""
     for article_id, seen in origins.items():
         kept = choose_kept(seen)
         if kept is not None:
@@ -141,7 +118,7 @@ class DropRedeliveries(beam.PTransform):
     one deterministically; the others are rejected as `id_conflict`. `written`
     holds the articles in OUT that share an id with this run's records: those
     are kept, and records of them are re-deliveries or conflicts. Ids and
-    content hashes travel in lists per id shard; the articles wait for the
+    content hashes travel in lists per shard of ids (GroupInShards); the articles wait for the
     verdicts spilled to files in `spill_folder` (see
     newsdedup.transforms.runtime.spill).
     """
@@ -156,21 +133,16 @@ class DropRedeliveries(beam.PTransform):
         kept = (
             (
                 articles
-                | "OriginsByShard"
-                >> beam.FlatMap(
-                    lambda batch: origins_by_shard((a.article_id, record_origin(a)) for a in batch)
-                ),
+                | "IdOrigins"
+                >> beam.Map(lambda batch: [(a.article_id, record_origin(a)) for a in batch]),
                 inputs["written"]
-                | "WrittenByShard"
+                | "WrittenOrigins"
                 >> beam.MapTuple(
-                    lambda article_id, content: (
-                        id_shard(article_id),
-                        [(article_id, written_origin(content))],
-                    )
+                    lambda article_id, content: [(article_id, written_origin(content))]
                 ),
             )
             | "AllOrigins" >> beam.Flatten()
-            | "GroupOriginsByShard" >> beam.GroupByKey()
+            | "OriginsById" >> GroupInShards()
             | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
         verdicts = (

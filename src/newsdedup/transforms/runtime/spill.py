@@ -50,6 +50,7 @@ from newsdedup.transforms.io.filesystems import (
     open_output,
 )
 from newsdedup.transforms.runtime.batches import pack, unpack
+from newsdedup.transforms.runtime.shards import GatherAll
 
 
 class SpilledBatch(NamedTuple):
@@ -269,8 +270,8 @@ class GatherSpilled(beam.PTransform):
     """Batches of records -> batches of up to `max_records` records gathered from
     all bundles and workers (a larger input batch stays whole).
 
-    The records are spilled to files in `folder`; only the references meet, on
-    one key, and are planned into groups that are read back after a reshuffle.
+    The records are spilled to files in `folder`; only the references meet, in
+    one element (GatherAll), and are planned into groups that are read back after a reshuffle.
     This replaces a DoFn that buffers across elements and emits what is left in
     `finish_bundle`: Beam's DaskRunner drops the outputs of `finish_bundle`.
     Which records share a batch depends on where they were spilled: use it where
@@ -288,9 +289,8 @@ class GatherSpilled(beam.PTransform):
         return (
             batches
             | "SpillBatches" >> beam.ParDo(SpillCountedFn(self._folder, self._files))
-            | "ReferencesToOneKey" >> beam.Map(lambda counted: (0, counted))
-            | "GatherReferences" >> beam.GroupByKey()
-            | "PlanGroups" >> beam.FlatMap(lambda keyed: plan_groups(keyed[1], max_records))
+            | "GatherReferences" >> GatherAll()
+            | "PlanGroups" >> beam.FlatMap(plan_groups, max_records)
             | "SpreadGroups" >> beam.Reshuffle()
             | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
         )
