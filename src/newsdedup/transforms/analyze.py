@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import (
     InputArticle,
@@ -38,7 +39,7 @@ from newsdedup.transforms.core.signals.daycounts import (
 from newsdedup.transforms.core.signals.entities import EntityFrequencies
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
-from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, BatchRecords, PerRecord
 from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # Site key -> how many of that site's articles of each day hold each fingerprint
@@ -185,7 +186,7 @@ class _ShardEntityCountsFn(beam.DoFn):
 
 
 def _repeated_entities(
-    element: tuple[int, Iterable[tuple[np.ndarray, np.ndarray]]],
+    element: tuple[int, Iterable[tuple[np.ndarray, ...]]],
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """One shard's partial counts -> its entities found in two or more articles."""
     _, parts = element
@@ -353,11 +354,12 @@ class AnalyzeArticles(beam.PTransform):
         self._spill_folder = spill_folder
         self._files = files
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> AnalyzedOutputs:
         articles, known_before = inputs["articles"], inputs["known"]
         shingled = articles | "Shingle" >> beam.ParDo(
             ShingleArticleFn(self._config)
-        ).with_output_types(RecordBatch)
+        ).with_output_types(RECORD_BATCH)
         # Learnt over the earlier runs' articles within the horizon too, as one run
         # over all of them would: a site's footer is found however runs are cut.
         site_fingerprints = (
@@ -382,7 +384,7 @@ class AnalyzeArticles(beam.PTransform):
             SignArticleFn(self._config, self._files),
             self._spill_folder,
             self._files,
-            output_type=RecordBatch,
+            output_type=RECORD_BATCH,
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
         )

@@ -10,6 +10,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.parquet import ARTICLES_PARTITION_COLUMN
 from newsdedup.schemas.records import AnalyzedArticle
@@ -123,6 +124,7 @@ class WriteArticles(beam.PTransform):
         self._file_prefix = file_prefix
         self._shards = shards
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         return (
             {
@@ -166,6 +168,7 @@ class BuildStoryRows(beam.PTransform):
         self._files = files
         self._run = run
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         run, new_members, earlier_stories = (
             self._run,

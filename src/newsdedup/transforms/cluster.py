@@ -34,6 +34,7 @@ import apache_beam as beam
 import numpy as np
 import numpy.typing as npt
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from newsdedup.transforms.core.config import DedupConfig
@@ -56,7 +57,7 @@ from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
 from newsdedup.transforms.core.signals import registry
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
-from newsdedup.transforms.runtime.batches import BatchRecords, PerRecord
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, BatchRecords, PerRecord
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.shards import GatherAll
 from newsdedup.transforms.runtime.spill import (
@@ -379,6 +380,7 @@ class ClusterArticles(beam.PTransform):
         self._files = files
         self._stream_window_hours = stream_window_hours
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> ClusteredOutputs:
         config = self._config
         # New and known sketches are indexed apart, each in the stage that makes them:
@@ -409,7 +411,7 @@ class ClusterArticles(beam.PTransform):
         nodes = tuple(
             marked | f"Nodes{origin}" >> PerRecord(_marked_node)
             for origin, marked in marked_by_origin.items()
-        ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
+        ) | "AllNodes" >> beam.Flatten().with_output_types(RECORD_BATCH)
         clustered = (
             {"nodes": nodes, "links": verified}
             | "GatherGraph" >> GatherAll()

@@ -12,12 +12,14 @@ from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from newsdedup.transforms.core.formats.jsonl import excerpt
 from newsdedup.transforms.core.signals.normalize import content_hash
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
+from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
 from newsdedup.transforms.runtime.shards import GroupInShards
 from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
@@ -128,6 +130,7 @@ class DropRedeliveries(beam.PTransform):
         self._spill_folder = spill_folder
         self._files = files
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> UniqueArticles:
         articles = inputs["articles"]
         kept = (
@@ -155,6 +158,6 @@ class DropRedeliveries(beam.PTransform):
                 kept=beam.pvalue.AsDict(kept),
             )
             | "RouteVerdicts"
-            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RECORD_BATCH})
         )
         return UniqueArticles(verdicts[ARTICLES_TAG], verdicts[REJECTS_TAG])

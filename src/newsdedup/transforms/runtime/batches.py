@@ -4,7 +4,7 @@
   `PerRecord` applies a function to each record of each batch: what the
   algorithm's steps use instead of spelling out batching at every step.
 - `RecordBatchCoder` is the coder of every PCollection declared
-  `with_output_types(RecordBatch)` (registered on import): one pickle per batch
+  `with_output_types(RECORD_BATCH)` (registered on import): one pickle per batch
   instead of one per record, compressed wherever a runner holds or ships it
   between stages.
 - `pack` and `unpack` are the same encoding as bytes: the format of spill
@@ -21,6 +21,7 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
+from apache_beam.typehints import typehints
 
 from newsdedup.schemas.records import RecordBatch
 
@@ -49,6 +50,26 @@ def unpack(packed: bytes) -> RecordBatch:
     return RecordBatch(pickle.loads(pickled))  # only ever bytes that pack() made
 
 
+class RecordBatchHint(typehints.ListConstraint):
+    """The type hint of a PCollection of RecordBatches (`RECORD_BATCH`).
+
+    A list of any records to Beam's type checks, so that a step whose function
+    takes `Iterable[X]` or `Sequence[X]` accepts it (Beam 2.78 resolves such
+    annotations and checks them when the pipeline is built; the class
+    RecordBatch itself would fail those checks), and the hint that selects
+    RecordBatchCoder.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Any)
+
+    def __repr__(self) -> str:
+        return "RecordBatch"
+
+
+RECORD_BATCH = RecordBatchHint()
+
+
 class RecordBatchCoder(beam.coders.Coder):
     def encode(self, batch: RecordBatch) -> bytes:
         return pack(batch)
@@ -62,8 +83,8 @@ class RecordBatchCoder(beam.coders.Coder):
     def estimate_size(self, batch: Any) -> int:
         return _ESTIMATED_RECORD_BYTES * len(batch)
 
-    def to_type_hint(self) -> type:
-        return RecordBatch
+    def to_type_hint(self) -> RecordBatchHint:
+        return RECORD_BATCH
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -73,6 +94,7 @@ class RecordBatchCoder(beam.coders.Coder):
 
 
 beam.coders.registry.register_coder(RecordBatch, RecordBatchCoder)
+beam.coders.registry.register_coder(RecordBatchHint, RecordBatchCoder)
 
 
 class BatchRecords(beam.PTransform):
@@ -86,7 +108,7 @@ class BatchRecords(beam.PTransform):
             >> beam.BatchElements(
                 min_batch_size=MIN_BATCH_RECORDS, max_batch_size=MAX_BATCH_RECORDS
             )
-            | "AsRecordBatch" >> beam.Map(RecordBatch).with_output_types(RecordBatch)
+            | "AsRecordBatch" >> beam.Map(RecordBatch).with_output_types(RECORD_BATCH)
         )
 
 
@@ -104,5 +126,5 @@ class PerRecord(beam.PTransform):
 
     def expand(self, batches: beam.PCollection) -> beam.PCollection:
         return batches | "MapRecords" >> beam.Map(_map_records, self._fn).with_output_types(
-            RecordBatch
+            RECORD_BATCH
         )

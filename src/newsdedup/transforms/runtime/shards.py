@@ -17,6 +17,7 @@ from typing import Any
 
 import apache_beam as beam
 import xxhash
+from apache_beam.typehints.decorators import no_annotations
 
 # Shards of GroupInShards unless told: enough to spread over a few workers, few
 # enough that each carries many values.
@@ -70,6 +71,7 @@ class GatherAll(beam.PTransform):
     """A PCollection -> one element, the list of all its elements; or
     {name: PCollection} -> one element, {name: all the elements of that one}."""
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: beam.PCollection | dict[str, beam.PCollection]) -> beam.PCollection:
         if isinstance(inputs, dict):
             keyed = {

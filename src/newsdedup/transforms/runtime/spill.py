@@ -31,7 +31,7 @@ others spilled from the output's bucket, never from a local disk.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -49,7 +49,7 @@ from newsdedup.transforms.io.filesystems import (
     open_input,
     open_output,
 )
-from newsdedup.transforms.runtime.batches import pack, unpack
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, pack, unpack
 from newsdedup.transforms.runtime.shards import GatherAll
 
 
@@ -185,7 +185,7 @@ class SpillingDoFn(FileDoFn):
 class SpillBatchesFn(SpillingDoFn):
     """A batch of records -> where it was spilled."""
 
-    def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
+    def process(self, batch: Sequence[Any]) -> Iterator[SpilledBatch]:
         if batch:
             yield self.spill(batch)
 
@@ -237,7 +237,7 @@ class ParkedParDo(beam.PTransform):
 class SpillCountedFn(SpillingDoFn):
     """A batch of records -> (how many records, where it was spilled)."""
 
-    def process(self, batch: RecordBatch) -> Iterator[tuple[int, SpilledBatch]]:
+    def process(self, batch: Sequence[Any]) -> Iterator[tuple[int, SpilledBatch]]:
         if batch:
             yield len(batch), self.spill(batch)
 
@@ -292,7 +292,7 @@ class GatherSpilled(beam.PTransform):
             | "GatherReferences" >> GatherAll()
             | "PlanGroups" >> beam.FlatMap(plan_groups, max_records)
             | "SpreadGroups" >> beam.Reshuffle()
-            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
+            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RECORD_BATCH)
         )
 
 
@@ -332,6 +332,7 @@ class SpilledCoGroupByKey(beam.PTransform):
         self._folder = folder
         self._files = files
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         parked = {
             name: keyed
