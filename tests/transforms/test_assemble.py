@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -12,7 +13,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsdedup.schemas.parquet import ARTICLES_SCHEMA
-from newsdedup.schemas.records import RejectReason
+from newsdedup.schemas.records import AnalyzedArticle, ArticleAssignment, RejectReason
 from newsdedup.transforms.assemble import (
     BuildRejectRows,
     BuildStoryRows,
@@ -21,8 +22,26 @@ from newsdedup.transforms.assemble import (
 )
 from newsdedup.transforms.core.config import DedupConfig
 from newsdedup.transforms.core.formats.rows import article_file_key
-from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
+from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer, article_key
 from tests.beamgen import RUN, input_article, nothing
+
+
+def _one_story(analyzed: list[AnalyzedArticle], story_id: str) -> list[tuple[Any, list[Any]]]:
+    """The assignments of ClusterArticles that put every article in `story_id`."""
+    return [
+        (
+            article_file_key(a.article.article_id, a.sketch.published_ts, 2),
+            [
+                (
+                    article_key(a.article.article_id),
+                    ArticleAssignment(
+                        a.article.article_id, f"dg_{a.article.article_id}", story_id, True, None
+                    ),
+                )
+            ],
+        )
+        for a in analyzed
+    ]
 
 
 def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -> None:
@@ -49,26 +68,9 @@ def test_story_rows_summarise_members(tmp_path: Path, pipeline: beam.Pipeline) -
             )
         ),
     ]
-    from newsdedup.schemas.records import ArticleAssignment
-    from newsdedup.transforms.core.signals.analysis import article_key
-
-    assignments = [
-        (
-            article_file_key(a.article.article_id, a.sketch.published_ts, 2),
-            [
-                (
-                    article_key(a.article.article_id),
-                    ArticleAssignment(
-                        a.article.article_id, f"dg_{a.article.article_id}", "st_1", True, None
-                    ),
-                )
-            ],
-        )
-        for a in analyzed
-    ]
     members = {
         "articles": pipeline | "Analyzed" >> beam.Create([analyzed]),
-        "assignments": pipeline | "Assignments" >> beam.Create(assignments),
+        "assignments": pipeline | "Assignments" >> beam.Create(_one_story(analyzed, "st_1")),
     } | WriteArticles(
         RUN,
         str(tmp_path / "articles"),
@@ -137,9 +139,6 @@ def test_articles_by_file_splits_a_batch_by_articles_file() -> None:
 
 def test_write_articles_joins_assignments_in_files_per_date_and_shard(tmp_path: Path) -> None:
     from apache_beam.testing.test_pipeline import TestPipeline
-
-    from newsdedup.schemas.records import ArticleAssignment
-    from newsdedup.transforms.core.signals.analysis import article_key
 
     analyzer = ArticleAnalyzer(DedupConfig())
     days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]
