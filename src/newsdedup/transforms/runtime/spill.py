@@ -170,10 +170,10 @@ class SpillingDoFn(FileDoFn):
         # (Beam's DaskRunner ships a side input's graph from inside a task).
         return {**self.__dict__, "_writer": None}
 
-    def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
+    def finish_bundle(self) -> None:
+        # Nothing is emitted here: Beam's DaskRunner drops outputs of finish_bundle.
         if self._writer is not None:
             self._writer.close()
-        return None
 
     def spill(self, records: Iterable[Any]) -> SpilledBatch:
         assert self._writer is not None, "start_bundle() was not called"
