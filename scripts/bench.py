@@ -97,7 +97,7 @@ STAGES: dict[str, tuple[str, ...]] = {
         "newsdedup.transforms.io.read:ParseFileFn._parse_routed",
         "newsdedup.transforms.redeliveries:record_origin",
         "newsdedup.transforms.redeliveries:repeated_ids",
-        "newsdedup.transforms.redeliveries:_SplitByVerdictFn.process",
+        "newsdedup.transforms.redeliveries:_SplitByVerdictFn.process_records",
     ),
     "language detection": ("newsdedup.transforms.core.signals.language:LanguageDetector.detect",),
     "shingling and MinHash": (
@@ -109,13 +109,13 @@ STAGES: dict[str, tuple[str, ...]] = {
     ),
     "candidate generation": (
         "newsdedup.transforms.cluster:ShardKeysFn._index",
-        "newsdedup.transforms.cluster:PairsFromShardFn.process",
-        "newsdedup.transforms.cluster:AttachLeftFactsFn.process",
+        "newsdedup.transforms.cluster:PairsFromShardFn.process_group",
+        "newsdedup.transforms.cluster:AttachLeftFactsFn.process_group",
     ),
-    "verification": ("newsdedup.transforms.cluster:VerifyPairsFn.process",),
+    "verification": ("newsdedup.transforms.cluster:VerifyPairsFn.process_group",),
     "clustering": ("newsdedup.transforms.cluster:ClusterFn.process",),
     "writing (rows, Parquet)": (
-        "newsdedup.transforms.assemble:_WriteArticleFileFn.process",
+        "newsdedup.transforms.assemble:_WriteArticleFileFn.process_group",
         "newsdedup.transforms.core.formats.rows:story_row",
         "newsdedup.transforms.io.write:shard_of",
         "newsdedup.transforms.io.write:_WriteGroupFn.process",

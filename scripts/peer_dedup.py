@@ -80,6 +80,11 @@ def datatrove_clusters(articles: Path, work: Path) -> dict[str, int]:
             logging_dir=str(work / f"logs-{number}"),
         )
         executor.run()
+    return _datatrove_cluster_ids(work)
+
+
+def _datatrove_cluster_ids(work: Path) -> dict[str, int]:
+    """Article id -> datatrove's cluster id, for the articles it put in a cluster."""
     clusters: dict[str, int] = {}
     for path in sorted((work / "kept").glob("*.jsonl")) + sorted((work / "removed").glob("*")):
         for line in path.read_text(encoding="utf-8").splitlines():

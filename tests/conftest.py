@@ -13,6 +13,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from scripts import gcsserver
 from scripts.gcsserver import GcsServer
 from scripts.s3server import S3Server, start_server, weed_binary
+from tests import textgen
+from tests.clirun import AGENCY_A, AGENCY_B, write_batch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -72,3 +74,39 @@ def gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GcsServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def batches(tmp_path: Path) -> list[Path]:
+    """Three days: two agency stories, a follow-up and a re-run, then two reports
+    that each reuse copy of both stories (new evidence that they are one; a
+    single such report would be a weak bridge, see clustering.merge_stories)."""
+    return [
+        write_batch(
+            tmp_path / "day1.jsonl",
+            1,
+            {
+                "a1": AGENCY_A,
+                "a2": textgen.edited(AGENCY_A, 7),
+                "b1": AGENCY_B,
+                "s1": textgen.article(3),
+            },
+        ),
+        write_batch(
+            tmp_path / "day2.jsonl",
+            2,
+            {
+                "a3": textgen.article(10, 2) + AGENCY_A[1:3],
+                "b2": textgen.edited(AGENCY_B, 8),
+                "n1": textgen.article(4),
+            },
+        ),
+        write_batch(
+            tmp_path / "day3.jsonl",
+            3,
+            {
+                "m1": textgen.article(11, 2) + AGENCY_A[3:4] + AGENCY_B[3:4],
+                "m2": textgen.article(12, 2) + AGENCY_A[4:5] + AGENCY_B[4:5],
+            },
+        ),
+    ]

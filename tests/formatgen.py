@@ -199,6 +199,11 @@ def write_every_format(folder: Path) -> None:
     warc.response("https://cc.example/news/7", html_page("Seven", textgen.article(7, 3)))
     warc.response("https://cc.example/missing", b"gone", status="404 Not Found")
     warc.write(folder / "crawl.warc.gz")
+    _write_tables(folder, wire)
+
+
+def _write_tables(folder: Path, wire: str) -> None:
+    """The Parquet table (with the wire story again) and the CSV of write_every_format."""
     pq.write_table(
         pa.table(
             {

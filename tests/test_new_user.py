@@ -13,9 +13,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
+from tests.clirun import articles_table, newsdedup, start_run, write_articles
 from tests.conftest import SAMPLE_DIR
-from tests.pipelines.test_cli import articles_table, newsdedup
-from tests.pipelines.test_faults import start_run, write_articles
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.test_cli import articles_table, newsdedup
+from tests.clirun import articles_table, newsdedup
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared_data]
 

@@ -1,16 +1,54 @@
-"""Options of `newsdedup run` from a TOML file; flags on the command line win."""
+"""Options of `newsdedup run` from a TOML file (pipelines/config_file.py); flags on the command
+line win."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from newsdedup.pipelines.config_file import config_argv, with_config_file
 from newsdedup.pipelines.options import NewsdedupOptions, all_options_parser
 from newsdedup.transforms.runtime.errors import UsageError
-from tests.conftest import REPO_ROOT
+from tests.clirun import newsdedup
+from tests.conftest import REPO_ROOT, SAMPLE_DIR
+
+
+@pytest.mark.e2e
+def test_options_from_a_toml_file_with_flags_winning(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    config = tmp_path / "newsdedup.toml"
+    config.write_text(
+        f'input = ["{SAMPLE_DIR / "wire_en.jsonl"}"]\noutput = "{out}"\n'
+        "dup_threshold = 0.6\nstory-threshold = 0.2\nquiet = true\n",
+        encoding="utf-8",
+    )
+    result = newsdedup(
+        "run", "--config", str(config), "--dup-threshold", "0.7", "--input", str(SAMPLE_DIR)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # quiet = true from the file
+    parameters = json.loads(
+        pq.read_schema(next((out / "stories").glob("*.parquet"))).metadata[b"newsdedup_parameters"]
+    )
+    assert (parameters["dup_threshold"], parameters["story_threshold"]) == (0.7, 0.2)
+    languages = pq.read_table(out / "stories").column("languages").to_pylist()
+    assert ["de"] in languages  # the command line's --input replaced the file's
+
+
+@pytest.mark.e2e
+def test_an_unknown_key_in_the_config_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "newsdedup.toml"
+    config.write_text(f'output = "{tmp_path / "x"}"\nstory_treshold = 0.2\n', encoding="utf-8")
+    result = newsdedup("run", "--config", str(config), "--input", str(SAMPLE_DIR), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"newsdedup: unknown key 'story_treshold' in {config}; did you mean story_threshold?"
+    ]
+    assert not (tmp_path / "x").exists()
 
 
 def parsed(argv: list[str]) -> NewsdedupOptions:

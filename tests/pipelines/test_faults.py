@@ -6,7 +6,6 @@ and the next run completes with nothing twice.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import shutil
@@ -14,31 +13,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from tests import textgen
-from tests.pipelines.test_cli import articles_table, comparable, newsdedup, stories_table
+from tests.clirun import (
+    articles_table,
+    comparable,
+    newsdedup,
+    start_run,
+    stories_table,
+    write_articles,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def write_articles(path: Path, first: int, count: int) -> Path:
-    lines = [
-        json.dumps(
-            {
-                "id": f"n{i:05d}",
-                "text": textgen.text(textgen.article(i, 6)),
-                "published_at": "2026-05-01T10:00:00Z",
-            }
-        )
-        for i in range(first, first + count)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def visible(out: Path) -> tuple[pa.Table, pa.Table, list[str]]:
@@ -55,16 +44,6 @@ def same(
     left: tuple[pa.Table, pa.Table, list[str]], right: tuple[pa.Table, pa.Table, list[str]]
 ) -> bool:
     return left[0].equals(right[0]) and left[1].equals(right[1]) and left[2] == right[2]
-
-
-def start_run(*args: str, preexec: Callable[[], None] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsdedup.pipelines.cli", "run", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=preexec,
-    )
 
 
 def test_sigkill_at_any_moment_leaves_the_last_run(tmp_path: Path) -> None:

@@ -87,6 +87,7 @@ from newsdedup.transforms.io.read import (
 from newsdedup.transforms.io.state import NewDateRangeFn, ReadParquetRows
 from newsdedup.transforms.io.write import WriteParquetDataset
 from newsdedup.transforms.redeliveries import DropRedeliveries
+from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.errors import UsageError
 from newsdedup.transforms.runtime.progress import CountProgress, ProgressDisplay
 from newsdedup.transforms.runtime.summary import RunSummary, summarize
@@ -292,7 +293,7 @@ def _build(pipeline: beam.Pipeline, plan: _RunPlan) -> None:
     )
     sketches = analyzed | "Sketches" >> beam.Map(
         lambda batch: RecordBatch(a.sketch for a in batch)
-    ).with_output_types(RecordBatch)
+    ).with_output_types(RECORD_BATCH)
     clustered = {
         "sketches": sketches,
         "known": weighted_known,

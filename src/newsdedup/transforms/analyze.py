@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import (
     InputArticle,
@@ -42,9 +43,9 @@ from newsdedup.transforms.core.signals.textboilerplate import (
     DayPassages,
     passages_by_day,
 )
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from newsdedup.transforms.runtime import batches  # noqa: F401 - registers the coder of RecordBatch
-from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, BatchRecords, PerRecord
+from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # Site key -> how many of that site's articles of each day hold each fingerprint
 # or entity found in more than max_site_articles of them (see article_boilerplate).
@@ -222,7 +223,7 @@ class _ShardEntityCountsFn(beam.DoFn):
 
 
 def _repeated_entities(
-    element: tuple[int, Iterable[tuple[np.ndarray, np.ndarray]]],
+    element: tuple[int, Iterable[tuple[np.ndarray, ...]]],
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """One shard's partial counts -> its entities found in two or more articles."""
     _, parts = element
@@ -280,8 +281,8 @@ class CountEntities(beam.PTransform):
         )
 
 
-class SignArticleFn(FileDoFn):
-    """Signature and fingerprints of each article of a spilled batch of shingled
+class SignArticleFn(ParkedBatchFn):
+    """Signature and fingerprints of each article of a batch of shingled
     articles, its site's boilerplate removed.
 
     Only the MinHash permutations are built in `setup()`; signing needs no
@@ -298,15 +299,14 @@ class SignArticleFn(FileDoFn):
         super().setup()
         self._signatures = SignatureBuilder(self._config.num_perm, self._config.minhash_seed)
 
-    def process(
+    def process_records(
         self,
-        spilled: SpilledBatch,
-        boilerplate: Any,
+        batch: Sequence[ShingledArticle],
+        boilerplate: Boilerplate,
         entity_frequencies: EntityFrequencies,
         text_passages: TextPassages,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
-        batch: Sequence[ShingledArticle] = read_spilled(spilled, self._files)
         analyzed = [
             sign_article(
                 shingled,
@@ -366,9 +366,9 @@ def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[SiteFingerpr
     ]
 
 
-def new_article_passages(batch: Sequence[ShingledArticle]) -> list[ArticlePassages]:
-    """(article key, day, passage fingerprints) of each article."""
-    return [(s.article_key, day_code(_published_ts(s)), s.raw_fingerprints) for s in batch]
+def new_article_passages(shingled: ShingledArticle) -> ArticlePassages:
+    """(article key, day, passage fingerprints) of an article."""
+    return (shingled.article_key, day_code(_published_ts(shingled)), shingled.raw_fingerprints)
 
 
 def _known_article_passages(known: KnownArticle) -> ArticlePassages:
@@ -381,17 +381,6 @@ def _known_site_fingerprints(known: KnownArticle) -> list[SiteFingerprints]:
         return []
     sketch = known.sketch  # as stored: before boilerplate was taken out
     return [(known.site_key, sketch.fingerprints + sketch.entities, day_code(sketch.published_ts))]
-
-
-def _new_and_known(
-    name: str, new_batches: beam.PCollection, known_items: beam.PCollection
-) -> beam.PCollection:
-    """Lists of what new articles give and of what known articles give, as one
-    PCollection of lists (known articles come one by one: batched here)."""
-    known_batches = known_items | f"BatchKnown{name}" >> beam.BatchElements(
-        min_batch_size=64, max_batch_size=4096
-    )
-    return (new_batches, known_batches) | f"All{name}" >> beam.Flatten()
 
 
 class AnalyzedOutputs(NamedTuple):
@@ -420,46 +409,50 @@ class AnalyzeArticles(beam.PTransform):
         self._spill_folder = spill_folder
         self._files = files
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> AnalyzedOutputs:
         articles, known_before = inputs["articles"], inputs["known"]
         shingled = articles | "Shingle" >> beam.ParDo(
             ShingleArticleFn(self._config)
-        ).with_output_types(RecordBatch)
+        ).with_output_types(RECORD_BATCH)
         # Learnt over the earlier runs' articles within the horizon too, as one run
         # over all of them would: a site's footer is found however runs are cut.
-        site_fingerprints = _new_and_known(
-            "SiteFingerprints",
+        site_fingerprints = (
             shingled | "NewSiteFingerprints" >> beam.Map(new_site_fingerprints),
-            known_before | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints),
-        )
+            known_before
+            | "KnownSiteFingerprints" >> beam.FlatMap(_known_site_fingerprints)
+            | "BatchKnownSiteFingerprints" >> BatchRecords(),
+        ) | "AllSiteFingerprints" >> beam.Flatten()
         boilerplate = beam.pvalue.AsSingleton(
             site_fingerprints | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         )
-        article_passages = _new_and_known(
-            "ArticlePassages",
-            shingled | "NewArticlePassages" >> beam.Map(new_article_passages),
-            known_before | "KnownArticlePassages" >> beam.Map(_known_article_passages),
-        )
+        article_passages = (
+            shingled | "NewArticlePassages" >> PerRecord(new_article_passages),
+            known_before
+            | "KnownArticlePassages" >> beam.Map(_known_article_passages)
+            | "BatchKnownArticlePassages" >> BatchRecords(),
+        ) | "AllArticlePassages" >> beam.Flatten()
         text_passages = beam.pvalue.AsSingleton(
             article_passages | "FindTextPassages" >> FindTextPassages(self._config)
         )
-        entity_sets = _new_and_known(
-            "Entities",
-            shingled | "NewEntities" >> beam.Map(lambda batch: [s.entities for s in batch]),
-            known_before | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities),
-        )
+        entity_sets = (
+            shingled | "NewEntities" >> PerRecord(lambda s: s.entities),
+            known_before
+            | "KnownEntities" >> beam.Map(lambda k: k.sketch.entities)
+            | "BatchKnownEntities" >> BatchRecords(),
+        ) | "AllEntities" >> beam.Flatten()
         entity_frequencies = beam.pvalue.AsSingleton(
             entity_sets | "CountEntities" >> CountEntities(self._config)
         )
-        analyzed = (
-            shingled
-            | "SpillShingled" >> beam.ParDo(SpillBatchesFn(self._spill_folder, self._files))
-        ) | "Sign" >> beam.ParDo(
+        analyzed = shingled | "Sign" >> ParkedParDo(
             SignArticleFn(self._config, self._files),
+            self._spill_folder,
+            self._files,
+            output_type=RECORD_BATCH,
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
             text_passages=text_passages,
-        ).with_output_types(RecordBatch)
+        )
         known = known_before | "KnownAsNow" >> beam.Map(
             _known_as_now,
             boilerplate=boilerplate,

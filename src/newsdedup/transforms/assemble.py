@@ -8,12 +8,12 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.parquet import ARTICLES_PARTITION_COLUMN
-from newsdedup.schemas.records import RecordBatch
+from newsdedup.schemas.records import AnalyzedArticle
 from newsdedup.transforms.core.decide.state import (
     REJECT_KEY_COLUMNS,
     STORY_MEMBER_COLUMNS,
@@ -26,6 +26,7 @@ from newsdedup.transforms.core.formats.rows import (
     Row,
     RunContext,
     StoryMember,
+    article_file_key,
     article_row,
     article_sort_key,
     reject_row,
@@ -33,29 +34,29 @@ from newsdedup.transforms.core.formats.rows import (
     story_merge_row,
     story_row,
 )
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.state import ReadParquetRows
 from newsdedup.transforms.io.write import partition_path, write_parquet
-from newsdedup.transforms.runtime.spill import SpillByArticleFileFn, spilled_records
+from newsdedup.transforms.runtime.shards import GroupInShards
+from newsdedup.transforms.runtime.spill import SpilledCoGroupByKey, SpilledGroupFn
 
-# Story members are grouped in this many shards of story ids to build story rows.
-STORY_SHARDS = 16
-# (shard of the story id, [(story id, member)]): members on their way to their story.
-MemberList = tuple[int, list[tuple[str, StoryMember]]]
-
-
-def story_shard(story_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(story_id.encode("utf-8")) % STORY_SHARDS
+# The story members of one articles file, or of one earlier article: (story id, member).
+MemberList = list[tuple[str, StoryMember]]
 
 
-def members_by_shard(members: Iterable[tuple[str, StoryMember]]) -> Iterator[MemberList]:
-    by_shard: dict[int, RecordBatch] = {}
-    for story_id, member in members:
-        by_shard.setdefault(story_shard(story_id), RecordBatch()).append((story_id, member))
-    yield from sorted(by_shard.items())
+def articles_by_file(
+    batch: Iterable[AnalyzedArticle], shards: int
+) -> Iterator[tuple[FileKey, list[AnalyzedArticle]]]:
+    """A batch of analysed articles -> (file key, the batch's articles of that
+    articles file), one per file the batch has articles of."""
+    by_file: dict[FileKey, list[AnalyzedArticle]] = {}
+    for analyzed in batch:
+        key = article_file_key(analyzed.article.article_id, analyzed.sketch.published_ts, shards)
+        by_file.setdefault(key, []).append(analyzed)
+    yield from sorted(by_file.items())
 
 
-class _WriteArticleFileFn(FileDoFn):
+class _WriteArticleFileFn(SpilledGroupFn):
     """One articles file: its analysed articles and their assignments -> the
     Parquet file (rows sorted by id), and the story members of its rows."""
 
@@ -68,13 +69,15 @@ class _WriteArticleFileFn(FileDoFn):
         self._file_prefix = file_prefix
         self._run = run
 
-    def process(self, element: tuple[FileKey, dict[str, Any]]) -> Iterator[MemberList]:
-        (partition, shard), joined = element
-        assignments = {key: a for part in joined["assignments"] for key, a in part}
+    def process_group(
+        self, key: FileKey, records: dict[str, Iterator[Any]]
+    ) -> Iterator[MemberList]:
+        partition, shard = key
+        assignments = dict(records["assignments"])
         rows = sorted(
             (
                 article_row(analyzed, assignments[analyzed.sketch.article_key], self._run)
-                for analyzed in spilled_records(joined["articles"], self._files)
+                for analyzed in records["articles"]
             ),
             key=article_sort_key,
         )
@@ -87,7 +90,7 @@ class _WriteArticleFileFn(FileDoFn):
             self._schema,
             self._files,
         )
-        yield from members_by_shard((row["story_id"], story_member(row)) for row in rows)
+        yield [(row["story_id"], story_member(row)) for row in rows]
 
 
 class WriteArticles(beam.PTransform):
@@ -95,11 +98,11 @@ class WriteArticles(beam.PTransform):
     (lists per articles file, from ClusterArticles; no text)} -> Parquet files
     under `root`, partitioned by
     publication date, `shards` files per date; returns the story members of the
-    written rows, in lists per story shard.
+    written rows, one MemberList per articles file.
 
-    The articles are spilled to files in `spill_folder` (see newsdedup.transforms.runtime.spill)
-    while they wait for their assignments: the shuffle that gathers each file's
-    rows carries only where they lie.
+    The articles and assignments meet in a SpilledCoGroupByKey through
+    `spill_folder` (see newsdedup.transforms.runtime.spill): the shuffle that
+    gathers each file's rows carries only where they lie.
     """
 
     def __init__(
@@ -121,15 +124,15 @@ class WriteArticles(beam.PTransform):
         self._file_prefix = file_prefix
         self._shards = shards
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         return (
             {
                 "articles": inputs["articles"]
-                | "SpillByFile"
-                >> beam.ParDo(SpillByArticleFileFn(self._spill_folder, self._shards, self._files)),
+                | "ArticlesByFile" >> beam.FlatMap(articles_by_file, self._shards),
                 "assignments": inputs["assignments"],
             }
-            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "JoinAssignments" >> SpilledCoGroupByKey(self._spill_folder, self._files)
             | "WriteArticleFiles"
             >> beam.ParDo(
                 _WriteArticleFileFn(
@@ -140,23 +143,16 @@ class WriteArticles(beam.PTransform):
 
 
 def _story_ids(members: MemberList) -> set[str]:
-    return {story_id for story_id, _ in members[1]}
+    return {story_id for story_id, _ in members}
 
 
-def _story_rows(
-    element: tuple[int, Iterable[list[tuple[str, StoryMember]]]], run: RunContext
-) -> Iterator[Row]:
-    _, parts = element
-    by_story: dict[str, list[StoryMember]] = {}
-    for part in parts:
-        for story_id, member in part:
-            by_story.setdefault(story_id, []).append(member)
+def _story_rows(by_story: dict[str, list[StoryMember]], run: RunContext) -> Iterator[Row]:
     for story_id in sorted(by_story):
         yield story_row(story_id, by_story[story_id], run)
 
 
 class BuildStoryRows(beam.PTransform):
-    """{"new_members": this run's story members (lists per story shard, from
+    """{"new_members": this run's story members (MemberLists from
     WriteArticles), "earlier_stories": the stories table's rows before this run,
     "merges": (story_id, merged_into) of this run, "earlier_article_files": the
     articles files of earlier runs} -> the whole stories table after this run.
@@ -172,6 +168,7 @@ class BuildStoryRows(beam.PTransform):
         self._files = files
         self._run = run
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         run, new_members, earlier_stories = (
             self._run,
@@ -201,16 +198,16 @@ class BuildStoryRows(beam.PTransform):
                 only_where=("story_id", beam.pvalue.AsDict(member_stories)),
                 files=self._files,
             )
-            | "EarlierMembersByShard"
-            >> beam.FlatMap(
-                lambda row, roots: members_by_shard([(roots[row["story_id"]], story_member(row))]),
+            | "EarlierMembers"
+            >> beam.Map(
+                lambda row, roots: [(roots[row["story_id"]], story_member(row))],
                 roots=beam.pvalue.AsDict(member_stories),
             )
         )
         rebuilt = (
             (new_members, earlier_members)
             | "AllMembers" >> beam.Flatten()
-            | "GroupByStoryShard" >> beam.GroupByKey()
+            | "MembersByStory" >> GroupInShards()
             | "StoryRows" >> beam.FlatMap(_story_rows, run)
         )
 

@@ -13,9 +13,10 @@ Only ids, times, hashes and signatures travel here; article text never does.
    `verify_shards`, fewer than the candidate shards: a left article's facts
    are copied to every shard with one of its partners), and are decided in
    bulk (newsdedup.transforms.core.decide.facts). Pairs travel as arrays per shard, never one
-   element per pair; facts as FactsTables. Everything shuffled here is
-   spilled to files (newsdedup.transforms.runtime.spill): runners move only where it lies.
-3. Clustering: verified links and all nodes meet on one key, where union-find
+   element per pair; facts as FactsTables. Every shuffle here is a
+   SpilledGroupByKey or SpilledCoGroupByKey (newsdedup.transforms.runtime.spill):
+   runners move only where the arrays lie.
+3. Clustering: verified links and all nodes meet in one element (GatherAll), where union-find
    gives groups and ids (a few small tuples per article).
 
 In an incremental run the articles of earlier runs within the horizon take part
@@ -33,6 +34,7 @@ import apache_beam as beam
 import numpy as np
 import numpy.typing as npt
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import ArticleSketch, KnownArticle, RecordBatch
 from newsdedup.transforms.core.config import DedupConfig
@@ -54,13 +56,15 @@ from newsdedup.transforms.core.decide.facts import LINK_KINDS, FactsTable, class
 from newsdedup.transforms.core.decide.keysets import in_sorted
 from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
 from newsdedup.transforms.core.signals import registry
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, BatchRecords, PerRecord
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
+from newsdedup.transforms.runtime.shards import GatherAll
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
-    SpilledBatch,
-    SpillingDoFn,
-    spilled_records,
+    SpilledCoGroupByKey,
+    SpilledGroupByKey,
+    SpilledGroupFn,
 )
 
 DUP_LEVEL = DUP_LINK
@@ -86,21 +90,17 @@ PENDING_LINKS_COUNTER = "pending_links"
 INDEXED_SKETCHES = 4096
 
 
-class ShardKeysFn(SpillingDoFn):
-    """A batch of sketches -> per (level, shard): key and owner arrays, spilled
-    to a file in `spill_folder` (main output: where they lie), and the facts
-    verification needs per candidate shard of article keys (`facts`, for the
-    left articles) and per verification shard (`verify_facts`, for the right
-    ones).
+class ShardKeysFn(beam.DoFn):
+    """A batch of sketches -> per (level, shard): key and owner arrays
+    (`keys`), and the facts verification needs per candidate shard of article
+    keys (`facts`, for the left articles) and per verification shard
+    (`verify_facts`, for the right ones); each as (shard, [arrays or table]).
 
     Each batch is indexed as it comes, INDEXED_SKETCHES sketches at a time;
     batches come gathered to that size (`GatherSpilled`), so nothing waits for
     `finish_bundle`, whose outputs Beam's DaskRunner drops."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig) -> None:
         self._config = config
 
     def process(self, batch: Sequence[MarkedSketch]) -> Iterator[Routed]:
@@ -123,7 +123,7 @@ class ShardKeysFn(SpillingDoFn):
             article_shards = facts.keys % tag_shards
             for shard in np.unique(article_shards).tolist():
                 table = facts.take(facts.keys[article_shards == shard])
-                yield Routed(tag, (shard, self.spill([table])))
+                yield Routed(tag, (shard, [table]))
         levels = {
             signal.level: [signal.candidate_keys(signal.value(s), self._config) for s in sketches]
             for signal in registry.SIGNALS
@@ -139,8 +139,7 @@ class ShardKeysFn(SpillingDoFn):
             for shard, (shard_keys, shard_owners, shard_known) in split_by_shard(
                 keys, shards, owners, owner_known
             ).items():
-                spilled = self.spill([(shard_keys, shard_owners, shard_known)])
-                yield Routed(KEYS_TAG, ((level, shard), spilled))
+                yield Routed(KEYS_TAG, ((level, shard), [(shard_keys, shard_owners, shard_known)]))
 
 
 # Candidate pairs of one level: the level's index in the candidate levels (the
@@ -149,14 +148,12 @@ class ShardKeysFn(SpillingDoFn):
 LevelPairs = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
-class PairsFromShardFn(SpillingDoFn):
+class PairsFromShardFn(SpilledGroupFn):
     """One shard's inverted index -> candidate pairs with shared-key counts,
-    sharded by their left article (spilled LevelPairs: 20 bytes a pair)."""
+    sharded by their left article (LevelPairs: 20 bytes a pair)."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._shards = config.candidate_shards
         self._config = config
         self._max_owners = {
@@ -166,11 +163,11 @@ class PairsFromShardFn(SpillingDoFn):
         }
         self._skipped = Metrics.counter("newsdedup", "boilerplate_keys_skipped")
 
-    def process(
-        self, element: tuple[tuple[str, int], Iterable[SpilledBatch]]
-    ) -> Iterator[tuple[int, SpilledBatch]]:
-        (level, _shard), spilled = element
-        chunks: list[ShardEntries] = list(spilled_records(spilled, self._files))
+    def process_group(
+        self, key: tuple[str, int], records: Iterable[ShardEntries]
+    ) -> Iterator[tuple[int, list[LevelPairs]]]:
+        level, _shard = key
+        chunks = list(records)
         keys = np.concatenate([k for k, _, _ in chunks])
         owners = np.concatenate([o for _, o, _ in chunks])
         known_owners = np.unique(np.concatenate([o[known] for _, o, known in chunks]))
@@ -188,7 +185,7 @@ class PairsFromShardFn(SpillingDoFn):
             pairs.right[new],
             pairs.shared[new].astype(np.int32),
         ).items():
-            yield shard, self.spill([(level_index, left.astype(np.int64), right, shared)])
+            yield shard, [(level_index, left.astype(np.int64), right, shared)]
 
 
 def pair_evidence(parts: Iterable[LevelPairs]) -> PairEvidence:
@@ -223,28 +220,23 @@ def worth_verifying(
     )
 
 
-def _merged_facts(parts: Iterable[SpilledBatch], num_perm: int, files: FileAccess) -> FactsTable:
-    return FactsTable.concatenate(list(spilled_records(parts, files)), num_perm)
-
-
-class AttachLeftFactsFn(SpillingDoFn):
+class AttachLeftFactsFn(SpilledGroupFn):
     """One shard of left articles: their candidate pairs, counts summed, and
     their facts -> the pairs worth verifying with the left facts attached,
     in `verify_shards` shards of their right article."""
 
-    def __init__(
-        self, config: DedupConfig, spill_folder: str, files: FileAccess = LOCAL_FILES
-    ) -> None:
-        super().__init__(spill_folder, files)
+    def __init__(self, config: DedupConfig, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__(files)
         self._shards = config.verify_shards
         self._num_perm = config.num_perm
         self._entity_keys_needed = min_entity_keys(config)
         self._candidates = Metrics.counter("newsdedup", "candidate_pairs")
 
-    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[tuple[int, SpilledBatch]]:
-        _, joined = element
-        facts = _merged_facts(joined["facts"], self._num_perm, self._files)
-        evidence = pair_evidence(spilled_records(joined["pairs"], self._files))
+    def process_group(
+        self, key: int, records: dict[str, Iterator[Any]]
+    ) -> Iterator[tuple[int, list[LeftFactsPairs]]]:
+        facts = FactsTable.concatenate(list(records["facts"]), self._num_perm)
+        evidence = pair_evidence(records["pairs"])
         evidence = evidence.select(worth_verifying(evidence.counts, self._entity_keys_needed))
         self._candidates.inc(len(evidence))
         for shard, (right, left, shared) in split_by_shard(
@@ -253,11 +245,10 @@ class AttachLeftFactsFn(SpillingDoFn):
             evidence.left,
             evidence.counts[:, registry.candidate_levels().index(STORY_LEVEL)],
         ).items():
-            pairs: LeftFactsPairs = (left, right.astype(np.int64), shared, facts.take(left))
-            yield shard, self.spill([pairs])
+            yield shard, [(left, right.astype(np.int64), shared, facts.take(left))]
 
 
-class VerifyPairsFn(FileDoFn):
+class VerifyPairsFn(SpilledGroupFn):
     """One shard of right articles: candidate pairs with the left facts, and the
     right facts -> one batch of verified links."""
 
@@ -269,11 +260,10 @@ class VerifyPairsFn(FileDoFn):
             for level in (DUP_LEVEL, STORY_LEVEL, ENTITY_LEVEL)
         }
 
-    def process(self, element: tuple[int, dict[str, Any]]) -> Iterator[list[Link]]:
-        _, joined = element
-        right_facts = _merged_facts(joined["facts"], self._config.num_perm, self._files)
+    def process_group(self, key: int, records: dict[str, Iterator[Any]]) -> Iterator[list[Link]]:
+        right_facts = FactsTable.concatenate(list(records["facts"]), self._config.num_perm)
         links: list[Link] = []
-        pairs: Iterator[LeftFactsPairs] = spilled_records(joined["pairs"], self._files)
+        pairs: Iterator[LeftFactsPairs] = records["pairs"]
         for lefts, rights, shared_counts, left_facts in pairs:
             left_rows, right_rows = left_facts.positions(lefts), right_facts.positions(rights)
             known = (left_rows >= 0) & (right_rows >= 0)
@@ -316,8 +306,7 @@ class ClusterFn(beam.DoFn):
         self._stories = Metrics.counter("newsdedup", "stories")
         self._pending = Metrics.counter("newsdedup", PENDING_LINKS_COUNTER)
 
-    def process(self, element: tuple[int, dict[str, list[Any]]]) -> Iterator[Routed]:
-        _, joined = element
+    def process(self, joined: dict[str, list[Any]]) -> Iterator[Routed]:
         links = [link for batch in joined["links"] for link in batch]
         nodes = [node for batch in joined["nodes"] for node in batch]
         result = cluster(
@@ -391,27 +380,22 @@ class ClusterArticles(beam.PTransform):
         self._files = files
         self._stream_window_hours = stream_window_hours
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> ClusteredOutputs:
         config = self._config
         # New and known sketches are indexed apart, each in the stage that makes them:
         # a Flatten of the two would hold every sketch of the run between two stages.
         marked_by_origin = {
-            "New": inputs["sketches"]
-            | "MarkNew"
-            >> beam.Map(lambda batch: RecordBatch((s, None) for s in batch)).with_output_types(
-                RecordBatch
-            ),
+            "New": inputs["sketches"] | "MarkNew" >> PerRecord(lambda s: (s, None)),
             "Known": inputs["known"]
             | "MarkKnown" >> beam.Map(lambda k: (k.sketch, k))
-            | "BatchKnown" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-            | "KnownBatches" >> beam.Map(RecordBatch).with_output_types(RecordBatch),
+            | "BatchKnown" >> BatchRecords(),
         }
         indexed = [
             marked
             | f"GatherSketches{origin}"
             >> GatherSpilled(INDEXED_SKETCHES, self._spill_folder, self._files)
-            | f"ShardKeys{origin}"
-            >> beam.ParDo(ShardKeysFn(config, self._spill_folder, self._files))
+            | f"ShardKeys{origin}" >> beam.ParDo(ShardKeysFn(config))
             | f"RouteShardKeys{origin}" >> SplitRoutes([KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG])
             for origin, marked in marked_by_origin.items()
         ]
@@ -425,19 +409,12 @@ class ClusterArticles(beam.PTransform):
         }
         verified = self._verified_links(shard_keys)
         nodes = tuple(
-            marked
-            | f"Nodes{origin}"
-            >> beam.Map(
-                lambda batch: RecordBatch(_marked_node(m) for m in batch)
-            ).with_output_types(RecordBatch)
+            marked | f"Nodes{origin}" >> PerRecord(_marked_node)
             for origin, marked in marked_by_origin.items()
-        ) | "AllNodes" >> beam.Flatten().with_output_types(RecordBatch)
+        ) | "AllNodes" >> beam.Flatten().with_output_types(RECORD_BATCH)
         clustered = (
-            {
-                "nodes": nodes | "NodesToOneKey" >> beam.Map(lambda n: (0, n)),
-                "links": verified | "LinksToOneKey" >> beam.Map(lambda link: (0, link)),
-            }
-            | "GatherGraph" >> beam.CoGroupByKey()
+            {"nodes": nodes, "links": verified}
+            | "GatherGraph" >> GatherAll()
             | "Cluster"
             >> beam.ParDo(ClusterFn(config, self._output_shards, self._stream_window_hours))
             | "RouteClusters" >> SplitRoutes([ASSIGNMENTS_TAG, STORY_MERGES_TAG])
@@ -450,16 +427,16 @@ class ClusterArticles(beam.PTransform):
         config, folder, files = self._config, self._spill_folder, self._files
         pairs = (
             shard_keys[KEYS_TAG]
-            | "GroupShards" >> beam.GroupByKey()
-            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, folder, files))
+            | "GroupShards" >> SpilledGroupByKey(folder, files)
+            | "PairsFromShards" >> beam.ParDo(PairsFromShardFn(config, files))
         )
         with_left_facts = (
             {"pairs": pairs, "facts": shard_keys[FACTS_TAG]}
-            | "JoinLeftFacts" >> beam.CoGroupByKey()
-            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, folder, files))
+            | "JoinLeftFacts" >> SpilledCoGroupByKey(folder, files)
+            | "AttachLeftFacts" >> beam.ParDo(AttachLeftFactsFn(config, files))
         )
         return (
             {"pairs": with_left_facts, "facts": shard_keys[VERIFY_FACTS_TAG]}
-            | "JoinRightFacts" >> beam.CoGroupByKey()
+            | "JoinRightFacts" >> SpilledCoGroupByKey(folder, files)
             | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(config, files))
         )

@@ -11,16 +11,18 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import apache_beam as beam
-import xxhash
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from newsdedup.transforms.core.formats.jsonl import excerpt
 from newsdedup.transforms.core.signals.normalize import content_hash
-from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
+from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.io.read import ARTICLES_TAG, REJECTS_TAG
+from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.routing import Routed, SplitRoutes
-from newsdedup.transforms.runtime.spill import SpillBatchesFn, SpilledBatch, read_spilled
+from newsdedup.transforms.runtime.shards import GroupInShards
+from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 
 # (content hash, source file, line): a record's identity, ordered so that the
 # kept record does not depend on input order.
@@ -45,46 +47,24 @@ def choose_kept(origins: Iterable[RecordOrigin]) -> RecordOrigin | None:
     return ordered[0] if len(ordered) > 1 else None
 
 
-# Article ids are grouped in this many shards to find those seen more than once.
-ID_SHARDS = 16
-
-
-def id_shard(article_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(article_id.encode("utf-8")) % ID_SHARDS
-
-
-def origins_by_shard(
-    origins: Iterable[tuple[str, RecordOrigin]],
-) -> Iterator[tuple[int, list[tuple[str, RecordOrigin]]]]:
-    by_shard: dict[int, list[tuple[str, RecordOrigin]]] = {}
-    for article_id, origin in origins:
-        by_shard.setdefault(id_shard(article_id), []).append((article_id, origin))
-    yield from by_shard.items()
-
-
-def repeated_ids(
-    element: tuple[int, Iterable[list[tuple[str, RecordOrigin]]]],
-) -> Iterator[tuple[str, RecordOrigin]]:
-    """One shard's (id, origin) lists -> (id, kept origin) of the ids seen twice or more."""
-    _, parts = element
-    origins: dict[str, list[RecordOrigin]] = {}
-    for part in parts:
-        for article_id, origin in part:
-            origins.setdefault(article_id, []).append(origin)
+def repeated_ids(origins: dict[str, list[RecordOrigin]]) -> Iterator[tuple[str, RecordOrigin]]:
+    """Origins by id (of one shard of ids) -> (id, kept origin) of the ids seen
+    twice or more."""
     for article_id, seen in origins.items():
         kept = choose_kept(seen)
         if kept is not None:
             yield article_id, kept
 
 
-class _SplitByVerdictFn(FileDoFn):
+class _SplitByVerdictFn(ParkedBatchFn):
     def __init__(self, files: FileAccess) -> None:
         super().__init__(files)
         self._redeliveries = Metrics.counter("newsdedup", "exact_redeliveries")
         self._conflicts = Metrics.counter("newsdedup", f"rejected_{RejectReason.ID_CONFLICT.value}")
 
-    def process(self, spilled: SpilledBatch, kept: dict[str, RecordOrigin]) -> Iterator[Routed]:
-        batch: list[InputArticle] = read_spilled(spilled, self._files)
+    def process_records(
+        self, batch: list[InputArticle], kept: dict[str, RecordOrigin]
+    ) -> Iterator[Routed]:
         unique = RecordBatch()
         for article in batch:
             winner = kept.get(article.article_id)
@@ -140,7 +120,7 @@ class DropRedeliveries(beam.PTransform):
     one deterministically; the others are rejected as `id_conflict`. `written`
     holds the articles in OUT that share an id with this run's records: those
     are kept, and records of them are re-deliveries or conflicts. Ids and
-    content hashes travel in lists per id shard; the articles wait for the
+    content hashes travel in lists per shard of ids (GroupInShards); the articles wait for the
     verdicts spilled to files in `spill_folder` (see
     newsdedup.transforms.runtime.spill).
     """
@@ -150,36 +130,34 @@ class DropRedeliveries(beam.PTransform):
         self._spill_folder = spill_folder
         self._files = files
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, inputs: dict[str, beam.PCollection]) -> UniqueArticles:
         articles = inputs["articles"]
         kept = (
             (
                 articles
-                | "OriginsByShard"
-                >> beam.FlatMap(
-                    lambda batch: origins_by_shard((a.article_id, record_origin(a)) for a in batch)
-                ),
+                | "IdOrigins"
+                >> beam.Map(lambda batch: [(a.article_id, record_origin(a)) for a in batch]),
                 inputs["written"]
-                | "WrittenByShard"
+                | "WrittenOrigins"
                 >> beam.MapTuple(
-                    lambda article_id, content: (
-                        id_shard(article_id),
-                        [(article_id, written_origin(content))],
-                    )
+                    lambda article_id, content: [(article_id, written_origin(content))]
                 ),
             )
             | "AllOrigins" >> beam.Flatten()
-            | "GroupOriginsByShard" >> beam.GroupByKey()
+            | "OriginsById" >> GroupInShards()
             | "RepeatedIds" >> beam.FlatMap(repeated_ids)
         )
-        spilled = articles | "SpillArticles" >> beam.ParDo(
-            SpillBatchesFn(self._spill_folder, self._files)
-        )
         verdicts = (
-            spilled
+            articles
             | "SplitByVerdict"
-            >> beam.ParDo(_SplitByVerdictFn(self._files), kept=beam.pvalue.AsDict(kept))
+            >> ParkedParDo(
+                _SplitByVerdictFn(self._files),
+                self._spill_folder,
+                self._files,
+                kept=beam.pvalue.AsDict(kept),
+            )
             | "RouteVerdicts"
-            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RECORD_BATCH})
         )
         return UniqueArticles(verdicts[ARTICLES_TAG], verdicts[REJECTS_TAG])

@@ -5,12 +5,9 @@ watched folder reads the landed files whole."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import apache_beam as beam
-import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing import test_stream
 from apache_beam.transforms.window import TimestampedValue
@@ -43,16 +40,3 @@ def test_messages_land_as_one_complete_file_per_window(tmp_path: Path) -> None:
     assert sorted(map(sorted, lines)) == [["m0", "m1", "m2"], ["m3", "m4"]]
     parts = FolderPoller(str(tmp_path), settle_seconds=0).ready_parts({})
     assert sorted(p.path for p in parts) == [str(p) for p in landed]  # no temporary file
-
-
-@pytest.mark.e2e
-def test_land_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "newsdedup.pipelines.cli", "land", "--landing", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "--pubsub-subscription" in result.stderr

@@ -24,9 +24,8 @@ from newsdedup.transforms.io.write import write_parquet
 from newsdedup.transforms.runtime.errors import UsageError
 from scripts.gcsserver import GcsServer
 from scripts.s3server import ACCESS_KEY, BUCKET, SECRET_KEY, S3Server
+from tests.clirun import newsdedup, write_articles
 from tests.conftest import REPO_ROOT, SAMPLE_DIR
-from tests.pipelines.test_cli import newsdedup
-from tests.pipelines.test_faults import write_articles
 
 pytestmark = pytest.mark.e2e
 

@@ -3,46 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from newsdedup.schemas.records import AnalyzedArticle, InputArticle, RecordBatch
-from newsdedup.transforms.core.config import DedupConfig
-from newsdedup.transforms.core.formats.rows import article_file_key
-from newsdedup.transforms.core.signals.analysis import ArticleAnalyzer
+from newsdedup.schemas.records import RecordBatch
 from newsdedup.transforms.runtime import spill
 from newsdedup.transforms.runtime.spill import (
     GatherSpilled,
+    ParkedBatchFn,
+    ParkedParDo,
     SpillBatchesFn,
-    SpillByArticleFileFn,
     SpilledBatch,
+    SpilledCoGroupByKey,
+    SpilledGroupByKey,
+    SpilledGroupFn,
     SpillWriter,
     iter_spilled,
     plan_groups,
     read_spilled,
     spilled_records,
 )
-
-
-def analyzed_articles(count: int) -> list[AnalyzedArticle]:
-    analyzer = ArticleAnalyzer(DedupConfig())
-    days = [datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC), None]
-    return [
-        analyzer.analyze(
-            InputArticle(
-                article_id=f"id{i}",
-                text=f"Report number {i} about the harbour and its cranes.",
-                source_file="mem",
-                line=i + 1,
-                published_at=days[i % 3],
-            )
-        )
-        for i in range(count)
-    ]
 
 
 def test_spilled_batches_read_back_from_one_file(tmp_path: Path) -> None:
@@ -73,32 +58,55 @@ def test_each_writer_has_its_own_file(tmp_path: Path) -> None:
     second.close()
 
 
-def test_spill_fns_emit_references_that_read_back(tmp_path: Path, pipeline: beam.Pipeline) -> None:
-    analyzed = analyzed_articles(6)
-    expected = sorted(
-        (
-            article_file_key(a.article.article_id, a.sketch.published_ts, 2),
-            a.article.article_id,
-        )
-        for a in analyzed
-    )
-    batches = pipeline | beam.Create([analyzed[:4], analyzed[4:], []])
-    by_file = batches | "ByFile" >> beam.ParDo(SpillByArticleFileFn(str(tmp_path / "by_file"), 2))
-    whole = batches | "Whole" >> beam.ParDo(SpillBatchesFn(str(tmp_path / "whole")))
+class _SortedGroupFn(SpilledGroupFn):
+    def process_group(self, key: Any, records: Any) -> Iterator[tuple[Any, Any]]:
+        if isinstance(records, dict):
+            yield key, {name: sorted(values) for name, values in records.items()}
+        else:
+            yield key, sorted(records)
+
+
+def test_spilled_group_by_key_moves_only_references(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    keyed = pipeline | beam.Create([("a", [1, 2]), ("b", [3]), ("a", [4]), ("b", [])])
+    grouped = keyed | SpilledGroupByKey(str(tmp_path / "grouped"))
     assert_that(
-        by_file
-        | "ReadByFile"
-        >> beam.FlatMap(
-            lambda keyed: [(keyed[0], a.article.article_id) for a in read_spilled(keyed[1])]
+        grouped | "Kinds" >> beam.FlatMap(lambda kv: {type(r).__name__ for r in kv[1]}),
+        equal_to(["SpilledBatch", "SpilledBatch"]),
+        label="OnlyReferences",
+    )
+    assert_that(
+        grouped | "ReadBack" >> beam.ParDo(_SortedGroupFn()),
+        equal_to([("a", [1, 2, 4]), ("b", [3])]),
+        label="Records",
+    )
+
+
+def test_spilled_cogroup_by_key_joins_records_by_name(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    left = pipeline | "Left" >> beam.Create([(1, ["x"]), (2, ["y"]), (1, ["z"])])
+    right = pipeline | "Right" >> beam.Create([(1, [10, 11]), (3, [30])])
+    joined = {"left": left, "right": right} | SpilledCoGroupByKey(str(tmp_path / "joined"))
+    assert_that(
+        joined | beam.ParDo(_SortedGroupFn()),
+        equal_to(
+            [
+                (1, {"left": ["x", "z"], "right": [10, 11]}),
+                (2, {"left": ["y"], "right": []}),
+                (3, {"left": [], "right": [30]}),
+            ]
         ),
-        equal_to(expected),
-        label="ByFile",
     )
-    assert_that(
-        whole | "ReadWhole" >> beam.Map(lambda s: len(read_spilled(s))),
-        equal_to([4, 2]),
-        label="Whole",
-    )
+
+
+def test_spill_batches_fn_emits_references_that_read_back(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    batches = pipeline | beam.Create([[1, 2, 3, 4], [5, 6], []])
+    whole = batches | beam.ParDo(SpillBatchesFn(str(tmp_path / "whole")))
+    assert_that(whole | beam.Map(lambda s: len(read_spilled(s))), equal_to([4, 2]))
 
 
 def test_spilled_records_come_in_the_given_order_across_files(tmp_path: Path) -> None:
@@ -168,3 +176,26 @@ def test_gather_spilled_gathers_the_batches_of_all_bundles(
     )
     gathered = batches | GatherSpilled(6, str(tmp_path / "gathered"))
     assert_that(gathered | "Sorted" >> beam.Map(sorted), equal_to([[1, 2, 3, 4, 5, 6]]))
+
+
+class _KeepListedFn(ParkedBatchFn):
+    """The records of a batch that the side input lists, with the batch's size."""
+
+    def process_records(self, batch: RecordBatch, listed: list[int]) -> Iterator[tuple[int, int]]:
+        for record in batch:
+            if record in listed:
+                yield record, len(batch)
+
+
+def test_parked_par_do_applies_the_fn_to_batches_back_from_their_files(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    listed = pipeline | "Listed" >> beam.Create([2, 3, 6])
+    kept = (
+        pipeline
+        | "Batches" >> beam.Create([RecordBatch([1, 2]), RecordBatch([3]), RecordBatch([4, 5, 6])])
+        | ParkedParDo(_KeepListedFn(), str(tmp_path / "parked"), listed=beam.pvalue.AsList(listed))
+    )
+    assert_that(kept, equal_to([(2, 2), (3, 1), (6, 3)]))
+    pipeline.run().wait_until_finish()
+    assert list((tmp_path / "parked").glob("*.spill")), "the batches were not parked in files"

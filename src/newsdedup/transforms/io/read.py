@@ -13,6 +13,7 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
 from newsdedup.schemas.records import InputArticle, RecordBatch, Reject, RejectReason
 from newsdedup.transforms.core.formats.feeds import parse_feed
@@ -26,7 +27,7 @@ from newsdedup.transforms.core.formats.tables import (
 from newsdedup.transforms.core.formats.textdocs import parse_text_document
 from newsdedup.transforms.core.formats.warc import parse_warc_stream
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess, FileDoFn
-from newsdedup.transforms.runtime import batches  # noqa: F401 - registers the coder of RecordBatch
+from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.routing import Routed, RoutedOutputs, SplitRoutes
 
 ARTICLES_TAG = "articles"
@@ -460,6 +461,7 @@ class ReadArticles(beam.PTransform):
         self._batch_size = batch_size
         self._split_bytes = split_bytes
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, pbegin: beam.pvalue.PBegin) -> RoutedOutputs:
         return (
             pbegin
@@ -474,5 +476,5 @@ class ReadArticles(beam.PTransform):
                 )
             )
             | "RouteParsed"
-            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RecordBatch})
+            >> SplitRoutes([ARTICLES_TAG, REJECTS_TAG], types={ARTICLES_TAG: RECORD_BATCH})
         )

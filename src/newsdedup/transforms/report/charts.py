@@ -92,7 +92,7 @@ def source_duplicates_figure(sources: list[SourceDuplicates]) -> Figure:
     """Bars of own and near-duplicate articles per source, each labelled with its rate.
 
     The legend sits below the axes and the x axis leaves room after the longest
-    bar, so that no label is covered (tests/transforms/report/test_report.py measures it)."""
+    bar, so that no label is covered (tests/transforms/report/test_charts.py measures it)."""
     with matplotlib.rc_context(_STYLE):
         figure = _figure(7.5, 0.3 * len(sources) + 1.6)
         axes = figure.add_subplot()

@@ -4,7 +4,7 @@ Beam 2.77 runs each ParDo on a Dask partition through one receiver object that
 the translation builds once, in the driver, and hands to every partition's task
 (`apache_beam.runners.dask.transform_evaluator.apply_dofn_to_bundle`). Two
 faults follow, both seen on a real `dask scheduler` with two workers
-(tests/pipelines/test_runners.py):
+(tests/transforms/runtime/test_dask_runner.py):
 
 - The receiver keeps what it received. Dask fuses a ParDo's task with the steps
   before it; when the fused task reads a side input, the side input's graph is
@@ -17,7 +17,8 @@ faults follow, both seen on a real `dask scheduler` with two workers
 
 `BundleSafeDaskRunner` translates ParDo with a fresh receiver per bundle and
 collects after `finish_bundle`; everything else is Beam's translation. Drop it
-when Beam's own is fixed (the strict xfail in tests/pipelines/test_runners.py says when).
+when Beam's own is fixed (the strict xfail in tests/transforms/runtime/test_dask_runner.py
+says when).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import apache_beam as beam
+from apache_beam.typehints.decorators import no_annotations
 
 
 class Routed(NamedTuple):
@@ -53,6 +54,7 @@ class SplitRoutes(beam.PTransform):
         self._tags = tuple(tags)
         self._types = types or {}
 
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
     def expand(self, routed: beam.PCollection) -> RoutedOutputs:
         outputs = RoutedOutputs()
         for tag in self._tags:

@@ -9,6 +9,15 @@ to files in the run's scratch folder (`Staging.scratch`, removed at commit) and
 only a `SpilledBatch` (file, offset, size) goes through the runner. So are the
 keys of the candidate index, the largest shuffle of ids (newsdedup.transforms.cluster).
 
+Steps say it with the transforms of this module, never with spill files of
+their own:
+- `ParkedParDo`: `beam.ParDo(fn, **side_inputs)` over batches that wait in
+  files for the side inputs; `fn` is a `ParkedBatchFn`.
+- `SpilledGroupByKey` and `SpilledCoGroupByKey`: Beam's GroupByKey and
+  CoGroupByKey over (key, records) whose records are parked on the way; the
+  step after them is a `SpilledGroupFn`, which reads them back lazily.
+- `GatherSpilled`: batches regrouped to a size, from all bundles and workers.
+
 On a local disk a worker appends each batch to its bundle's own file (named
 uniquely, so that a retried bundle never touches the file of its failed
 attempt) and flushes it before the reference is emitted; readers open, seek and
@@ -22,16 +31,16 @@ others spilled from the output's bucket, never from a local disk.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.typehints.decorators import no_annotations
 
-from newsdedup.schemas.records import AnalyzedArticle, RecordBatch
-from newsdedup.transforms.core.formats.rows import FileKey, article_file_key
+from newsdedup.schemas.records import RecordBatch
 from newsdedup.transforms.io.filesystems import (
     LOCAL_FILES,
     FileAccess,
@@ -40,7 +49,8 @@ from newsdedup.transforms.io.filesystems import (
     open_input,
     open_output,
 )
-from newsdedup.transforms.runtime.batches import pack, unpack
+from newsdedup.transforms.runtime.batches import RECORD_BATCH, pack, unpack
+from newsdedup.transforms.runtime.shards import GatherAll
 
 
 class SpilledBatch(NamedTuple):
@@ -160,10 +170,10 @@ class SpillingDoFn(FileDoFn):
         # (Beam's DaskRunner ships a side input's graph from inside a task).
         return {**self.__dict__, "_writer": None}
 
-    def finish_bundle(self) -> Iterable[Any] | None:  # subclasses may emit what they held
+    def finish_bundle(self) -> None:
+        # Nothing is emitted here: Beam's DaskRunner drops outputs of finish_bundle.
         if self._writer is not None:
             self._writer.close()
-        return None
 
     def spill(self, records: Iterable[Any]) -> SpilledBatch:
         assert self._writer is not None, "start_bundle() was not called"
@@ -175,34 +185,59 @@ class SpillingDoFn(FileDoFn):
 class SpillBatchesFn(SpillingDoFn):
     """A batch of records -> where it was spilled."""
 
-    def process(self, batch: RecordBatch) -> Iterator[SpilledBatch]:
+    def process(self, batch: Sequence[Any]) -> Iterator[SpilledBatch]:
         if batch:
             yield self.spill(batch)
 
 
-class SpillByArticleFileFn(SpillingDoFn):
-    """A batch of analysed articles -> (file key, where the batch's articles of
-    that articles file were spilled), one per file the batch has articles of."""
+class ParkedBatchFn(FileDoFn):
+    """Base of the DoFns that `ParkedParDo` applies: `process_records` gets each
+    batch back from its file, with the side inputs by name."""
 
-    def __init__(self, folder: str, shards: int, files: FileAccess = LOCAL_FILES) -> None:
-        super().__init__(folder, files)
-        self._shards = shards
+    # Beam would check the side inputs against the annotations of `*args`.
+    @no_annotations
+    def process(self, element: SpilledBatch, *args: Any, **side_inputs: Any) -> Iterable[Any]:
+        return self.process_records(read_spilled(element, self._files), *args, **side_inputs)
 
-    def process(self, batch: list[AnalyzedArticle]) -> Iterator[tuple[FileKey, SpilledBatch]]:
-        by_file: dict[FileKey, list[AnalyzedArticle]] = {}
-        for analyzed in batch:
-            key = article_file_key(
-                analyzed.article.article_id, analyzed.sketch.published_ts, self._shards
-            )
-            by_file.setdefault(key, []).append(analyzed)
-        for key, articles in sorted(by_file.items()):
-            yield key, self.spill(articles)
+    def process_records(self, batch: RecordBatch, *args: Any, **side_inputs: Any) -> Iterable[Any]:
+        raise NotImplementedError
+
+
+class ParkedParDo(beam.PTransform):
+    """RecordBatches -> `beam.ParDo(fn, **side_inputs)` over them, the batches
+    parked in files in `folder` while the side inputs are computed: the runner
+    holds only where each batch lies (see the module's docstring)."""
+
+    def __init__(
+        self,
+        fn: ParkedBatchFn,
+        folder: str,
+        files: FileAccess = LOCAL_FILES,
+        output_type: Any = None,
+        **side_inputs: Any,
+    ) -> None:
+        super().__init__()
+        self._fn = fn
+        self._folder = folder
+        self._files = files
+        self._output_type = output_type
+        self._side_inputs = side_inputs
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        apply = beam.ParDo(self._fn, **self._side_inputs)
+        if self._output_type is not None:
+            apply = apply.with_output_types(self._output_type)
+        return (
+            batches
+            | "Park" >> beam.ParDo(SpillBatchesFn(self._folder, self._files))
+            | "Unpark" >> apply
+        )
 
 
 class SpillCountedFn(SpillingDoFn):
     """A batch of records -> (how many records, where it was spilled)."""
 
-    def process(self, batch: RecordBatch) -> Iterator[tuple[int, SpilledBatch]]:
+    def process(self, batch: Sequence[Any]) -> Iterator[tuple[int, SpilledBatch]]:
         if batch:
             yield len(batch), self.spill(batch)
 
@@ -235,8 +270,8 @@ class GatherSpilled(beam.PTransform):
     """Batches of records -> batches of up to `max_records` records gathered from
     all bundles and workers (a larger input batch stays whole).
 
-    The records are spilled to files in `folder`; only the references meet, on
-    one key, and are planned into groups that are read back after a reshuffle.
+    The records are spilled to files in `folder`; only the references meet, in
+    one element (GatherAll), and are planned into groups that are read back after a reshuffle.
     This replaces a DoFn that buffers across elements and emits what is left in
     `finish_bundle`: Beam's DaskRunner drops the outputs of `finish_bundle`.
     Which records share a batch depends on where they were spilled: use it where
@@ -254,9 +289,74 @@ class GatherSpilled(beam.PTransform):
         return (
             batches
             | "SpillBatches" >> beam.ParDo(SpillCountedFn(self._folder, self._files))
-            | "ReferencesToOneKey" >> beam.Map(lambda counted: (0, counted))
-            | "GatherReferences" >> beam.GroupByKey()
-            | "PlanGroups" >> beam.FlatMap(lambda keyed: plan_groups(keyed[1], max_records))
+            | "GatherReferences" >> GatherAll()
+            | "PlanGroups" >> beam.FlatMap(plan_groups, max_records)
             | "SpreadGroups" >> beam.Reshuffle()
-            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RecordBatch)
+            | "ReadGroups" >> beam.ParDo(ReadGroupFn(self._files)).with_output_types(RECORD_BATCH)
         )
+
+
+class ParkKeyedFn(SpillingDoFn):
+    """(key, records) -> (key, where the records were spilled)."""
+
+    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[tuple[Any, SpilledBatch]]:
+        key, records = element
+        yield key, self.spill(records)
+
+
+class SpilledGroupByKey(beam.PTransform):
+    """(key, records) -> (key, where each element's records lie): a GroupByKey
+    that moves only references (see the module's docstring). Apply a
+    `SpilledGroupFn` to the result."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._folder = folder
+        self._files = files
+
+    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
+        return (
+            keyed
+            | "Park" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
+            | "Group" >> beam.GroupByKey()
+        )
+
+
+class SpilledCoGroupByKey(beam.PTransform):
+    """{name: (key, records)} -> (key, {name: where the records lie}): a
+    CoGroupByKey that moves only references. Apply a `SpilledGroupFn` to the
+    result."""
+
+    def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
+        super().__init__()
+        self._folder = folder
+        self._files = files
+
+    @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        parked = {
+            name: keyed
+            | f"Park{name.capitalize()}" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
+            for name, keyed in inputs.items()
+        }
+        return parked | "Group" >> beam.CoGroupByKey()
+
+
+class SpilledGroupFn(FileDoFn):
+    """Base of the DoFns after `SpilledGroupByKey` or `SpilledCoGroupByKey`:
+    `process_group` gets the key and the records, read from their files as it
+    iterates (all of one key's records need not fit in memory): one iterator
+    after a GroupByKey, an iterator per name after a CoGroupByKey."""
+
+    def process(self, element: tuple[Any, Any]) -> Iterable[Any]:
+        key, grouped = element
+        if isinstance(grouped, dict):
+            records: Any = {
+                name: spilled_records(refs, self._files) for name, refs in grouped.items()
+            }
+        else:
+            records = spilled_records(grouped, self._files)
+        return self.process_group(key, records)
+
+    def process_group(self, key: Any, records: Any) -> Iterable[Any]:
+        raise NotImplementedError

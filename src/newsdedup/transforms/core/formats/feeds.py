@@ -4,7 +4,7 @@ feedparser is given the bytes as a stream, never a string: a string or bytes
 value that looks like a URL or a file name would be downloaded or opened. Its
 XML parser has external entities switched off, and feedparser drops entity
 declarations from the DOCTYPE before parsing, so neither `file:` nor `http:`
-entities are ever resolved (tests/transforms/core/formats/test_formats.py checks both).
+entities are ever resolved (tests/transforms/core/formats/test_feeds.py checks both).
 """
 
 from __future__ import annotations

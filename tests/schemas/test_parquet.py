@@ -1,9 +1,8 @@
-"""DuckDB, Polars and pandas read the output with the types docs/queries.md documents,
-and every query on that page runs."""
+"""The Parquet schemas (schemas/parquet.py) as every documented reader sees them, and the
+documented queries on the sample output."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,11 +10,8 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
 
-from newsdedup.schemas.parquet import DATASET_SCHEMAS, SCHEMA_VERSION
-from newsdedup.transforms.io.write import ROW_GROUP_ROWS
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -69,22 +65,6 @@ def test_every_reader_sees_the_documented_types(sample_output: Path, dataset: st
             if reader == "Arrow" and column == "published_date":
                 continue  # a folder name, not a column of the files
             assert seen[reader][column] == expected, (reader, column)
-
-
-@pytest.mark.parametrize("dataset", ["articles", "stories", "rejects", "story_merges"])
-def test_files_are_zstd_with_bounded_row_groups_and_run_metadata(
-    sample_output: Path, dataset: str
-) -> None:
-    for path in sorted((sample_output / dataset).rglob("*.parquet")):
-        metadata = pq.ParquetFile(path).metadata
-        for index in range(metadata.num_row_groups):
-            group = metadata.row_group(index)
-            assert group.num_rows <= ROW_GROUP_ROWS
-            assert {group.column(c).compression for c in range(group.num_columns)} == {"ZSTD"}
-        schema = pq.read_schema(path)
-        assert schema.remove_metadata().equals(DATASET_SCHEMAS[dataset])
-        assert schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
-        assert "dup_threshold" in json.loads(schema.metadata[b"newsdedup_parameters"])
 
 
 def test_every_documented_sql_query_runs(

@@ -1,6 +1,6 @@
-"""End to end: `newsdedup watch` in a subprocess; files dropped or written
-slowly into its folder, its Parquet read back, stops by SIGTERM and kill -9,
-and restarts that read what was not read, once."""
+"""End to end: `newsdedup watch` (pipelines/watch.py) in a subprocess; files dropped or written
+slowly into its folder, its Parquet read back, stops by SIGTERM and kill -9, and restarts
+that read what was not read, once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tests for the pure parsing functions of newsdedup.transforms.io.read (no pipeline is run)."""
+"""Reading input files (transforms/io/read.py): parsing JSON Lines and text files, ranges of
+large files, and ReadArticles in a TestPipeline."""
 
 from __future__ import annotations
 
@@ -9,13 +10,101 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import apache_beam as beam
 import pytest
+from apache_beam.testing.util import assert_that, equal_to
 
 from newsdedup.schemas.records import InputArticle, Reject, RejectReason
 from newsdedup.transforms.core.formats.jsonl import EXCERPT_CHARS
-from newsdedup.transforms.io.read import extension_of, parse_jsonl_stream, parse_text_bytes
+from newsdedup.transforms.io.read import (
+    REJECTS_TAG,
+    ReadArticles,
+    extension_of,
+    parse_jsonl_stream,
+    parse_text_bytes,
+)
+
+
+def test_read_articles_splits_good_records_from_rejects(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "a1", "text": "Erster Text über den Hafen."}) + "\n"
+        "{broken\n"
+        "\n"
+        + json.dumps({"id": "a2", "text": "   "})
+        + "\n"
+        + json.dumps({"id": "a3", "text": "Second text about the port."})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "story.txt").write_text(
+        "A title\n\nThe body of a plain text story.\n", encoding="utf-8"
+    )
+    (tmp_path / "notes.docx").write_text("id,text\n", encoding="utf-8")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    paths = sorted(str(p) for p in tmp_path.iterdir())
+
+    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20, batch_size=1)
+
+    assert_that(
+        parsed.articles | beam.Map(lambda batch: [a.article_id for a in batch]),
+        equal_to([["a1"], ["a3"], ["story"]]),
+        label="ArticleIds",
+    )
+    assert_that(
+        parsed[REJECTS_TAG] | beam.Map(lambda r: (Path(r.source_file).name, r.line, r.reason)),
+        equal_to(
+            [
+                ("feed.jsonl", 2, RejectReason.MALFORMED_JSON),
+                ("feed.jsonl", 4, RejectReason.EMPTY_TEXT),
+                ("notes.docx", None, RejectReason.UNSUPPORTED_FORMAT),
+                ("empty.jsonl", None, RejectReason.EMPTY_FILE),
+            ]
+        ),
+        label="Rejects",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _quiet_beam_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING")
+
+
+def test_read_articles_parses_large_json_lines_files_in_ranges(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    lines = [
+        json.dumps({"id": f"r{i}", "text": f"Text number {i} of the feed."}) for i in range(40)
+    ]
+    lines[17] = "{broken"
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "binary.jsonl").write_bytes(b"\x00\x01" * 200)
+    paths = sorted(str(p) for p in tmp_path.iterdir())
+
+    # About 100 bytes per range: many ranges, parsed as one file would be.
+    parsed = pipeline | ReadArticles(paths, max_record_bytes=1 << 20, split_bytes=100)
+
+    assert_that(
+        parsed.articles | beam.FlatMap(lambda batch: [(a.article_id, a.line) for a in batch]),
+        equal_to([(f"r{i}", i + 1) for i in range(40) if i != 17]),
+        label="ArticlesWithLines",
+    )
+    assert_that(
+        parsed[REJECTS_TAG] | beam.Map(lambda r: (Path(r.source_file).name, r.line, r.reason)),
+        equal_to(
+            [
+                ("big.jsonl", 18, RejectReason.MALFORMED_JSON),
+                ("binary.jsonl", None, RejectReason.BINARY_FILE),
+            ]
+        ),
+        label="OneRejectPerProblem",
+    )
+
 
 PATH = "in/feed.jsonl"
+
+
 LIMIT = 10_000
 
 
@@ -33,9 +122,6 @@ def articles(results: list[InputArticle | Reject]) -> list[InputArticle]:
 
 def rejects(results: list[InputArticle | Reject]) -> list[Reject]:
     return [r for r in results if isinstance(r, Reject)]
-
-
-# --- parse_jsonl_stream --------------------------------------------------------------------------
 
 
 def test_lines_become_articles_with_line_numbers() -> None:
@@ -150,9 +236,6 @@ def test_stream_is_lazy() -> None:
     assert first.article_id == "a"
 
 
-# --- parse_text_bytes ----------------------------------------------------------------------------
-
-
 TEXT_PATH = "gs://bucket/in/2024/doc_42.txt"
 
 
@@ -255,9 +338,6 @@ def test_text_file_without_text_is_empty_text() -> None:
     assert result.reason is RejectReason.EMPTY_TEXT
 
 
-# --- extension_of --------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("path", "extension"),
     [
@@ -334,3 +414,10 @@ def test_a_range_of_a_large_file_splits_within_itself_with_its_line_numbers(
     data = path.read_bytes()
     for _, range_start, _, first_line in ranges:
         assert data[:range_start].count(b"\n") + 1 == first_line
+
+
+def test_extensions() -> None:
+    assert extension_of("a/B.HTM") == ".htm"
+    assert extension_of("crawl/CC-NEWS-1.warc.gz") == ".warc.gz"
+    assert extension_of("x.gz") == ".gz"
+    assert extension_of("feeds/world.atom") == ".atom"

@@ -1,4 +1,5 @@
-"""`newsdedup inspect OUT --story ID`: one story's articles in the terminal."""
+"""One story as `newsdedup inspect` shows it (transforms/report/story_view.py): articles in time
+order with groups and similarity."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import pytest
 
 from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 from newsdedup.transforms.report.story_view import similarities, story_table
+from tests.clirun import newsdedup
 from tests.conftest import REPO_ROOT
-from tests.pipelines.test_cli import newsdedup
-from tests.pipelines.test_incremental import batches  # noqa: F401 (a fixture, taken by name below)
 
 SCHEME = "datasketch-affine32/perm4/seed1/xxh3-low32"
 
