@@ -29,8 +29,12 @@ Stream-consistent: the window of an article is the `count_window_days` days up
 to its own (the whole run for an undated article, and undated articles only in
 that), as for the site counts (newsdedup.transforms.core.signals.daycounts), so
 a stream that reads back earlier articles over the window decides as one run.
-How many groups a set of owners makes depends on those articles alone, so it is
-worked out once per set, whatever the window it is met in.
+Copies are joined over every article read (earlier runs' within the horizon
+too). A passage is judged only on the days its owners were published (an
+article of another day does not hold it), how many units its owners make is
+counted with numpy, and how many groups they make is worked out only when they
+are enough units to be boilerplate, once per set of owners: what stays in
+Python is a few thousand small products for ten thousand articles.
 """
 
 from __future__ import annotations
@@ -62,8 +66,9 @@ _SET_MIX = 0x9E3779B97F4A7C15
 
 @dataclass(frozen=True)
 class DayPassages:
-    """For an article of one day: the passages that are boilerplate whatever its
-    source, and those that are wire text whatever its source (both sorted)."""
+    """For an article of one day: the passages (held by articles of that day)
+    that are boilerplate whatever its source, and those that are wire text
+    whatever its source (both sorted)."""
 
     boilerplate: HashArray
     wire: HashArray
@@ -120,16 +125,14 @@ def _component_count(count: int, left: list[int], right: list[int]) -> int:
 
 
 def _units_of(keys: KeyArray, copies: KeyArray) -> KeyArray:
-    """For each article (`keys` sorted): the smallest key of its copies among
-    `keys` (itself included), joined through copy pairs within `keys`."""
+    """For each article (`keys` sorted): the smallest key of its copies (itself
+    included), joined through the copy pairs."""
     joined: UnionFind[int] = UnionFind(keys.tolist())
-    inside = np.isin(copies[:, 0], keys) & np.isin(copies[:, 1], keys)
-    for left, right in copies[inside].tolist():
+    for left, right in copies.tolist():
         joined.union(left, right)
     smallest: dict[int, int] = {}
     for key in keys.tolist():
-        root = joined.find(key)
-        smallest.setdefault(root, key)  # keys ascend: the first is the smallest
+        smallest.setdefault(joined.find(key), key)  # keys ascend: the first is the smallest
     return np.array([smallest[joined.find(k)] for k in keys.tolist()], dtype=np.int64)
 
 
@@ -141,77 +144,128 @@ class _GroupsOfUnitSets:
         self._passages_of = passages_of
         self._min_shared = config.story_min_shared
         self._many = config.text_boilerplate_groups
-        self._groups: dict[int, int] = {}
+        self._groups: dict[tuple[tuple[int, ...], ...], int] = {}
 
-    def groups(self, set_hash: int, owners: list[int], units: list[int]) -> int:
+    def groups(self, owners: list[int], units: list[int]) -> int:
         """`owners` (ascending) and the unit of each: a unit holds what its
         owners hold (not what copies that lack the passage hold: those may be
         on other sites, under other footers)."""
-        found = self._groups.get(set_hash)
-        if found is None:
-            owners_of: dict[int, list[int]] = {}
-            for owner, unit in zip(owners, units, strict=True):
-                owners_of.setdefault(unit, []).append(owner)
-            # A passage on very many units: the first (by key) decide, which
-            # bounds the work and does not depend on input order.
-            chosen = sorted(owners_of)[:SAMPLED_UNITS]
-            found = unit_groups(
-                [
-                    np.unique(np.concatenate([self._passages_of[k] for k in owners_of[unit]]))
-                    for unit in chosen
-                ],
-                self._min_shared,
-                self._many,
-            )
-            self._groups[set_hash] = found
+        owners_of: dict[int, list[int]] = {}
+        for owner, unit in zip(owners, units, strict=True):
+            owners_of.setdefault(unit, []).append(owner)
+        # A passage on very many units: the first (by key) decide, which
+        # bounds the work and does not depend on input order.
+        chosen = tuple(tuple(owners_of[u]) for u in sorted(owners_of)[:SAMPLED_UNITS])
+        found = self._groups.get(chosen)
+        if found is None:  # windows of a passage seen on many days often choose alike
+            found = unit_groups([self._held_by(list(o)) for o in chosen], *self._limits)
+            self._groups[chosen] = found
         return found
 
+    @property
+    def least(self) -> int:
+        """How many groups make a passage boilerplate."""
+        return self._many
 
-def window_passages(
-    keys: KeyArray,
-    passages_of: Mapping[int, HashArray],
-    copies: KeyArray,
-    groups: _GroupsOfUnitSets,
-    least: int,
-) -> DayPassages:
-    """The boilerplate and wire passages among the articles `keys` (sorted,
-    distinct) of a window, `copies` the copy pairs of the run."""
+    @property
+    def _limits(self) -> tuple[int, int]:
+        return self._min_shared, self._many
+
+    def _held_by(self, owners: list[int]) -> HashArray:
+        if len(owners) == 1:
+            return self._passages_of[owners[0]]  # sorted and distinct already
+        return np.unique(np.concatenate([self._passages_of[k] for k in owners]))
+
+
+@dataclass(frozen=True)
+class _Holdings:
+    """Every (passage, day, owner) of passages held by two or more articles,
+    sorted in that order, with the unit of each owner."""
+
+    passages: KeyArray  # the fingerprints seen as int64 (only equality counts)
+    days: KeyArray
+    owners: KeyArray
+    units: KeyArray
+
+    def shared_passages_of(self) -> dict[int, HashArray]:
+        """Article key -> its passages that another article holds too: what
+        relates articles (what one article alone holds relates none)."""
+        (owners, passages), _ = unique_rows(self.owners, self.passages)
+        cuts = np.flatnonzero(owners[1:] != owners[:-1]) + 1
+        parts = zip(np.split(owners, cuts), np.split(passages, cuts), strict=True)
+        return {int(o[0]): part.view(np.uint64) for o, part in parts if len(o)}
+
+
+def _holdings(
+    keys: KeyArray, days: KeyArray, units: KeyArray, passages_of: Mapping[int, HashArray]
+) -> _Holdings:
+    """The holdings of the articles `keys` (sorted), of `days` and `units`."""
     arrays = [passages_of[k] for k in keys.tolist()]
-    if not arrays:
-        return NOTHING_KNOWN
     sizes = np.array([len(a) for a in arrays], dtype=np.int64)
     # Signed keys: unique_rows sorts int64 columns.
-    (passages, owners), _ = unique_rows(
-        np.concatenate(arrays).astype(np.uint64).view(np.int64), np.repeat(keys, sizes)
+    (passages, held_days, owners), _ = unique_rows(
+        np.concatenate(arrays).astype(np.uint64).view(np.int64),
+        np.repeat(days, sizes),
+        np.repeat(keys, sizes),
     )
-    unit_of = dict(zip(keys.tolist(), _units_of(keys, copies).tolist(), strict=True))
-    units = np.array([unit_of[k] for k in owners.tolist()], dtype=np.int64)
     starts = np.flatnonzero(np.concatenate([[True], passages[1:] != passages[:-1]]))
     owner_counts = np.diff(np.append(starts, len(passages)))
-    (unit_passages, _), _ = unique_rows(passages, units)
-    unit_counts = _run_lengths(unit_passages)  # in the order of `passages`' runs
-    set_hashes = np.add.reduceat(owners.astype(np.uint64) * np.uint64(_SET_MIX), starts)
-    counted = unit_counts.copy()
-    several = np.flatnonzero(unit_counts >= 3)
-    distinct, first, inverse = np.unique(
-        set_hashes[several], return_index=True, return_inverse=True
+    shared = np.repeat(owner_counts >= 2, owner_counts)
+    owners = owners[shared]
+    return _Holdings(
+        passages[shared], held_days[shared], owners, units[np.searchsorted(keys, owners)]
     )
-    verdicts = []
-    for set_hash, row in zip(distinct.tolist(), several[first].tolist(), strict=True):
-        run = slice(starts[row], starts[row] + owner_counts[row])
-        verdicts.append(groups.groups(set_hash, owners[run].tolist(), units[run].tolist()))
-    counted[several] = np.array(verdicts, dtype=np.int64)[inverse]
-    held = passages[starts].view(np.uint64)
-    # Held by copies of one text alone: related units are no proof (sites' footers
-    # made from one template share more than one line).
-    wire = (unit_counts == 1) & (owner_counts >= 2)
-    # Sorted as signed keys above: sorted again as the hashes they are.
-    return DayPassages(boilerplate=np.sort(held[counted >= least]), wire=np.sort(held[wire]))
 
 
-def _run_lengths(values: npt.NDArray[np.int64]) -> KeyArray:
-    """How many times each distinct value occurs, in sorted order of the values."""
-    return np.unique(values, return_counts=True)[1].astype(np.int64)
+def _windows(holdings: _Holdings, window_days: int) -> tuple[KeyArray, KeyArray, KeyArray]:
+    """For each distinct (passage, day) of the holdings: its first row, and the
+    rows [start, end) of the passage's owners in the window of that day: the
+    `window_days` days up to it (every owner for an undated day or no window)."""
+    row_is_new = np.ones(len(holdings.passages), dtype=bool)
+    row_is_new[1:] = (holdings.passages[1:] != holdings.passages[:-1]) | (
+        holdings.days[1:] != holdings.days[:-1]
+    )
+    new_passage = np.ones(len(holdings.passages), dtype=bool)
+    new_passage[1:] = holdings.passages[1:] != holdings.passages[:-1]
+    # One sorted int64 per row: passage rank, then day (day codes fit 16 bits).
+    span = 1 << 17
+    rank = (np.cumsum(new_passage) - 1) * span + holdings.days
+    firsts = np.flatnonzero(row_is_new)
+    passage_rank, day = rank[firsts] // span, holdings.days[firsts]
+    everything = (day == UNDATED) | (window_days <= 0)
+    lowest = np.where(everything, 0, np.maximum(day - window_days + 1, 1))
+    highest = np.where(everything, span - 1, day)
+    starts = np.searchsorted(rank, passage_rank * span + lowest, side="left")
+    ends = np.searchsorted(rank, passage_rank * span + highest, side="right")
+    return firsts, starts, ends
+
+
+def _unit_counts(
+    holdings: _Holdings, starts: KeyArray, ends: KeyArray, groups: _GroupsOfUnitSets
+) -> tuple[KeyArray, KeyArray]:
+    """For each window [start, end) of a passage's owners: how many units hold
+    it, and how many groups they make when they are enough to be boilerplate
+    (worked out once per set of owners; otherwise 0)."""
+    mixed = np.concatenate(
+        [[0], np.cumsum(holdings.owners.astype(np.uint64) * np.uint64(_SET_MIX))]
+    )
+    set_hashes = mixed[ends] - mixed[starts]  # a sum: the order of the owners does not count
+    _, first, inverse = np.unique(set_hashes, return_index=True, return_inverse=True)
+    set_starts, set_ends = starts[first], ends[first]
+    # The distinct units of each set: rows (set, unit) made distinct, counted per set.
+    sizes = set_ends - set_starts
+    rows = np.repeat(set_starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+    (set_rows, _), _ = unique_rows(
+        np.repeat(np.arange(len(first), dtype=np.int64), sizes), holdings.units[rows]
+    )
+    units = np.bincount(set_rows, minlength=len(first)).astype(np.int64)
+    counted = np.zeros(len(first), dtype=np.int64)
+    for row in np.flatnonzero(units >= groups.least).tolist():
+        window = slice(set_starts[row], set_ends[row])
+        counted[row] = groups.groups(
+            holdings.owners[window].tolist(), holdings.units[window].tolist()
+        )
+    return units[inverse], counted[inverse]
 
 
 def passages_by_day(
@@ -229,12 +283,19 @@ def passages_by_day(
     keys = np.array(sorted(passages_of), dtype=np.int64)
     days = np.array([day_of[k] for k in keys.tolist()], dtype=np.int64)
     copies = copy_pairs(keys, passages_of, config.max_key_articles)
-    groups = _GroupsOfUnitSets(passages_of, config)
-    found: dict[int, DayPassages] = {}
-    for day in sorted(set(days.tolist())):
-        if day == UNDATED or config.count_window_days <= 0:
-            in_window = np.ones(len(keys), dtype=bool)
-        else:
-            in_window = (days >= max(day - config.count_window_days + 1, 1)) & (days <= day)
-        found[day] = window_passages(keys[in_window], passages_of, copies, groups, least)
-    return found
+    held = _holdings(keys, days, _units_of(keys, copies), passages_of)
+    groups = _GroupsOfUnitSets(held.shared_passages_of(), config)
+    firsts, starts, ends = _windows(held, config.count_window_days)
+    unit_counts, counted = _unit_counts(held, starts, ends, groups)
+    passages, passage_days = held.passages[firsts].view(np.uint64), held.days[firsts]
+    # Held by copies of one text alone: related units are no proof (sites' footers
+    # made from one template share more than one line).
+    wire = (unit_counts == 1) & (ends - starts >= 2)
+    boilerplate = counted >= least
+    return {
+        day: DayPassages(
+            boilerplate=np.sort(passages[boilerplate & (passage_days == day)]),
+            wire=np.sort(passages[wire & (passage_days == day)]),
+        )
+        for day in sorted(set(days.tolist()))
+    }
