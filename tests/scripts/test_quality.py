@@ -145,8 +145,9 @@ def test_every_metadata_variant_of_a_corpus_with_traps_is_scored(
 ) -> None:
     """One generated corpus (aggregator with agency lines, portal briefs without source,
     follow-ups of short wire items) delivered with full metadata, none, and one source
-    for all, each scored. Full metadata scores well; the other two do not yet (issue 16:
-    site boilerplate keys on source and URL)."""
+    for all, each scored. Full metadata scores well; the other two do not reach 0.95 yet
+    (issue 16), but boilerplate found from the texts alone keeps them well above what
+    site boilerplate alone gave (none: story F1 0.25, one source: dup F1 0.34)."""
     argv = ["--seeds", "7", "--size", "400", "--workdir", str(tmp_path), "--traps"]
     assert quality.main([*argv, "--variants", "full,none,one-source", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -154,7 +155,12 @@ def test_every_metadata_variant_of_a_corpus_with_traps_is_scored(
     assert names == ["defaults [full]", "defaults [none]", "defaults [one-source]"]
     scores = {c["name"]: c["runs"][0] for c in report["configurations"]}
     assert scores["defaults [full]"]["dup"]["pairwise"]["f1"] >= 0.95
-    assert scores["defaults [full]"]["story"]["pairwise"]["f1"] >= 0.93
+    assert scores["defaults [full]"]["story"]["pairwise"]["f1"] >= 0.95
+    # Measured 0.973 / 0.755 (none) and 0.711 / 0.725 (one source): see docs/quality.md.
+    assert scores["defaults [none]"]["dup"]["pairwise"]["f1"] >= 0.93
+    assert scores["defaults [none]"]["story"]["pairwise"]["f1"] >= 0.70
+    assert scores["defaults [one-source]"]["dup"]["pairwise"]["f1"] >= 0.65
+    assert scores["defaults [one-source]"]["story"]["pairwise"]["f1"] >= 0.65
     corpus = next(tmp_path.glob("corpus-7-400-x*"))
     assert (corpus / "input-none" / "articles.jsonl").is_file()
     assert (corpus / "input-one-source" / "articles.jsonl").is_file()

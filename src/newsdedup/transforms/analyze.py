@@ -38,6 +38,11 @@ from newsdedup.transforms.core.signals.daycounts import (
 )
 from newsdedup.transforms.core.signals.entities import EntityFrequencies
 from newsdedup.transforms.core.signals.signatures import SignatureBuilder
+from newsdedup.transforms.core.signals.textboilerplate import (
+    NOTHING_KNOWN,
+    DayPassages,
+    passages_by_day,
+)
 from newsdedup.transforms.io.filesystems import LOCAL_FILES, FileAccess
 from newsdedup.transforms.runtime.batches import RECORD_BATCH, BatchRecords, PerRecord
 from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
@@ -47,6 +52,10 @@ from newsdedup.transforms.runtime.spill import ParkedBatchFn, ParkedParDo
 Boilerplate = dict[int, DayCounts]
 # The fingerprints and lead entities of one article of a site, with its day.
 SiteFingerprints = tuple[int, bytes, int]
+# One article's key, day and passage fingerprints (as stored: sorted uint64 bytes).
+ArticlePassages = tuple[int, int, bytes]
+# Day code -> the boilerplate and wire passages for an article of that day.
+TextPassages = dict[int, DayPassages]
 
 
 class ShingleArticleFn(beam.DoFn):
@@ -171,6 +180,34 @@ class FindSiteBoilerplate(beam.PTransform):
         )
 
 
+def _text_passages(parts: Iterable[list[ArticlePassages]], config: DedupConfig) -> TextPassages:
+    articles = [
+        (key, day, np.frombuffer(passages, dtype="<u8").astype(np.uint64))
+        for part in parts
+        for key, day, passages in part
+    ]
+    return passages_by_day(articles, config)
+
+
+class FindTextPassages(beam.PTransform):
+    """Lists of ArticlePassages (article key, day, passage fingerprints; one per
+    article, known ones included) -> one TextPassages dict: per day, the passages
+    that are boilerplate, and those that are wire text, for an article of that
+    day whatever its source (see newsdedup.transforms.core.signals.textboilerplate).
+    Only fingerprints travel."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, article_passages: beam.PCollection) -> beam.PCollection:
+        return (
+            article_passages
+            | "MergePassages" >> beam.CombineGlobally(beam.combiners.ToListCombineFn())
+            | "TextPassagesByDay" >> beam.Map(_text_passages, config=self._config)
+        )
+
+
 class _ShardEntityCountsFn(beam.DoFn):
     """A batch of entity sets -> per shard: distinct entity hashes and their counts."""
 
@@ -267,6 +304,7 @@ class SignArticleFn(ParkedBatchFn):
         batch: Sequence[ShingledArticle],
         boilerplate: Boilerplate,
         entity_frequencies: EntityFrequencies,
+        text_passages: TextPassages,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
         analyzed = [
@@ -280,6 +318,7 @@ class SignArticleFn(ParkedBatchFn):
                     shingled.entities,
                     _published_ts(shingled),
                     self._config,
+                    _of_day(text_passages, _published_ts(shingled)),
                 ),
                 entity_frequencies,
             )
@@ -295,6 +334,7 @@ def _known_as_now(
     boilerplate: Boilerplate,
     frequencies: EntityFrequencies,
     config: DedupConfig,
+    text_passages: TextPassages,
 ) -> KnownArticle:
     sketch = known.sketch
     site_boilerplate = article_boilerplate(
@@ -303,8 +343,13 @@ def _known_as_now(
         sketch.entities,
         sketch.published_ts,
         config,
+        _of_day(text_passages, sketch.published_ts),
     )
     return replace(known, sketch=known_sketch(sketch, site_boilerplate, frequencies))
+
+
+def _of_day(text_passages: TextPassages, published_ts: float | None) -> DayPassages:
+    return text_passages.get(day_code(published_ts), NOTHING_KNOWN)
 
 
 def _published_ts(shingled: ShingledArticle) -> float | None:
@@ -319,6 +364,16 @@ def new_site_fingerprints(batch: Sequence[ShingledArticle]) -> list[SiteFingerpr
         for s in batch
         if s.site_key != 0
     ]
+
+
+def new_article_passages(shingled: ShingledArticle) -> ArticlePassages:
+    """(article key, day, passage fingerprints) of an article."""
+    return (shingled.article_key, day_code(_published_ts(shingled)), shingled.raw_fingerprints)
+
+
+def _known_article_passages(known: KnownArticle) -> ArticlePassages:
+    sketch = known.sketch  # as stored: before boilerplate was taken out
+    return (sketch.article_key, day_code(sketch.published_ts), sketch.fingerprints)
 
 
 def _known_site_fingerprints(known: KnownArticle) -> list[SiteFingerprints]:
@@ -371,6 +426,15 @@ class AnalyzeArticles(beam.PTransform):
         boilerplate = beam.pvalue.AsSingleton(
             site_fingerprints | "FindSiteBoilerplate" >> FindSiteBoilerplate(self._config)
         )
+        article_passages = (
+            shingled | "NewArticlePassages" >> PerRecord(new_article_passages),
+            known_before
+            | "KnownArticlePassages" >> beam.Map(_known_article_passages)
+            | "BatchKnownArticlePassages" >> BatchRecords(),
+        ) | "AllArticlePassages" >> beam.Flatten()
+        text_passages = beam.pvalue.AsSingleton(
+            article_passages | "FindTextPassages" >> FindTextPassages(self._config)
+        )
         entity_sets = (
             shingled | "NewEntities" >> PerRecord(lambda s: s.entities),
             known_before
@@ -387,11 +451,13 @@ class AnalyzeArticles(beam.PTransform):
             output_type=RECORD_BATCH,
             boilerplate=boilerplate,
             entity_frequencies=entity_frequencies,
+            text_passages=text_passages,
         )
         known = known_before | "KnownAsNow" >> beam.Map(
             _known_as_now,
             boilerplate=boilerplate,
             frequencies=entity_frequencies,
             config=self._config,
+            text_passages=text_passages,
         )
         return AnalyzedOutputs(analyzed, known)

@@ -118,6 +118,14 @@ class DedupConfig:
         lo=0.0,
         hi=1.0,
     )
+    text_boilerplate_groups: int = _param(
+        4,
+        "a passage found, within --count-window-days, on articles that fall into this many "
+        "groups sharing nothing else (pages of unrelated stories under one footer) is "
+        "boilerplate whatever their source says; a passage whose articles are copies of "
+        "one another is wire text, never a site's boilerplate (0: both off)",
+        lo=0,
+    )
     max_band_articles: int = _param(
         1000,
         "LSH band keys shared by more articles than this are skipped, bounding the pairs "

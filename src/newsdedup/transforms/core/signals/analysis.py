@@ -36,6 +36,7 @@ from newsdedup.transforms.core.signals.signatures import (
     SignatureBuilder,
     signature_to_bytes,
 )
+from newsdedup.transforms.core.signals.textboilerplate import NOTHING_KNOWN, DayPassages
 from newsdedup.transforms.core.signals.textsites import spread_over_days
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
@@ -181,9 +182,13 @@ def article_boilerplate(
     entities: bytes,
     published_ts: float | None,
     config: DedupConfig,
+    text_passages: DayPassages = NOTHING_KNOWN,
 ) -> HashArray:
-    """The fingerprints and lead entities of an article that are its site's
-    boilerplate: held by more than `max_site_articles` pages of the site
+    """The fingerprints of an article that are boilerplate by its texts
+    (`text_passages`, its day's: see
+    newsdedup.transforms.core.signals.textboilerplate), and the fingerprints
+    (but its day's wire text) and lead entities of an article that are its
+    site's boilerplate: held by more than `max_site_articles` pages of the site
     (itself included), and by more than `site_boilerplate_share` of them, in the
     `count_window_days` days up to its own (see
     newsdedup.transforms.core.signals.daycounts). The share keeps a feed that
@@ -191,9 +196,10 @@ def article_boilerplate(
     site whose shared wire text is all boilerplate. A passage found on the
     site's pages on more days than a story lasts is boilerplate whatever its
     share (see newsdedup.transforms.core.signals.textsites)."""
-    if site_counts is None:
-        return NO_BOILERPLATE
     passages = np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64)
+    from_text = passages[in_sorted(passages, text_passages.boilerplate)]
+    if site_counts is None:
+        return np.unique(from_text)
     hashes = np.concatenate([passages, np.frombuffer(entities, dtype="<u8")]).astype(np.uint64)
     day = day_code(published_ts)
     counts = site_counts.window(hashes, day, config.count_window_days)
@@ -207,7 +213,9 @@ def article_boilerplate(
     found[: len(passages)] |= (counts[: len(passages)] > config.max_site_articles) & (
         spread_over_days(site_counts, passages, day, config)
     )
-    return np.unique(hashes[found])
+    # Wire text is no site's boilerplate, however many of the site's pages hold it.
+    found[: len(passages)] &= ~in_sorted(passages, text_passages.wire)
+    return np.unique(np.concatenate([hashes[found], from_text]))
 
 
 def site_count_hashes(fingerprints_and_entities: bytes) -> HashArray:
