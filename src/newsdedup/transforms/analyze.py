@@ -307,23 +307,27 @@ class SignArticleFn(ParkedBatchFn):
         text_passages: TextPassages,
     ) -> Iterator[RecordBatch]:
         assert self._signatures is not None, "setup() was not called"
-        analyzed = [
-            sign_article(
-                shingled,
-                self._signatures,
+        analyzed = []
+        for shingled in batch:
+            of_day = _of_day(text_passages, _published_ts(shingled))
+            found = article_boilerplate(
+                boilerplate.get(shingled.site_key),
+                shingled.raw_fingerprints,
+                shingled.entities,
+                _published_ts(shingled),
                 self._config,
-                article_boilerplate(
-                    boilerplate.get(shingled.site_key),
-                    shingled.raw_fingerprints,
-                    shingled.entities,
-                    _published_ts(shingled),
-                    self._config,
-                    _of_day(text_passages, _published_ts(shingled)),
-                ),
-                entity_frequencies,
+                of_day,
             )
-            for shingled in batch
-        ]
+            analyzed.append(
+                sign_article(
+                    shingled,
+                    self._signatures,
+                    self._config,
+                    found,
+                    entity_frequencies,
+                    of_day.furniture,
+                )
+            )
         for article in analyzed:
             self._fingerprints.update(len(article.sketch.fingerprints) // 8)
         yield RecordBatch(analyzed)

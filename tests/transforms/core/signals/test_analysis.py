@@ -11,9 +11,11 @@ from newsdedup.transforms.core.signals.analysis import (
     ArticleAnalyzer,
     article_boilerplate,
     content_shingle_hashes,
+    sign_article,
     site_count_hashes,
 )
 from newsdedup.transforms.core.signals.daycounts import DayCounts, dated_keys, key_counts
+from newsdedup.transforms.core.signals.entities import entity_hashes
 from newsdedup.transforms.core.signals.fingerprints import passage_fingerprints, without_boilerplate
 from newsdedup.transforms.core.signals.signatures import signature_to_bytes
 
@@ -56,6 +58,41 @@ def test_a_page_without_boilerplate_keeps_its_whole_text_signature() -> None:
     sketch = analyzer.sign(shingled, unrelated).sketch
     assert sketch.signature == shingled.raw_signature
     assert sketch.fingerprints == shingled.raw_fingerprints
+
+
+NAVIGATION = "Home | Politics | Business | Science | Culture | Health | Sports | Log in"
+
+
+def _entity_words(text: bytes) -> set[int]:
+    return set(np.frombuffer(text, dtype="<u8").tolist())
+
+
+def test_names_on_a_lead_line_that_is_page_furniture_are_no_entities() -> None:
+    """A navigation line above every page of a portal names the same words on
+    all of them: once its windows are furniture, its names leave the lead
+    entities, and are stored so; the report's own names stay."""
+    analyzer = ArticleAnalyzer(CONFIG)
+    story = f"{CONTENT} Mayor Jane Holloway thanked Councillor Ortiz."
+    shingled = analyzer.shingle(
+        InputArticle("a1", f"{NAVIGATION}\n\n{story}", title="Budget approved")
+    )
+    plain = analyzer.shingle(InputArticle("a1", story, title="Budget approved"))
+    navigation = passage_fingerprints(
+        content_shingle_hashes(NAVIGATION, shingled.language, CONFIG), CONFIG.anchor_window
+    )
+    nav_names = _entity_words(shingled.entities) - _entity_words(plain.entities)
+    own_names = set(entity_hashes(["jane", "holloway", "ortiz"]).tolist())
+    assert len(nav_names) >= 5 and own_names <= _entity_words(plain.entities)
+
+    signed = sign_article(
+        shingled, analyzer.signatures, CONFIG, navigation, text_boilerplate=navigation
+    )
+    assert not nav_names & _entity_words(signed.sketch.entities)
+    assert own_names <= _entity_words(signed.sketch.entities)
+    assert _entity_words(signed.raw_entities) == _entity_words(signed.sketch.entities)
+    # Boilerplate that is no furniture (a passage a few groups share) keeps them.
+    kept = sign_article(shingled, analyzer.signatures, CONFIG, navigation)
+    assert nav_names <= _entity_words(kept.raw_entities)
 
 
 def _hashes(numbers: list[int]) -> bytes:

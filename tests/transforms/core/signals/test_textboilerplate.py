@@ -91,6 +91,15 @@ def test_a_footer_of_unrelated_pages_is_boilerplate_and_a_reused_paragraph_is_no
     assert not wire & set(_fp(PARAGRAPH + FOOTER).tolist())
 
 
+def test_a_passage_on_twice_as_many_groups_is_furniture() -> None:
+    pages = [(10 + n, _day(3), _fp(FOOTER + _own(10 + n))) for n in range(8)]
+    found = passages_by_day(pages, CONFIG)[_day(3)]
+    assert found.furniture.tolist() == found.boilerplate.tolist() == _fp(FOOTER).tolist()
+    fewer = passages_by_day(pages[:7], CONFIG)[_day(3)]
+    assert fewer.boilerplate.tolist() == _fp(FOOTER).tolist()
+    assert len(fewer.furniture) == 0
+
+
 def test_whatever_the_order_and_only_the_days_up_to_an_articles_own() -> None:
     articles = _portal_and_story(3)
     # Four more pages under the footer, two days later: not seen on day 3.

@@ -20,8 +20,14 @@ from newsdedup.transforms.core.signals.entities import (
     LEAD_ENTITIES,
     NO_FREQUENCIES,
     EntityFrequencies,
+    entity_hashes,
+    lead_entities,
 )
-from newsdedup.transforms.core.signals.fingerprints import PASSAGES, without_boilerplate
+from newsdedup.transforms.core.signals.fingerprints import (
+    PASSAGES,
+    window_minima,
+    without_boilerplate,
+)
 from newsdedup.transforms.core.signals.language import UNDETERMINED, LanguageDetector
 from newsdedup.transforms.core.signals.normalize import content_hash, fold_for_matching
 from newsdedup.transforms.core.signals.protocol import ArticleText, little_endian_bytes
@@ -40,6 +46,9 @@ from newsdedup.transforms.core.signals.textboilerplate import NOTHING_KNOWN, Day
 from newsdedup.transforms.core.signals.textsites import spread_over_days
 
 NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
+# A line of the lead whose passage windows are at least this share boilerplate
+# is boilerplate: its names are no evidence (a portal's navigation line).
+BOILERPLATE_LINE_SHARE = 0.5
 # Counted once per page of a site beside its fingerprints and lead entities: how
 # many pages the site has in a window of days. No text hashes to it in practice.
 PAGE_HASH = np.uint64(xxhash.xxh64_intdigest(b"newsdedup: one page of the site"))
@@ -133,9 +142,12 @@ def sign_article(
     config: DedupConfig,
     boilerplate: HashArray = NO_BOILERPLATE,
     entity_frequencies: EntityFrequencies = NO_FREQUENCIES,
+    text_boilerplate: HashArray = NO_BOILERPLATE,
 ) -> AnalyzedArticle:
-    """Signature and fingerprints of the article without its site's boilerplate;
-    its lead entities weighted by their rarity in the corpus."""
+    """Signature and fingerprints of the article without its boilerplate (site's
+    and text's: `boilerplate`); its lead entities weighted by their rarity in the
+    corpus, without those of lead lines that are `text_boilerplate` (found from
+    the texts alone, see _entities_outside_boilerplate)."""
     article = shingled.article
     # A read-only view of the stored bytes: nothing below writes to it.
     raw_fingerprints = np.frombuffer(shingled.raw_fingerprints, dtype="<u8").astype(
@@ -150,7 +162,10 @@ def sign_article(
         fingerprint_bytes = little_endian_bytes(fingerprints)
     else:  # no window is boilerplate: the text and its fingerprints stay whole
         signature, fingerprint_bytes = shingled.raw_signature, shingled.raw_fingerprints
-    entities = _without(shingled.entities, boilerplate)
+    found_entities = shingled.entities
+    if in_sorted(raw_fingerprints, text_boilerplate).any():
+        found_entities = _entities_outside_boilerplate(shingled, text_boilerplate, config)
+    entities = _without(found_entities, boilerplate)
     published_ts = article.published_at.timestamp() if article.published_at else None
     sketch = ArticleSketch(
         article_key=shingled.article_key,
@@ -172,8 +187,36 @@ def sign_article(
         shingled.language_probability,
         sketch,
         shingled.raw_fingerprints,
-        shingled.entities,
+        found_entities,
     )
+
+
+def _entities_outside_boilerplate(
+    shingled: ShingledArticle, boilerplate: HashArray, config: DedupConfig
+) -> bytes:
+    """The article's lead entities but those found only on lines of its lead
+    that are boilerplate (BOILERPLATE_LINE_SHARE of their passage windows):
+    every page under one navigation line or header names its words, which
+    would link unrelated pages when no site tells the line apart. What a line
+    alone has too few shingles for a window of its own stays."""
+    if not shingled.entities:
+        return shingled.entities
+    article = shingled.article
+    kept, words = [], 0
+    for line in without_attribution(article.text).split("\n"):
+        minima = window_minima(
+            content_shingle_hashes(line, shingled.language, config), config.anchor_window
+        )
+        if len(minima) > 1 and in_sorted(minima, boilerplate).mean() >= BOILERPLATE_LINE_SHARE:
+            continue
+        kept.append(line)
+        words += len(line.split())
+        if words >= config.entity_lead_words:
+            break
+    lead = "\n".join([article.title, *kept] if article.title else kept)
+    found = entity_hashes(lead_entities(lead, config.entity_lead_words))
+    entities = np.frombuffer(shingled.entities, dtype="<u8").astype(np.uint64)
+    return entities[in_sorted(entities, found)].astype("<u8").tobytes()
 
 
 def article_boilerplate(

@@ -193,7 +193,8 @@ class LeadEntitySignal(Signal):
     """The hashes of the lead's names and numbers; each proposes entity-link
     candidates. Only entity links use them, and finding them is not cheap: off
     (empty) when `entity_threshold` is 1. Stored as found (site boilerplate
-    included)."""
+    included), but for the names of lead lines that the texts show to be page
+    furniture (see newsdedup.transforms.core.signals.analysis.sign_article)."""
 
     name = "lead_entities"
     sketch_parameters = ("entity_lead_words",)

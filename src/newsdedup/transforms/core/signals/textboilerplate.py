@@ -72,9 +72,13 @@ class DayPassages:
 
     boilerplate: HashArray
     wire: HashArray
+    # Boilerplate on twice as many groups: furniture of pages (a navigation line),
+    # whose names are no evidence either (a wire paragraph that the test takes
+    # for boilerplate is seldom on that many).
+    furniture: HashArray
 
 
-NOTHING_KNOWN = DayPassages(NO_PASSAGES, NO_PASSAGES)
+NOTHING_KNOWN = DayPassages(NO_PASSAGES, NO_PASSAGES, NO_PASSAGES)
 
 
 def copy_pairs(keys: KeyArray, passages_of: Mapping[int, HashArray], most_owners: int) -> KeyArray:
@@ -292,10 +296,12 @@ def passages_by_day(
     # made from one template share more than one line).
     wire = (unit_counts == 1) & (ends - starts >= 2)
     boilerplate = counted >= least
+    furniture = counted >= 2 * least
     return {
         day: DayPassages(
             boilerplate=np.sort(passages[boilerplate & (passage_days == day)]),
             wire=np.sort(passages[wire & (passage_days == day)]),
+            furniture=np.sort(passages[furniture & (passage_days == day)]),
         )
         for day in sorted(set(days.tolist()))
     }
