@@ -87,6 +87,7 @@ from newsdedup.transforms.io.read import (
 from newsdedup.transforms.io.state import NewDateRangeFn, ReadParquetRows
 from newsdedup.transforms.io.write import WriteParquetDataset
 from newsdedup.transforms.redeliveries import DropRedeliveries
+from newsdedup.transforms.runtime import dofn_specs
 from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.errors import UsageError
 from newsdedup.transforms.runtime.progress import CountProgress, ProgressDisplay
@@ -203,6 +204,7 @@ def _run_pipeline(options: PipelineOptions, plan: _RunPlan, started: float) -> R
         if plan.progress
         else contextlib.nullcontext()
     )
+    dofn_specs.install()
     with display, beam.Pipeline(options=options) as pipeline:
         _build(pipeline, plan)
     result = pipeline.result
