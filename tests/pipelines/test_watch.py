@@ -228,6 +228,22 @@ def test_watch_defers_a_lone_entity_link_and_settles_it_when_the_stream_ends(
     assert batch_rows["a-0003"]["pending_story_id"] is None
 
 
+def test_watch_settles_deferred_links_after_a_last_micro_batch_of_redeliveries(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "incoming", tmp_path / "out"
+    folder.mkdir()
+    stream = entity_linked_stream()
+    drop(folder, "news.jsonl", stream)
+    process = watch(folder, out, "--idle-timeout", "5")
+    wait_for_articles(out, len(stream), process)
+    drop(folder, "again.jsonl", stream[:2])  # written already: the micro-batch writes nothing
+    stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, stderr
+    assert "settled deferred links" in stdout
+    assert current_story(out)["a-0003"] == current_story(out)["a-0001"]
+
+
 def test_a_file_written_slowly_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
     folder, out = tmp_path / "incoming", tmp_path / "out"
     folder.mkdir()
