@@ -171,7 +171,10 @@ def run(argv: list[str] | None = None, stop: threading.Event | None = None) -> W
             ledger.record(read)
             marks.update(read)
             totals.add(summary)
-            pending_links = summary.pending_links
+            if summary.articles:
+                # One that wrote no article (re-deliveries only) clustered nothing: the
+                # links still pending are those the last one that did reported.
+                pending_links = summary.pending_links
             if not own.quiet:
                 print(_progress_line(totals.micro_batches, parts, summary), flush=True)
             last_input, ready_since = time.monotonic(), None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -72,6 +71,9 @@ class PairFacts:
 DUP_LINK = "dup"
 STORY_LINK = "story"
 ENTITY_LINK = "entity"
+# The score of a link recorded as pending (its own score was not kept): the
+# weakest, taken after every link verified in the run.
+PENDING_LINK_SCORE = 0.0
 
 
 _SECONDS_PER_DAY = 86_400
@@ -109,7 +111,8 @@ def bridge_sides(
     units: list[int], links: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """Each bridge of the link graph (a link whose removal splits its story in
-    two), with the number of units on either side. Found with Tarjan's bridge
+    two), with the number of units on either side (the side of the pair's first
+    unit first). Found with Tarjan's bridge
     algorithm (iterative, linear time) on the whole graph at once, so the result
     does not depend on the order of links."""
     neighbours: dict[int, list[int]] = {unit: [] for unit in units}
@@ -148,9 +151,9 @@ def bridge_sides(
                 tree_edges.append((parent, unit))
         for parent, child in tree_edges:
             if low[child] > order[parent]:
+                sides = (len(component) - size[child], size[child])
                 found[min(parent, child), max(parent, child)] = (
-                    size[child],
-                    len(component) - size[child],
+                    sides if parent < child else sides[::-1]
                 )
     return found
 
@@ -161,6 +164,7 @@ def merge_stories(
     min_link_density: float,
     fixed: Iterable[tuple[int, int]] = (),
     deferrable: Collection[tuple[int, int]] = (),
+    deferrable_beside_story: Collection[tuple[int, int]] = (),
 ) -> tuple[UnionFind[int], list[tuple[int, int]]]:
     """Stories from near-duplicate groups ("units") and scored links between
     them, and the `deferrable` links that were left out for now.
@@ -176,10 +180,11 @@ def merge_stories(
     (one shared background paragraph between two reports, or a strong link that
     joined two reports before each grew into its own story). A link to a single
     report is no weak bridge: a follow-up that reuses agency copy often links
-    to the original alone. A `deferrable` link that is
-    the only tie of a lone unit to its story is cut too and returned: it would
+    to the original alone. A `deferrable` link that is the only tie of a lone
+    unit to its story is cut too and returned, lone unit first: it would
     become a weak bridge if the lone side grew later, which a stream cannot know
-    yet (see `settle_links`). Ties are broken by unit key, so the result does
+    yet (see `settle_links`); a `deferrable_beside_story` link only when the
+    other side has two or more units. Ties are broken by unit key, so the result does
     not depend on input order. A density of 0 turns both protections off (plain
     single-link clustering). `fixed` pairs (the units of a story of an earlier
     run) are together from the start and never split.
@@ -190,15 +195,20 @@ def merge_stories(
         return stories, []
     internal = [pair for pair in unit_links if stories.find(pair[0]) == stories.find(pair[1])]
     sides = bridge_sides(units, sorted(set(internal).union(glue)))
+    # Each deferred link, oriented lone unit first (the first unit when both are lone).
+    deferred = {
+        pair: pair if sides[pair][0] == 1 else (pair[1], pair[0])
+        for pair in [*deferrable, *deferrable_beside_story]
+        if min(sides.get(pair, (0, 0))) == 1 and (pair in deferrable or max(sides[pair]) >= 2)
+    }
     weak = {pair for pair, (one, other) in sides.items() if min(one, other) >= 2}
-    deferred = {pair for pair in deferrable if min(sides.get(pair, (0, 0))) == 1}
     split: UnionFind[int] = UnionFind(units)
     for left, right in glue:
         split.union(left, right)
     for pair in internal:
         if pair not in weak and pair not in deferred:
             split.union(*pair)
-    return split, sorted(deferred)
+    return split, sorted(deferred.values())
 
 
 def settle_links(
@@ -278,50 +288,71 @@ def cluster(
     article id in the group or story; a new article that joins known articles
     takes their ids (the smallest, when it joins several).
 
-    A micro-batch of a stream (`stream_window_hours` set) defers an entity link
-    that is the only tie of a lone group to its story (see `merge_stories`): one
-    of its new articles records the story it would join (`pending_story_id`),
-    and a later micro-batch settles the link (see `settle_links`) once the
-    stream's publication times have passed both stories by the window, so that
-    it is decided as one run over the whole stream decides it. Any other run
-    settles the known pending links at once."""
+    A micro-batch of a stream (`stream_window_hours` set) defers a link that
+    is the only tie of a lone group to its story (see `merge_stories`; a link
+    by shared text only when that story has two or more groups: two lone
+    reports that share text are taken together at once): one of its new
+    articles records the story it would join (`pending_story_id`). Later runs
+    take that recorded link as a link again (the weakest), beside the links
+    their new articles bring, so that it joins the two stories once other links
+    tie them as well, is cut once it has become a weak bridge, and otherwise is
+    settled (see `settle_links`) once the stream's publication times have
+    passed both stories by the window: decided as one run over the whole stream
+    decides
+    it. Any other run settles the known pending links at once."""
     by_key = {node.article_key: node for node in nodes}
     dup_groups = _near_duplicate_groups(by_key, dup_links)
     group_of_unit = {min(group): group for group in dup_groups}
     unit_of = {key: unit for unit, group in group_of_unit.items() for key in group}
-    unit_links, entity_pairs = _unit_links(unit_of, story_links, entity_links)
+    unit_links, article_pairs, textual = _unit_links(unit_of, story_links, entity_links)
     glue, unit_of_story = _known_story_glue(by_key, group_of_unit)
+    known_pending, unresolved = _known_pending_links(by_key, unit_of, unit_of_story)
+    stream = stream_window_hours is not None
+    for pair in known_pending:
+        unit_links.setdefault(pair, PENDING_LINK_SCORE)
     story_sets, deferred = merge_stories(
         sorted(group_of_unit),
         unit_links,
         min_link_density,
         glue,
-        deferrable=entity_pairs if stream_window_hours is not None else (),
+        deferrable=set(article_pairs).difference(textual).union(known_pending) if stream else (),
+        deferrable_beside_story=textual.difference(known_pending) if stream else (),
     )
-    known_pending = [
-        (unit_of[node.article_key], unit_of_story.get(node.pending_story_id, -1))
-        for node in sorted(by_key.values(), key=lambda n: n.article_id)
-        if node.known and node.pending_story_id is not None
-    ]
     unit_latest, closed_before = None, math.inf
     if stream_window_hours is not None:
         unit_latest, closed_before = _stream_times(by_key, group_of_unit, stream_window_hours)
-    waiting = settle_links(
-        story_sets,
-        [pair for pair in known_pending if pair[1] >= 0] + deferred,
-        unit_latest,
-        closed_before,
-    )
+    waiting = settle_links(story_sets, deferred, unit_latest, closed_before)
     story_of, merges = _story_ids(by_key, group_of_unit, story_sets)
-    pending_of = _pending_story_ids(waiting, entity_pairs, by_key, story_of)
+    pending_of = _pending_story_ids(waiting, article_pairs, unit_of, by_key, story_of)
     assignments = _assignments(by_key, dup_groups, story_of, pending_of)
     return Clustering(
         assignments,
         len(dup_groups),
         len(story_sets.groups()),
         sorted(merges),
-        pending_links=len([p for p in known_pending if p[1] < 0]) + len(waiting),
+        pending_links=unresolved + len(waiting),
     )
+
+
+def _known_pending_links(
+    by_key: dict[int, ClusterNode], unit_of: dict[int, int], unit_of_story: dict[str, int]
+) -> tuple[list[tuple[int, int]], int]:
+    """The links that known articles recorded as pending, as unit pairs
+    (smaller first) to the first unit of the story they would join; and how
+    many name a story that is not among the nodes (still pending)."""
+    pairs: set[tuple[int, int]] = set()
+    unresolved = 0
+    for node in by_key.values():
+        if not node.known or node.pending_story_id is None:
+            continue
+        target = unit_of_story.get(node.pending_story_id)
+        if target is None:
+            unresolved += 1
+        elif target != unit_of[node.article_key]:
+            pairs.add(
+                (min(target, unit_of[node.article_key]), max(target, unit_of[node.article_key]))
+            )
+    return sorted(pairs), unresolved
 
 
 def _near_duplicate_groups(
@@ -338,28 +369,29 @@ def _unit_links(
     unit_of: dict[int, int],
     story_links: Iterable[tuple[int, int, float]],
     entity_links: Iterable[tuple[int, int, float]],
-) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
-    """The strongest link between each two units, and for the unit pairs linked
-    by entity links alone the article pair of the strongest of them."""
-    unit_links: dict[tuple[int, int], float] = {}
+) -> tuple[
+    dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]], set[tuple[int, int]]
+]:
+    """The strongest link between each two units, the article pair of that
+    link (of the strongest, then smallest, article keys), and the unit pairs
+    that share text (a story link)."""
+    best: dict[tuple[int, int], tuple[float, int, int]] = {}
     textual: set[tuple[int, int]] = set()
-    entity_best: dict[tuple[int, int], tuple[float, int, int]] = {}
-    for links, by_entities in ((story_links, False), (entity_links, True)):
+    for links, by_text in ((story_links, True), (entity_links, False)):
         for left, right, score in links:
             if left not in unit_of or right not in unit_of:
                 continue
             u, v = sorted((unit_of[left], unit_of[right]))
             if u == v:
                 continue
-            unit_links[u, v] = max(score, unit_links.get((u, v), 0.0))
-            if not by_entities:
+            if by_text:
                 textual.add((u, v))
-            elif (score, -min(left, right)) > entity_best.get((u, v), (-1.0, 0, 0))[:2]:
-                entity_best[u, v] = (score, -min(left, right), max(left, right))
-    entity_pairs = {
-        pair: (-best[1], best[2]) for pair, best in entity_best.items() if pair not in textual
-    }
-    return unit_links, entity_pairs
+            candidate = (score, -min(left, right), -max(left, right))
+            if candidate > best.get((u, v), (-math.inf, 0, 0)):
+                best[u, v] = candidate
+    unit_links = {pair: score for pair, (score, _, _) in best.items()}
+    article_pairs = {pair: (-low, -high) for pair, (_, low, high) in best.items()}
+    return unit_links, article_pairs, textual
 
 
 def _known_story_glue(
@@ -416,22 +448,23 @@ def _story_ids(
 
 def _pending_story_ids(
     waiting: list[tuple[int, int]],
-    entity_pairs: dict[tuple[int, int], tuple[int, int]],
+    article_pairs: dict[tuple[int, int], tuple[int, int]],
+    unit_of: dict[int, int],
     by_key: dict[int, ClusterNode],
     story_of: dict[int, str],
 ) -> dict[int, str]:
-    """For the deferred links of this run that still wait: the story that a new
-    article of the link would join, recorded on that article (on the lone
-    report's side when both are new; one link per article, the first by
-    target id)."""
-    story_size = Counter(story_of.values())
+    """For the deferred links of this run that still wait (lone unit first): the
+    story that a new article of the link would join, recorded on that article
+    (on the lone unit's side when the link's article there is new, so that a
+    report linked to several lone ones keeps none of their links for itself;
+    one link per article, the first by target id)."""
     pending_of: dict[int, str] = {}
-    for pair in waiting:
-        if pair not in entity_pairs:
+    for lone, other in waiting:
+        ends = article_pairs.get((min(lone, other), max(lone, other)))
+        if ends is None:
             continue  # a known article's pending link: already recorded
-        ends = [k for k in entity_pairs[pair] if not by_key[k].known]
-        holder = min(ends, key=lambda k: (story_size[story_of[k]], k))
-        target = next(k for k in entity_pairs[pair] if k != holder)
+        holder = min((unit_of[k] != lone, k) for k in ends if not by_key[k].known)[1]
+        target = next(k for k in ends if k != holder)
         if story_of[target] < pending_of.get(holder, "\uffff"):
             pending_of[holder] = story_of[target]
     return pending_of
