@@ -177,7 +177,7 @@ class _GroupsOfUnitSets:
 
     def _held_by(self, owners: list[int]) -> HashArray:
         if len(owners) == 1:
-            return self._passages_of[owners[0]]  # sorted and distinct already
+            return self._passages_of[owners[0]]  # distinct already
         return np.unique(np.concatenate([self._passages_of[k] for k in owners]))
 
 
