@@ -203,6 +203,7 @@ class FindTextPassages(beam.PTransform):
     def expand(self, article_passages: beam.PCollection) -> beam.PCollection:
         return (
             article_passages
+            # Not GatherAll: a run with no article must still give the side input one element.
             | "MergePassages" >> beam.CombineGlobally(beam.combiners.ToListCombineFn())
             | "TextPassagesByDay" >> beam.Map(_text_passages, config=self._config)
         )

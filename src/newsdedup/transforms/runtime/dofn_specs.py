@@ -3,11 +3,11 @@
 Beam asks for them (`apache_beam.transforms.userstate.get_dofn_specs`) each
 time a ParDo is made, turned into its runner proto, checked for keyed input,
 and again when a bundle processor is built: eight times or so per DoFn object,
-each walking every method of the DoFn with `inspect.signature`: on a 50-article
-`newsdedup run`, 1,564 calls that took over a quarter of its wall time (timed
-by wrapping the function, on a loaded machine); `newsdedup watch` pays them on
-every micro-batch. With the cache 388 remain (one per ParDo made and one per
-DoFn a bundle processor unpickles). The specs are
+each walking every method of the DoFn with `inspect.signature`, and
+`newsdedup watch` pays them on every micro-batch. `python scripts/spec_lookups.py`
+counts them on a run over the shipped sample: 1,596 lookups taking 2.8 s of an
+8.3 s run without the cache, 396 taking 0.7 s of a 6.2 s run with it (one per
+ParDo made and one per DoFn a bundle processor unpickles). The specs are
 declared in the DoFn's method signatures, which do not change once the object
 exists, so the first answer for an object is its answer for good.
 
