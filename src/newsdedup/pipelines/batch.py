@@ -87,7 +87,7 @@ from newsdedup.transforms.io.read import (
 from newsdedup.transforms.io.state import NewDateRangeFn, ReadParquetRows
 from newsdedup.transforms.io.write import WriteParquetDataset
 from newsdedup.transforms.redeliveries import DropRedeliveries
-from newsdedup.transforms.runtime import dofn_specs
+from newsdedup.transforms.runtime import introspection
 from newsdedup.transforms.runtime.batches import RECORD_BATCH
 from newsdedup.transforms.runtime.errors import UsageError
 from newsdedup.transforms.runtime.progress import CountProgress, ProgressDisplay
@@ -99,7 +99,7 @@ DEFAULT_RUNNER = "FnApiRunner"
 
 
 def pipeline_options(argv: list[str]) -> PipelineOptions:
-    options = PipelineOptions(argv)
+    options = introspection.ViewCachingOptions(argv)
     standard = options.view_as(StandardOptions)
     if standard.runner is None:
         standard.runner = DEFAULT_RUNNER
@@ -204,7 +204,7 @@ def _run_pipeline(options: PipelineOptions, plan: _RunPlan, started: float) -> R
         if plan.progress
         else contextlib.nullcontext()
     )
-    dofn_specs.install()
+    introspection.install()
     with display, beam.Pipeline(options=options) as pipeline:
         _build(pipeline, plan)
     result = pipeline.result
