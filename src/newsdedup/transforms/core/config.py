@@ -122,8 +122,9 @@ class DedupConfig:
         4,
         "a passage found, within --count-window-days, on articles that fall into this many "
         "groups sharing nothing else (pages of unrelated stories under one footer) is "
-        "boilerplate whatever their source says; a passage whose articles are copies of "
-        "one another is wire text, never a site's boilerplate (0: both off)",
+        "boilerplate whatever their source says; a site counts a passage by such groups, "
+        "not by its pages: copies of one text or the reports of one story are one (0: both "
+        "off)",
         lo=0,
     )
     max_band_articles: int = _param(

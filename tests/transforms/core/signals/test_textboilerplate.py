@@ -1,6 +1,6 @@
 """Tests for core.signals.textboilerplate: a passage on articles that share
-nothing else is boilerplate, one on copies of one text is wire text, whatever
-the source says."""
+nothing else is boilerplate, one on copies of one text or on the related texts
+of one story is one group's, whatever the source says."""
 
 from __future__ import annotations
 
@@ -61,7 +61,12 @@ def test_units_sharing_only_what_all_hold_are_groups_of_their_own() -> None:
     agency = _fp(PARAGRAPH + _own(9))
     follow_ups = [_fp(PARAGRAPH + _own(9)[10 * n : 10 * n + 10] + _own(n)) for n in range(3)]
     assert unit_groups([agency, *follow_ups], 3, 4) == 1
-    assert unit_groups(footer_pages[:2], 3, 4) == 2
+    # Two units: nothing tells what they share from what one holds; related when
+    # one is mostly the other's text (a follow-up of a short wire item).
+    assert unit_groups(footer_pages[1:3], 3, 4) == 2
+    item = _own(70, 30)
+    assert unit_groups([_fp(item), _fp(item[:25] + _own(71, 40))], 3, 4) == 1
+    assert unit_groups([_fp(item[:2] + _own(72)), _fp(item[:2] + _own(73))], 1, 4) == 2
     # Two sites whose footers share one template line: within each site the
     # pages share their own footer too, which many of them hold and so relates none.
     line = list(range(201, 211))
@@ -84,11 +89,13 @@ def _portal_and_story(day: int) -> list[tuple[int, int, np.ndarray]]:
 def test_a_footer_of_unrelated_pages_is_boilerplate_and_a_reused_paragraph_is_not() -> None:
     found = passages_by_day(_portal_and_story(3), CONFIG)[_day(3)]
     assert found.boilerplate.tolist() == _fp(FOOTER).tolist()
-    # The agency text beyond the paragraph is on its copies alone: wire text.
-    # The paragraph is on three groups (the copies, two follow-ups): neither.
-    wire = set(found.wire.tolist())
-    assert set(_fp(_own(50)[:40]).tolist()) <= wire
-    assert not wire & set(_fp(PARAGRAPH + FOOTER).tolist())
+    # The agency text beyond the paragraph is on its copies alone: one group.
+    # The paragraph is on three (the copies, two follow-ups): not boilerplate.
+    assert set(found.groups_holding(_fp(_own(50)[:40])).tolist()) == {1}
+    assert set(found.groups_holding(_fp(PARAGRAPH)).tolist()) == {3}
+    assert set(found.groups_holding(_fp(FOOTER)).tolist()) == {5}
+    # What no two articles hold is on as many groups as there are articles.
+    assert found.groups_holding(_fp(_own(60))).min() == np.iinfo(np.int64).max
 
 
 def test_a_passage_on_twice_as_many_groups_is_furniture() -> None:
@@ -157,3 +164,24 @@ def test_wire_text_is_no_sites_boilerplate_and_text_boilerplate_needs_no_site() 
         _fp(FOOTER).tolist()
     )
     assert len(article_boilerplate(None, page, b"", 3 * DAY, config, NOTHING_KNOWN)) == 0
+
+
+def test_the_related_reports_of_one_story_are_no_sites_boilerplate() -> None:
+    """One source for a feed: a short wire item and a follow-up that reuses most
+    of it (not copies) share their text, a footer is on three unrelated pages;
+    the site counts two pages for the first and three for the footer."""
+    item = _own(70, 30)
+    follow_up = item[:25] + _own(71, 40)
+    pages = [_fp(FOOTER + _own(80 + n)) for n in range(3)]
+    articles = [(70, _day(3), _fp(item)), (71, _day(3), _fp(follow_up))]
+    articles += [(80 + n, _day(3), page) for n, page in enumerate(pages)]
+    found = passages_by_day(articles, CONFIG)[_day(3)]
+    counts = _site_counts([p for _, _, p in articles], _day(3))
+    config = DedupConfig(max_site_articles=1, site_boilerplate_share=0.02)
+    raw = _fp(follow_up).astype("<u8").tobytes()
+    assert len(article_boilerplate(counts, raw, b"", 3 * DAY, config)) == 25  # by pages
+    assert len(article_boilerplate(counts, raw, b"", 3 * DAY, config, found)) == 0
+    page = pages[0].astype("<u8").tobytes()
+    assert article_boilerplate(counts, page, b"", 3 * DAY, config, found).tolist() == (
+        _fp(FOOTER).tolist()
+    )

@@ -230,13 +230,15 @@ def article_boilerplate(
     """The fingerprints of an article that are boilerplate by its texts
     (`text_passages`, its day's: see
     newsdedup.transforms.core.signals.textboilerplate), and the fingerprints
-    (but its day's wire text) and lead entities of an article that are its
-    site's boilerplate: held by more than `max_site_articles` pages of the site
-    (itself included), and by more than `site_boilerplate_share` of them, in the
+    and lead entities of an article that are its site's boilerplate: held by
+    more than `max_site_articles` pages of the site (itself included), and by
+    more than `site_boilerplate_share` of them, in the
     `count_window_days` days up to its own (see
     newsdedup.transforms.core.signals.daycounts). The share keeps a feed that
     gives all its articles one source (an agency, an aggregator) from being one
-    site whose shared wire text is all boilerplate. A passage found on the
+    site whose shared wire text is all boilerplate, and a passage counts as
+    the groups of related texts that hold it, not its pages (copies of one
+    text, or the reports of one story, are not furniture). A passage found on the
     site's pages on more days than a story lasts is boilerplate whatever its
     share (see newsdedup.transforms.core.signals.textsites)."""
     passages = np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64)
@@ -249,6 +251,11 @@ def article_boilerplate(
     (pages,) = site_counts.window(
         np.array([PAGE_HASH], dtype=np.uint64), day, config.count_window_days
     )
+    # A site's copies of one text, or of the few texts of one story, are not that
+    # many pages of furniture: the passage counts as the texts that hold it.
+    counts[: len(passages)] = np.minimum(
+        counts[: len(passages)], text_passages.groups_holding(passages)
+    )
     limit = max(config.max_site_articles, config.site_boilerplate_share * int(pages))
     found = counts > limit
     # Passages (not lead names: a story's names come back on other days) on more
@@ -256,8 +263,6 @@ def article_boilerplate(
     found[: len(passages)] |= (counts[: len(passages)] > config.max_site_articles) & (
         spread_over_days(site_counts, passages, day, config)
     )
-    # Wire text is no site's boilerplate, however many of the site's pages hold it.
-    found[: len(passages)] &= ~in_sorted(passages, text_passages.wire)
     return np.unique(np.concatenate([hashes[found], from_text]))
 
 

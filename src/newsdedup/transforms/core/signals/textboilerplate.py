@@ -22,8 +22,14 @@ footer); related units make groups. A passage
   many otherwise unrelated articles hold it (the reports of one story make one
   group, and a follow-up that reuses one agency paragraph alone a group of its
   own, so the threshold leaves room for a few of those);
-- whose owners are copies of one text (one unit) is wire text: a site's count of
-  it (one source for a whole feed) does not make it that site's boilerplate.
+- counts, for the site boilerplate step, as the groups its owners make, not as
+  its pages: copies of one text, or the related reports of one story (a short
+  wire item and a follow-up that reuses most of it), are one group, and a feed
+  that gives all of them one source does not make their text its boilerplate.
+  Of two units nothing tells what they share apart from what one holds: they
+  are related when they share `story_min_shared` fingerprints and at least
+  RELATED_SHARE of the shorter one's (a follow-up of a short item; two pages
+  under one footer share less, but for a page that is mostly the footer).
 
 Stream-consistent: the window of an article is the `count_window_days` days up
 to its own (the whole run for an undated article, and undated articles only in
@@ -32,9 +38,8 @@ a stream that reads back earlier articles over the window decides as one run.
 Copies are joined over every article read (earlier runs' within the horizon
 too). A passage is judged only on the days its owners were published (an
 article of another day does not hold it), how many units its owners make is
-counted with numpy, and how many groups they make is worked out only when they
-are enough units to be boilerplate, once per set of owners: what stays in
-Python is a few thousand small products for ten thousand articles.
+counted with numpy, and how many groups they make is worked out once per set
+of owners of two or more units.
 """
 
 from __future__ import annotations
@@ -67,18 +72,31 @@ _SET_MIX = 0x9E3779B97F4A7C15
 @dataclass(frozen=True)
 class DayPassages:
     """For an article of one day: the passages (held by articles of that day)
-    that are boilerplate whatever its source, and those that are wire text
-    whatever its source (both sorted)."""
+    that are boilerplate whatever its source (sorted), and for each passage that
+    two or more articles hold, how many texts hold it in the window up to that
+    day (copies of one text count once, and related texts make one group)."""
 
     boilerplate: HashArray
-    wire: HashArray
+    shared: HashArray  # sorted
+    groups: KeyArray  # of each passage of `shared`
     # Boilerplate on twice as many groups: furniture of pages (a navigation line),
     # whose names are no evidence either (a wire paragraph that the test takes
     # for boilerplate is seldom on that many).
     furniture: HashArray
 
+    def groups_holding(self, passages: HashArray) -> KeyArray:
+        """How many groups of related texts hold each of `passages` (the largest
+        int64 for a passage no two articles hold: as many as there are articles)."""
+        many = np.full(len(passages), np.iinfo(np.int64).max, dtype=np.int64)
+        if not len(self.shared):
+            return many
+        at = np.minimum(np.searchsorted(self.shared, passages), len(self.shared) - 1)
+        found = self.shared[at] == passages
+        many[found] = self.groups[at[found]]
+        return many
 
-NOTHING_KNOWN = DayPassages(NO_PASSAGES, NO_PASSAGES, NO_PASSAGES)
+
+NOTHING_KNOWN = DayPassages(NO_PASSAGES, NO_PASSAGES, np.empty(0, dtype=np.int64), NO_PASSAGES)
 
 
 def copy_pairs(keys: KeyArray, passages_of: Mapping[int, HashArray], most_owners: int) -> KeyArray:
@@ -104,7 +122,11 @@ def unit_groups(unit_passages: Sequence[HashArray], min_shared: int, many: int) 
     itself or furniture around it: one site's footer on many of the pages
     that share a line of another's; see the module docstring)."""
     count = len(unit_passages)
-    if count < 3:  # two units share nothing besides what both hold
+    if count == 2:  # nothing tells: related when one is mostly the other's text
+        shared = np.intersect1d(unit_passages[0], unit_passages[1], assume_unique=True)
+        least = max(min_shared, RELATED_SHARE * min(len(p) for p in unit_passages))
+        return 1 if len(shared) >= least else 2
+    if count < 2:
         return count
     sizes = [len(p) for p in unit_passages]
     _, columns, held = np.unique(
@@ -248,8 +270,8 @@ def _unit_counts(
     holdings: _Holdings, starts: KeyArray, ends: KeyArray, groups: _GroupsOfUnitSets
 ) -> tuple[KeyArray, KeyArray]:
     """For each window [start, end) of a passage's owners: how many units hold
-    it, and how many groups they make when they are enough to be boilerplate
-    (worked out once per set of owners; otherwise 0)."""
+    it, and how many groups they make (worked out once per set of owners; 0 for
+    one unit)."""
     mixed = np.concatenate(
         [[0], np.cumsum(holdings.owners.astype(np.uint64) * np.uint64(_SET_MIX))]
     )
@@ -264,7 +286,7 @@ def _unit_counts(
     )
     units = np.bincount(set_rows, minlength=len(first)).astype(np.int64)
     counted = np.zeros(len(first), dtype=np.int64)
-    for row in np.flatnonzero(units >= groups.least).tolist():
+    for row in np.flatnonzero(units >= 2).tolist():
         window = slice(set_starts[row], set_ends[row])
         counted[row] = groups.groups(
             holdings.owners[window].tolist(), holdings.units[window].tolist()
@@ -292,16 +314,17 @@ def passages_by_day(
     firsts, starts, ends = _windows(held, config.count_window_days)
     unit_counts, counted = _unit_counts(held, starts, ends, groups)
     passages, passage_days = held.passages[firsts].view(np.uint64), held.days[firsts]
-    # Held by copies of one text alone: related units are no proof (sites' footers
-    # made from one template share more than one line).
-    wire = (unit_counts == 1) & (ends - starts >= 2)
     boilerplate = counted >= least
     furniture = counted >= 2 * least
-    return {
-        day: DayPassages(
-            boilerplate=np.sort(passages[boilerplate & (passage_days == day)]),
-            wire=np.sort(passages[wire & (passage_days == day)]),
-            furniture=np.sort(passages[furniture & (passage_days == day)]),
+    texts = np.where(unit_counts >= 2, counted, unit_counts)
+    by_day: dict[int, DayPassages] = {}
+    for day in sorted(set(days.tolist())):
+        of_day = passage_days == day
+        order = np.argsort(passages[of_day], kind="stable")
+        by_day[day] = DayPassages(
+            boilerplate=np.sort(passages[boilerplate & of_day]),
+            shared=passages[of_day][order],
+            groups=texts[of_day][order],
+            furniture=np.sort(passages[furniture & of_day]),
         )
-        for day in sorted(set(days.tolist()))
-    }
+    return by_day
