@@ -19,6 +19,7 @@ from newsdedup.transforms.core.signals.daycounts import (
 )
 from newsdedup.transforms.core.signals.textboilerplate import (
     NOTHING_KNOWN,
+    RelatedPairs,
     copy_pairs,
     passages_by_day,
     unit_groups,
@@ -61,12 +62,7 @@ def test_units_sharing_only_what_all_hold_are_groups_of_their_own() -> None:
     agency = _fp(PARAGRAPH + _own(9))
     follow_ups = [_fp(PARAGRAPH + _own(9)[10 * n : 10 * n + 10] + _own(n)) for n in range(3)]
     assert unit_groups([agency, *follow_ups], 3, 4) == 1
-    # Two units: nothing tells what they share from what one holds; related when
-    # one is mostly the other's text (a follow-up of a short wire item).
-    assert unit_groups(footer_pages[1:3], 3, 4) == 2
-    item = _own(70, 30)
-    assert unit_groups([_fp(item), _fp(item[:25] + _own(71, 40))], 3, 4) == 1
-    assert unit_groups([_fp(item[:2] + _own(72)), _fp(item[:2] + _own(73))], 1, 4) == 2
+    assert unit_groups(footer_pages[:2], 3, 4) == 2  # see RelatedPairs
     # Two sites whose footers share one template line: within each site the
     # pages share their own footer too, which many of them hold and so relates none.
     line = list(range(201, 211))
@@ -74,6 +70,22 @@ def test_units_sharing_only_what_all_hold_are_groups_of_their_own() -> None:
     two_sites += [_fp(line + PARAGRAPH + _own(10 + n)) for n in range(4)]
     assert unit_groups(two_sites, 3, 4) == 8
     assert unit_groups(two_sites, 3, 99) == 2  # counted as related: one group a site
+
+
+def test_two_units_are_related_when_one_is_mostly_the_others_text() -> None:
+    item = _own(70, 30)
+    texts = {
+        1: item,
+        2: item[:25] + _own(2, 40),  # a follow-up of the short item
+        3: FOOTER + _own(3),  # two pages under one footer: 30 of 90 shared
+        4: FOOTER + _own(4),
+        5: item[:2] + _own(5),  # shares two passages with the item: too few
+    }
+    units = np.concatenate([np.full(len(t), k, dtype=np.int64) for k, t in texts.items()])
+    passages = np.concatenate([_fp(t) for t in texts.values()]).view(np.int64)
+    related = RelatedPairs(units, passages, CONFIG)
+    one, other = np.array([1, 2, 3, 1, 1]), np.array([2, 1, 4, 5, 3])
+    assert related(one, other).tolist() == [True, True, False, False, False]
 
 
 def _portal_and_story(day: int) -> list[tuple[int, int, np.ndarray]]:

@@ -122,11 +122,7 @@ def unit_groups(unit_passages: Sequence[HashArray], min_shared: int, many: int) 
     itself or furniture around it: one site's footer on many of the pages
     that share a line of another's; see the module docstring)."""
     count = len(unit_passages)
-    if count == 2:  # nothing tells: related when one is mostly the other's text
-        shared = np.intersect1d(unit_passages[0], unit_passages[1], assume_unique=True)
-        least = max(min_shared, RELATED_SHARE * min(len(p) for p in unit_passages))
-        return 1 if len(shared) >= least else 2
-    if count < 2:
+    if count < 3:  # two units share nothing besides what both hold (see RelatedPairs)
         return count
     sizes = [len(p) for p in unit_passages]
     _, columns, held = np.unique(
@@ -203,6 +199,44 @@ class _GroupsOfUnitSets:
         return np.unique(np.concatenate([self._passages_of[k] for k in owners]))
 
 
+class RelatedPairs:
+    """Which two units are related, for passages that only two units hold: what
+    both hold tells nothing there, so they are related when they share
+    `story_min_shared` passages and RELATED_SHARE of the shorter one's (a
+    follow-up that reuses most of a short wire item; two pages under one footer
+    share less, but for a page that is mostly the footer). Counted over the
+    passages that each unit's articles share with any other article, for every
+    pair at once."""
+
+    def __init__(self, units: KeyArray, passages: KeyArray, config: DedupConfig) -> None:
+        (unit_rows, passage_rows), _ = unique_rows(units, passages)
+        self._units, index = np.unique(unit_rows, return_inverse=True)
+        sizes = np.bincount(index)
+        pairs = candidate_pairs(
+            passage_rows.view(np.uint64), index.astype(np.int64), config.max_key_articles
+        )
+        least = np.maximum(
+            config.story_min_shared,
+            RELATED_SHARE * np.minimum(sizes[pairs.left], sizes[pairs.right]),
+        )
+        related = pairs.shared >= least
+        self._pairs = np.sort(self._pair_keys(pairs.left[related], pairs.right[related]))
+
+    def __call__(self, one: KeyArray, other: KeyArray) -> npt.NDArray[np.bool_]:
+        """For units `one[i]` and `other[i]` (keys of units these were made of)."""
+        if not len(self._pairs):
+            return np.zeros(len(one), dtype=bool)
+        keys = self._pair_keys(
+            np.searchsorted(self._units, one), np.searchsorted(self._units, other)
+        )
+        at = np.minimum(np.searchsorted(self._pairs, keys), len(self._pairs) - 1)
+        return self._pairs[at] == keys
+
+    def _pair_keys(self, one: KeyArray, other: KeyArray) -> KeyArray:
+        low, high = np.minimum(one, other), np.maximum(one, other)
+        return low * len(self._units) + high
+
+
 @dataclass(frozen=True)
 class _Holdings:
     """Every (passage, day, owner) of passages held by two or more articles,
@@ -267,7 +301,11 @@ def _windows(holdings: _Holdings, window_days: int) -> tuple[KeyArray, KeyArray,
 
 
 def _unit_counts(
-    holdings: _Holdings, starts: KeyArray, ends: KeyArray, groups: _GroupsOfUnitSets
+    holdings: _Holdings,
+    starts: KeyArray,
+    ends: KeyArray,
+    groups: _GroupsOfUnitSets,
+    related: RelatedPairs,
 ) -> tuple[KeyArray, KeyArray]:
     """For each window [start, end) of a passage's owners: how many units hold
     it, and how many groups they make (worked out once per set of owners; 0 for
@@ -281,12 +319,17 @@ def _unit_counts(
     # The distinct units of each set: rows (set, unit) made distinct, counted per set.
     sizes = set_ends - set_starts
     rows = np.repeat(set_starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
-    (set_rows, _), _ = unique_rows(
+    (set_rows, unit_values), _ = unique_rows(
         np.repeat(np.arange(len(first), dtype=np.int64), sizes), holdings.units[rows]
     )
     units = np.bincount(set_rows, minlength=len(first)).astype(np.int64)
     counted = np.zeros(len(first), dtype=np.int64)
-    for row in np.flatnonzero(units >= 2).tolist():
+    two = units == 2
+    # Sets of two units are the most: judged at once (their two units are
+    # consecutive in the distinct (set, unit) rows).
+    at = (np.cumsum(units) - units)[two]
+    counted[two] = np.where(related(unit_values[at], unit_values[at + 1]), 1, 2)
+    for row in np.flatnonzero(units >= 3).tolist():
         window = slice(set_starts[row], set_ends[row])
         counted[row] = groups.groups(
             holdings.owners[window].tolist(), holdings.units[window].tolist()
@@ -312,7 +355,8 @@ def passages_by_day(
     held = _holdings(keys, days, _units_of(keys, copies), passages_of)
     groups = _GroupsOfUnitSets(held.shared_passages_of(), config)
     firsts, starts, ends = _windows(held, config.count_window_days)
-    unit_counts, counted = _unit_counts(held, starts, ends, groups)
+    related = RelatedPairs(held.units, held.passages, config)
+    unit_counts, counted = _unit_counts(held, starts, ends, groups, related)
     passages, passage_days = held.passages[firsts].view(np.uint64), held.days[firsts]
     boilerplate = counted >= least
     furniture = counted >= 2 * least
