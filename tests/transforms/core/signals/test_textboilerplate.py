@@ -197,3 +197,18 @@ def test_the_related_reports_of_one_story_are_no_sites_boilerplate() -> None:
     assert article_boilerplate(counts, page, b"", 3 * DAY, config, found).tolist() == (
         _fp(FOOTER).tolist()
     )
+
+
+def test_on_a_site_under_its_furniture_two_pages_that_are_no_copies_share_furniture() -> None:
+    """The same two texts on an outlet whose footer is on all its pages: two of
+    its pages sharing a passage share furniture unless they are copies."""
+    item = _own(70, 30)
+    texts = [item + FOOTER, item[:25] + _own(71, 90) + FOOTER]  # no copies
+    texts += [FOOTER + _own(80 + n) for n in range(3)]
+    articles = [(70 + n, _day(3), _fp(text)) for n, text in enumerate(texts)]
+    found = passages_by_day(articles, CONFIG)[_day(3)]
+    counts = _site_counts([p for _, _, p in articles], _day(3))
+    config = DedupConfig(max_site_articles=1, site_boilerplate_share=0.02)
+    raw = articles[1][2].astype("<u8").tobytes()
+    found_here = article_boilerplate(counts, raw, b"", 3 * DAY, config, found)
+    assert set(_fp(item[:25]).tolist()) <= set(found_here.tolist())

@@ -51,6 +51,9 @@ NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 BOILERPLATE_LINE_SHARE = 0.5
 # Counted once per page of a site beside its fingerprints and lead entities: how
 # many pages the site has in a window of days. No text hashes to it in practice.
+# A page that holds a passage found on this share of its site's pages (in the
+# window) is under the site's furniture: the site is an outlet, not a feed.
+SITE_FURNITURE_SHARE = 0.5
 PAGE_HASH = np.uint64(xxhash.xxh64_intdigest(b"newsdedup: one page of the site"))
 
 
@@ -251,10 +254,8 @@ def article_boilerplate(
     (pages,) = site_counts.window(
         np.array([PAGE_HASH], dtype=np.uint64), day, config.count_window_days
     )
-    # A site's copies of one text, or of the few texts of one story, are not that
-    # many pages of furniture: the passage counts as the texts that hold it.
-    counts[: len(passages)] = np.minimum(
-        counts[: len(passages)], text_passages.groups_holding(passages)
+    counts[: len(passages)] = _texts_counted(
+        counts[: len(passages)], passages, pages, text_passages
     )
     limit = max(config.max_site_articles, config.site_boilerplate_share * int(pages))
     found = counts > limit
@@ -264,6 +265,21 @@ def article_boilerplate(
         spread_over_days(site_counts, passages, day, config)
     )
     return np.unique(np.concatenate([hashes[found], from_text]))
+
+
+def _texts_counted(
+    counts: np.ndarray, passages: HashArray, pages: int, text_passages: DayPassages
+) -> np.ndarray:
+    """A passage's count on the site, by texts: copies of one text are one
+    page. On a feed of many outlets' items (one source for all), whose pages
+    share no furniture, the few related texts of one story (re-runs, a
+    follow-up of a short item) are one page too; on a site, whose furniture is
+    on most of its pages (this page holds a passage that is), two of its pages
+    that share a passage share furniture unless they are copies."""
+    on_site = counts.max(initial=0) >= SITE_FURNITURE_SHARE * pages
+    if on_site:
+        return np.where(text_passages.units_holding(passages) == 1, 1, counts)
+    return np.minimum(counts, text_passages.groups_holding(passages))
 
 
 def site_count_hashes(fingerprints_and_entities: bytes) -> HashArray:

@@ -78,25 +78,37 @@ class DayPassages:
 
     boilerplate: HashArray
     shared: HashArray  # sorted
+    units: KeyArray  # of each passage of `shared`
     groups: KeyArray  # of each passage of `shared`
     # Boilerplate on twice as many groups: furniture of pages (a navigation line),
     # whose names are no evidence either (a wire paragraph that the test takes
     # for boilerplate is seldom on that many).
     furniture: HashArray
 
+    def units_holding(self, passages: HashArray) -> KeyArray:
+        """How many texts (copies of one text counted once) hold each of
+        `passages` (the largest int64 for a passage no two articles hold: as
+        many as there are articles)."""
+        return self._holding(passages, self.units)
+
     def groups_holding(self, passages: HashArray) -> KeyArray:
-        """How many groups of related texts hold each of `passages` (the largest
-        int64 for a passage no two articles hold: as many as there are articles)."""
+        """How many groups of related texts hold each of `passages` (as
+        units_holding for a passage no two articles hold)."""
+        return self._holding(passages, self.groups)
+
+    def _holding(self, passages: HashArray, values: KeyArray) -> KeyArray:
         many = np.full(len(passages), np.iinfo(np.int64).max, dtype=np.int64)
         if not len(self.shared):
             return many
         at = np.minimum(np.searchsorted(self.shared, passages), len(self.shared) - 1)
         found = self.shared[at] == passages
-        many[found] = self.groups[at[found]]
+        many[found] = values[at[found]]
         return many
 
 
-NOTHING_KNOWN = DayPassages(NO_PASSAGES, NO_PASSAGES, np.empty(0, dtype=np.int64), NO_PASSAGES)
+NOTHING_KNOWN = DayPassages(
+    NO_PASSAGES, NO_PASSAGES, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), NO_PASSAGES
+)
 
 
 def copy_pairs(keys: KeyArray, passages_of: Mapping[int, HashArray], most_owners: int) -> KeyArray:
@@ -368,6 +380,7 @@ def passages_by_day(
         by_day[day] = DayPassages(
             boilerplate=np.sort(passages[boilerplate & of_day]),
             shared=passages[of_day][order],
+            units=unit_counts[of_day][order],
             groups=texts[of_day][order],
             furniture=np.sort(passages[furniture & of_day]),
         )
