@@ -122,9 +122,9 @@ class DedupConfig:
         4,
         "a passage found, within --count-window-days, on articles that fall into this many "
         "groups sharing nothing else (pages of unrelated stories under one footer) is "
-        "boilerplate whatever their source says; a site counts a passage by such groups, "
-        "not by its pages: copies of one text or the reports of one story are one (0: both "
-        "off)",
+        "boilerplate whatever their source says; copies of one text count as one page of a "
+        "site, and on a feed without furniture so do the related reports of one story (0: "
+        "all off)",
         lo=0,
     )
     max_band_articles: int = _param(

@@ -240,8 +240,7 @@ def article_boilerplate(
     newsdedup.transforms.core.signals.daycounts). The share keeps a feed that
     gives all its articles one source (an agency, an aggregator) from being one
     site whose shared wire text is all boilerplate, and a passage counts as
-    the groups of related texts that hold it, not its pages (copies of one
-    text, or the reports of one story, are not furniture). A passage found on the
+    the texts that hold it (see _texts_counted). A passage found on the
     site's pages on more days than a story lasts is boilerplate whatever its
     share (see newsdedup.transforms.core.signals.textsites)."""
     passages = np.frombuffer(fingerprints, dtype="<u8").astype(np.uint64)

@@ -22,10 +22,11 @@ footer); related units make groups. A passage
   many otherwise unrelated articles hold it (the reports of one story make one
   group, and a follow-up that reuses one agency paragraph alone a group of its
   own, so the threshold leaves room for a few of those);
-- counts, for the site boilerplate step, as the groups its owners make, not as
-  its pages: copies of one text, or the related reports of one story (a short
-  wire item and a follow-up that reuses most of it), are one group, and a feed
-  that gives all of them one source does not make their text its boilerplate.
+- counts, for the site boilerplate step, as the units its owners make (copies
+  of one text are one page of a site), and on a feed without furniture (one
+  source for many outlets' items) as the groups they make: the related reports
+  of one story (a short wire item and a follow-up that reuses most of it) are
+  one, and the feed does not make their text its boilerplate.
   Of two units nothing tells what they share apart from what one holds: they
   are related when they share `story_min_shared` fingerprints and at least
   RELATED_SHARE of the shorter one's (a follow-up of a short item; two pages
