@@ -49,11 +49,11 @@ NO_BOILERPLATE: HashArray = np.empty(0, dtype=np.uint64)
 # A line of the lead whose passage windows are at least this share boilerplate
 # is boilerplate: its names are no evidence (a portal's navigation line).
 BOILERPLATE_LINE_SHARE = 0.5
-# Counted once per page of a site beside its fingerprints and lead entities: how
-# many pages the site has in a window of days. No text hashes to it in practice.
 # A page that holds a passage found on this share of its site's pages (in the
 # window) is under the site's furniture: the site is an outlet, not a feed.
 SITE_FURNITURE_SHARE = 0.5
+# Counted once per page of a site beside its fingerprints and lead entities: how
+# many pages the site has in a window of days. No text hashes to it in practice.
 PAGE_HASH = np.uint64(xxhash.xxh64_intdigest(b"newsdedup: one page of the site"))
 
 

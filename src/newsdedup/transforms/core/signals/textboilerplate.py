@@ -198,11 +198,6 @@ class _GroupsOfUnitSets:
         return found
 
     @property
-    def least(self) -> int:
-        """How many groups make a passage boilerplate."""
-        return self._many
-
-    @property
     def _limits(self) -> tuple[int, int]:
         return self._min_shared, self._many
 
@@ -373,7 +368,7 @@ def passages_by_day(
     passages, passage_days = held.passages[firsts].view(np.uint64), held.days[firsts]
     boilerplate = counted >= least
     furniture = counted >= 2 * least
-    texts = np.where(unit_counts >= 2, counted, unit_counts)
+    group_counts = np.where(unit_counts >= 2, counted, unit_counts)
     by_day: dict[int, DayPassages] = {}
     for day in sorted(set(days.tolist())):
         of_day = passage_days == day
@@ -382,7 +377,7 @@ def passages_by_day(
             boilerplate=np.sort(passages[boilerplate & of_day]),
             shared=passages[of_day][order],
             units=unit_counts[of_day][order],
-            groups=texts[of_day][order],
+            groups=group_counts[of_day][order],
             furniture=np.sort(passages[furniture & of_day]),
         )
     return by_day
