@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,11 @@ from newsdedup.transforms.runtime import introspection
 from newsdedup.transforms.runtime.child_run import ChildRun
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as `python scripts/construction_cost.py`
+    sys.path.insert(0, str(REPO_ROOT))
+
+from scripts.watch_bench import write_probe  # noqa: E402
+
 PROBE_ARTICLES = 50
 QUESTIONS = ("views", "signatures", "spec lookups")
 T = TypeVar("T")
@@ -83,16 +87,6 @@ def counting_questions(counts: Counter[str], cache: bool) -> Iterator[None]:
         introspection.ViewCachingOptions = options_class  # type: ignore[misc]
 
 
-def write_probe(path: Path, number: int) -> None:
-    """A file of short new articles, as watch_bench.py drops for its latency."""
-    sentence = "Words of a short report about nothing much. " * 8
-    lines = (
-        json.dumps({"id": f"probe-{number}-{i}", "text": f"Probe {number} item {i}. {sentence}"})
-        for i in range(PROBE_ARTICLES)
-    )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def _micro_batch(output: str, probe: Path, cache: bool) -> tuple[float, dict[str, int]]:
     """In the forked child: one micro-batch, its seconds and the questions counted."""
     counts: Counter[str] = Counter()
@@ -113,7 +107,7 @@ def measure(inputs: Path, batches: int, cache: bool) -> tuple[list[float], dict[
         _in_child(functools.partial(batch.run, ["--input", str(inputs), "--output", output]))
         for number in range(batches):
             probe = Path(work) / f"probe-{number}.jsonl"
-            write_probe(probe, number)
+            write_probe(probe, f"probe-{number}", number, PROBE_ARTICLES)
             took, counts = _in_child(functools.partial(_micro_batch, output, probe, cache))
             seconds.append(took)
     return seconds, counts

@@ -153,20 +153,25 @@ def parity(work: Path, corpus: Path, files: int, extra: list[str]) -> tuple[dict
     }, watch
 
 
+def write_probe(path: Path, id_prefix: str, number: int, articles: int = 50) -> None:
+    """A JSON Lines file of short new articles (ids `id_prefix`-0, -1, ...)."""
+    sentence = "Words of a short report about nothing much. " * 8
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"{id_prefix}-{i}", "text": f"Latency probe {number} item {i}. "
+                        + sentence}) + "\n"
+            for i in range(articles)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+
+
 def latency(folder: Path, out: Path, drops: int, seed: int) -> list[float]:
     seconds = []
     for number in range(drops):
         before = article_count(out)
         path = folder.parent / f"latency-{number}.jsonl"
-        path.write_text(
-            "".join(
-                json.dumps({"id": f"lat-{seed}-{number}-{i}", "text": f"Latency probe {number} "
-                            f"item {i}. " + "Words of a short report about nothing much. " * 8})
-                + "\n"
-                for i in range(50)
-            ),
-            encoding="utf-8",
-        )  # fmt: skip
+        write_probe(path, f"lat-{seed}-{number}", number)
         started = time.monotonic()
         drop(path, folder)
         wait_until(partial(articles_at_least, out, before + 50))
