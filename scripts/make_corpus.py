@@ -114,6 +114,8 @@ HEADLINE_MAX_CHARS = 160
 SHORT_PAGE_WORDS = 45
 SYNTHETIC_PERIOD = 5  # --synthetic-sources replace one word in five
 SENTENCE_PUNCTUATION = ".,;:!?"
+# Stripped from a word before it is read as a name or number.
+NAME_PUNCTUATION = SENTENCE_PUNCTUATION + "\"'“”„‘’()"
 
 
 def _param(
@@ -429,6 +431,46 @@ def _respell(words: list[str], phase: int, vocabulary: Sequence[str], rng: Rando
     ]
 
 
+def _is_name(word: str, opens_sentence: bool) -> bool:
+    """A word newsdedup reads as a lead entity: capitalised and not opening a
+    sentence, or holding a digit."""
+    return any(c.isdigit() for c in word) or (not opens_sentence and word[:1].isupper())
+
+
+def _names_of(sources: Sequence[SourceArticle]) -> tuple[list[str], list[str]]:
+    """The names (capitalised words inside sentences) and numbers of the
+    sources, each as often as it occurs."""
+    names: list[str] = []
+    numbers: list[str] = []
+    for article in sources:
+        for sentence in article.sentences:
+            for i, word in enumerate(sentence.split()):
+                stem = word.strip(NAME_PUNCTUATION)
+                if stem and _is_name(stem, i == 0):
+                    (numbers if any(c.isdigit() for c in stem) else names).append(stem)
+    return names, numbers
+
+
+def _rename(
+    words: list[str],
+    renamed: dict[str, str],
+    names: tuple[list[str], list[str]],
+    rng: Random,
+) -> list[str]:
+    """The words with each name and number replaced by one drawn for this
+    article (the same one wherever it recurs in the article)."""
+    out = []
+    for i, word in enumerate(words):
+        stem = word.strip(NAME_PUNCTUATION)
+        if stem and _is_name(stem, i == 0):
+            pool = names[1] if any(c.isdigit() for c in stem) else names[0]
+            if pool and stem not in renamed:
+                renamed[stem] = pool[rng.randrange(len(pool))]
+            word = word.replace(stem, renamed.get(stem, stem), 1)
+        out.append(word)
+    return out
+
+
 def synthesize_sources(
     sources: Sequence[SourceArticle], count: int, rng: Random
 ) -> tuple[SourceArticle, ...]:
@@ -440,15 +482,20 @@ def synthesize_sources(
     them. One word in every SYNTHETIC_PERIOD (from a random phase) is replaced by a
     word drawn from the language's whole text, so every run of SYNTHETIC_PERIOD words
     holds a replaced word: two synthetic articles made from the same real sentences,
-    or a synthetic article and its donor, share a 5-word shingle only by chance. The
-    text keeps the language, the sentence lengths and the word frequencies of real news.
+    or a synthetic article and its donor, share a 5-word shingle only by chance. Each
+    name and number (what newsdedup reads as a lead entity) is replaced by one drawn
+    for the article from the names or numbers of the language's text, by frequency:
+    articles made from one donor's sentences name different people and figures, as
+    unrelated events do, while each keeps its own names throughout. The text keeps
+    the language, the sentence lengths and the word frequencies of real news.
     """
+    names = _names_of(sources)
     vocabulary = [
         stripped
         for article in sources
         for sentence in article.sentences
         for word in sentence.split()
-        if (stripped := word.strip(SENTENCE_PUNCTUATION + "\"'“”„‘’()"))
+        if (stripped := word.strip(NAME_PUNCTUATION))
     ]
     made = []
     for number in range(1, count + 1):
@@ -459,12 +506,13 @@ def synthesize_sources(
             start = rng.randrange(len(donor))
             sentences += donor[start : start + min(rng.randint(3, 8), length - len(sentences))]
         phase = rng.randrange(SYNTHETIC_PERIOD)
+        renamed: dict[str, str] = {}
         respelled = []
         for sentence in sentences:
-            words = sentence.split()
+            words = _rename(sentence.split(), renamed, names, rng)
             respelled.append(" ".join(_respell(words, phase, vocabulary, rng)))
             phase += len(words)
-        title = sources[rng.randrange(len(sources))].title.split()
+        title = _rename(sources[rng.randrange(len(sources))].title.split(), renamed, names, rng)
         made.append(
             SourceArticle(
                 f"{sources[0].language}:synthetic-{number}",
@@ -1633,7 +1681,8 @@ def arguments_of(config: CorpusConfig) -> dict[str, Any]:
         "start": config.start.isoformat(),
         "days": config.days,
         **{f.name: getattr(config.mix, f.name) for f in fields(MixConfig)},
-        **({"synthetic_sources": True} if config.synthetic_sources else {}),
+        # The generator's version: corpora of an earlier one are made anew.
+        **({"synthetic_sources": "names drawn per article"} if config.synthetic_sources else {}),
         **({"metadata_variants": True} if config.metadata_variants else {}),
     }
 
@@ -1766,7 +1815,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--synthetic-sources",
         action="store_true",
         help="when the real articles do not suffice for --size, add source articles made "
-        "from their sentences with one word in five replaced (for benchmarks at scale)",
+        "from their sentences with one word in five replaced and names and numbers drawn "
+        "anew for each (for benchmarks at scale)",
     )
     parser.add_argument(
         "--metadata-variants",

@@ -423,6 +423,31 @@ def test_synthetic_sources_share_no_passages_with_their_donors() -> None:
     assert synthesize_sources(donors, 40, Random(5)) == made
 
 
+def test_synthetic_sources_from_one_donor_name_different_people() -> None:
+    rng = Random(4)
+    # One donor whose every sentence names the same person; many other names elsewhere.
+    names = [f"Name{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(400)]
+    donor = SourceArticle(
+        "en:donor", "en", "Title", tuple(f"Today Alpha met friend {n} again." for n in range(12))
+    )
+    others = [
+        SourceArticle(
+            f"en:{row}", "en", "Other", (f"Then {' and '.join(rng.sample(names, 3))} spoke.",) * 12
+        )
+        for row in range(40)
+    ]
+    made = synthesize_sources([donor, *others], 150, Random(6))
+    # The name in each sentence taken from the donor ("Today <name> met ..."), per article.
+    met = [Counter(s.split()[1] for s in a.sentences if s.startswith("Today ")) for a in made]
+    met = [found for found in met if sum(found.values()) >= 3]
+    assert len(met) >= 5
+    # Alpha is replaced by a name drawn for the article: the same throughout it
+    # (but where one word in five was respelled), different between articles.
+    assert not any("Alpha" in found for found in met)
+    assert all(found.most_common(1)[0][1] >= 0.6 * sum(found.values()) for found in met)
+    assert len({found.most_common(1)[0][0] for found in met}) >= len(met) - 1
+
+
 def test_synthetic_sources_fill_large_corpora(tmp_path: Path, shared_data: Path) -> None:
     out = tmp_path / "big"
     corpora = ("--corpora", str(shared_data / "corpora"))
@@ -432,7 +457,7 @@ def test_synthetic_sources_fill_large_corpora(tmp_path: Path, shared_data: Path)
     )
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["articles"] >= 0.98 * 6000
-    assert manifest["arguments"]["synthetic_sources"] is True
+    assert manifest["arguments"]["synthetic_sources"] == "names drawn per article"
 
 
 TRAP_ARGS = (
