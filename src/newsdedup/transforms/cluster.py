@@ -399,13 +399,11 @@ class ClusterArticles(beam.PTransform):
             | f"RouteShardKeys{origin}" >> SplitRoutes([KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG])
             for origin, marked in marked_by_origin.items()
         ]
+        # Each origin's keys and facts are parked where they are made, not flattened
+        # first: a Flatten of the two would hold them all between stages.
         shard_keys = {
-            output: tuple(outputs[output] for outputs in indexed) | f"All{label}" >> beam.Flatten()
-            for output, label in (
-                (KEYS_TAG, "IndexKeys"),
-                (FACTS_TAG, "LeftFacts"),
-                (VERIFY_FACTS_TAG, "RightFacts"),
-            )
+            output: tuple(outputs[output] for outputs in indexed)
+            for output in (KEYS_TAG, FACTS_TAG, VERIFY_FACTS_TAG)
         }
         verified = self._verified_links(shard_keys)
         nodes = tuple(
@@ -421,7 +419,9 @@ class ClusterArticles(beam.PTransform):
         )
         return ClusteredOutputs(clustered[ASSIGNMENTS_TAG], clustered[STORY_MERGES_TAG])
 
-    def _verified_links(self, shard_keys: dict[str, beam.PCollection]) -> beam.PCollection:
+    def _verified_links(
+        self, shard_keys: dict[str, tuple[beam.PCollection, ...]]
+    ) -> beam.PCollection:
         """Candidate pairs from the index keys of each shard, joined with the facts
         of their left, then of their right articles, and decided."""
         config, folder, files = self._config, self._spill_folder, self._files

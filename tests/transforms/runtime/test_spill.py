@@ -101,6 +101,34 @@ def test_spilled_cogroup_by_key_joins_records_by_name(
     )
 
 
+def test_parts_made_in_several_stages_are_grouped_as_one(
+    tmp_path: Path, pipeline: beam.Pipeline
+) -> None:
+    first = pipeline | "First" >> beam.Create([("a", [1, 2]), ("b", [3])])
+    second = pipeline | "Second" >> beam.Create([("a", [4]), ("c", [5])])
+    grouped = (first, second) | "Group" >> SpilledGroupByKey(str(tmp_path / "grouped"))
+    assert_that(
+        grouped | "ReadBack" >> beam.ParDo(_SortedGroupFn()),
+        equal_to([("a", [1, 2, 4]), ("b", [3]), ("c", [5])]),
+        label="Grouped",
+    )
+    other = pipeline | "Other" >> beam.Create([("a", ["x"])])
+    joined = {"parts": (first, second), "other": other} | "Join" >> SpilledCoGroupByKey(
+        str(tmp_path / "joined")
+    )
+    assert_that(
+        joined | "ReadJoined" >> beam.ParDo(_SortedGroupFn()),
+        equal_to(
+            [
+                ("a", {"parts": [1, 2, 4], "other": ["x"]}),
+                ("b", {"parts": [3], "other": []}),
+                ("c", {"parts": [5], "other": []}),
+            ]
+        ),
+        label="Joined",
+    )
+
+
 def test_spill_batches_fn_emits_references_that_read_back(
     tmp_path: Path, pipeline: beam.Pipeline
 ) -> None:

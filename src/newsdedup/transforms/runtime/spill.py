@@ -304,28 +304,44 @@ class ParkKeyedFn(SpillingDoFn):
         yield key, self.spill(records)
 
 
+# (key, records) elements: one PCollection, or parts that several stages make.
+KeyedParts = beam.PCollection | tuple[beam.PCollection, ...]
+
+
+def _parked(keyed: KeyedParts, label: str, folder: str, files: FileAccess) -> beam.PCollection:
+    """(key, where the records were spilled) of each element. Each part is
+    parked in the stage that makes it, before the parts are flattened: a
+    Flatten of parts made in several stages holds all their elements between
+    stages, which are then references only."""
+    if isinstance(keyed, beam.PCollection):
+        return keyed | label >> beam.ParDo(ParkKeyedFn(folder, files))
+    parked = tuple(
+        part | f"{label}Part{number}" >> beam.ParDo(ParkKeyedFn(folder, files))
+        for number, part in enumerate(keyed)
+    )
+    return parked | f"{label}Parts" >> beam.Flatten()
+
+
 class SpilledGroupByKey(beam.PTransform):
-    """(key, records) -> (key, where each element's records lie): a GroupByKey
-    that moves only references (see the module's docstring). Apply a
-    `SpilledGroupFn` to the result."""
+    """(key, records), in one PCollection or in parts, -> (key, where each
+    element's records lie): a GroupByKey that moves only references (see the
+    module's docstring). Apply a `SpilledGroupFn` to the result."""
 
     def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
         super().__init__()
         self._folder = folder
         self._files = files
 
-    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
-        return (
-            keyed
-            | "Park" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
-            | "Group" >> beam.GroupByKey()
-        )
+    @no_annotations  # a tuple of PCollections: no element type for Beam
+    def expand(self, keyed: KeyedParts) -> beam.PCollection:
+        parked = _parked(keyed, "Park", self._folder, self._files)
+        return parked | "Group" >> beam.GroupByKey()
 
 
 class SpilledCoGroupByKey(beam.PTransform):
-    """{name: (key, records)} -> (key, {name: where the records lie}): a
-    CoGroupByKey that moves only references. Apply a `SpilledGroupFn` to the
-    result."""
+    """{name: (key, records), in one PCollection or in parts} -> (key, {name:
+    where the records lie}): a CoGroupByKey that moves only references. Apply
+    a `SpilledGroupFn` to the result."""
 
     def __init__(self, folder: str, files: FileAccess = LOCAL_FILES) -> None:
         super().__init__()
@@ -333,10 +349,9 @@ class SpilledCoGroupByKey(beam.PTransform):
         self._files = files
 
     @no_annotations  # a dict or NamedTuple of PCollections: no element type for Beam
-    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+    def expand(self, inputs: dict[str, KeyedParts]) -> beam.PCollection:
         parked = {
-            name: keyed
-            | f"Park{name.capitalize()}" >> beam.ParDo(ParkKeyedFn(self._folder, self._files))
+            name: _parked(keyed, f"Park{name.capitalize()}", self._folder, self._files)
             for name, keyed in inputs.items()
         }
         return parked | "Group" >> beam.CoGroupByKey()
