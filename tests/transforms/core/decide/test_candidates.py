@@ -18,6 +18,7 @@ from newsdedup.transforms.core.decide.candidates import (
     PairEvidence,
     add_pair_evidence,
     candidate_pairs,
+    repeated,
     shard_of,
     split_by_shard,
 )
@@ -317,3 +318,9 @@ def test_pair_evidence_is_summed_per_pair_over_levels_and_shards() -> None:
     }
     assert got == {(1, 2): (0, 1, 0), (1, 5): (1, 4, 3), (2, 3): (0, 2, 0)}
     assert len(add_pair_evidence(PairEvidence.concatenate([], 3))) == 0
+
+
+def test_repeated_marks_the_rows_of_values_found_twice_or_more() -> None:
+    values = np.array([5, -3, 7, 5, 9, -3, 5], dtype=np.int64)
+    assert repeated(values).tolist() == [True, True, False, True, False, True, True]
+    assert repeated(np.empty(0, dtype=np.int64)).tolist() == []

@@ -71,6 +71,21 @@ def unique_rows(
     return tuple(c[starts] for c in ordered), counts.astype(np.int64)
 
 
+def repeated(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which values occur more than once: only their rows can make a pair or a
+    shared passage, and most hashes of a corpus occur once, so sorting only
+    these rows by several columns saves most of the time and memory."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    twice = np.zeros(len(values), dtype=bool)
+    same = ordered[1:] == ordered[:-1]
+    twice[1:] |= same
+    twice[:-1] |= same
+    found = np.empty(len(values), dtype=bool)
+    found[order] = twice
+    return found
+
+
 # Rows of owner pairs expanded at once: the expansion's temporaries are about
 # ten int64 arrays of this length (~80 MB), however many pairs a shard has.
 MAX_PAIR_ROWS = 1_000_000
@@ -85,7 +100,9 @@ def candidate_pairs(
     most `max_rows` pairs (a larger group is a chunk of its own), each reduced
     to distinct pairs before the next: pairs sharing many keys collapse, so the
     peak is the distinct pairs plus one chunk, not every shared key's row."""
-    (keys_sorted, owners_sorted), _ = unique_rows(keys.astype(np.uint64).view(np.int64), owners)
+    signed = keys.astype(np.uint64).view(np.int64)
+    kept = repeated(signed)
+    (keys_sorted, owners_sorted), _ = unique_rows(signed[kept], owners[kept])
     if len(keys_sorted) == 0:
         return _empty(0)
     boundaries = np.flatnonzero(np.diff(keys_sorted)) + 1

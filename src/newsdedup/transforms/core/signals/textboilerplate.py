@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsdedup.transforms.core.config import DedupConfig
-from newsdedup.transforms.core.decide.candidates import candidate_pairs, unique_rows
+from newsdedup.transforms.core.decide.candidates import candidate_pairs, repeated, unique_rows
 from newsdedup.transforms.core.decide.unionfind import UnionFind
 from newsdedup.transforms.core.signals.daycounts import UNDATED
 from newsdedup.transforms.core.signals.shingles import HashArray
@@ -271,10 +271,10 @@ def _holdings(
     arrays = [passages_of[k] for k in keys.tolist()]
     sizes = np.array([len(a) for a in arrays], dtype=np.int64)
     # Signed keys: unique_rows sorts int64 columns.
+    held = np.concatenate(arrays).astype(np.uint64).view(np.int64)
+    kept = repeated(held)
     (passages, held_days, owners), _ = unique_rows(
-        np.concatenate(arrays).astype(np.uint64).view(np.int64),
-        np.repeat(days, sizes),
-        np.repeat(keys, sizes),
+        held[kept], np.repeat(days, sizes)[kept], np.repeat(keys, sizes)[kept]
     )
     starts = np.flatnonzero(np.concatenate([[True], passages[1:] != passages[:-1]]))
     owner_counts = np.diff(np.append(starts, len(passages)))
