@@ -310,9 +310,8 @@ KeyedParts = beam.PCollection | tuple[beam.PCollection, ...]
 
 def _parked(keyed: KeyedParts, label: str, folder: str, files: FileAccess) -> beam.PCollection:
     """(key, where the records were spilled) of each element. Each part is
-    parked in the stage that makes it, before the parts are flattened: a
-    Flatten of parts made in several stages holds all their elements between
-    stages, which are then references only."""
+    parked in the stage that makes it and only then flattened: the in-process
+    runner holds a Flatten's input between stages, so it holds references."""
     if isinstance(keyed, beam.PCollection):
         return keyed | label >> beam.ParDo(ParkKeyedFn(folder, files))
     parked = tuple(

@@ -73,8 +73,8 @@ def unique_rows(
 
 def repeated(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """Which values occur more than once: only their rows can make a pair or a
-    shared passage, and most hashes of a corpus occur once, so sorting only
-    these rows by several columns saves most of the time and memory."""
+    shared passage. Most hashes of a corpus occur once, so sorting only these
+    rows by several columns saves time and memory."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     twice = np.zeros(len(values), dtype=bool)
