@@ -431,30 +431,34 @@ def _respell(words: list[str], phase: int, vocabulary: Sequence[str], rng: Rando
     ]
 
 
-def _is_name(word: str, opens_sentence: bool) -> bool:
-    """A word newsdedup reads as a lead entity: capitalised and not opening a
-    sentence, or holding a digit."""
-    return any(c.isdigit() for c in word) or (not opens_sentence and word[:1].isupper())
+NAME, NUMBER = 0, 1
+
+
+def _name_kind(word: str, opens_sentence: bool) -> int | None:
+    """NUMBER for a word holding a digit, NAME for one capitalised and not
+    opening a sentence (what newsdedup reads as lead entities), else None."""
+    if any(c.isdigit() for c in word):
+        return NUMBER
+    return NAME if not opens_sentence and word[:1].isupper() else None
 
 
 def _names_of(sources: Sequence[SourceArticle]) -> tuple[list[str], list[str]]:
     """The names (capitalised words inside sentences) and numbers of the
     sources, each as often as it occurs."""
-    names: list[str] = []
-    numbers: list[str] = []
+    pools: tuple[list[str], list[str]] = ([], [])
     for article in sources:
         for sentence in article.sentences:
             for i, word in enumerate(sentence.split()):
                 stem = word.strip(NAME_PUNCTUATION)
-                if stem and _is_name(stem, i == 0):
-                    (numbers if any(c.isdigit() for c in stem) else names).append(stem)
-    return names, numbers
+                if stem and (kind := _name_kind(stem, i == 0)) is not None:
+                    pools[kind].append(stem)
+    return pools
 
 
 def _rename(
     words: list[str],
     renamed: dict[str, str],
-    names: tuple[list[str], list[str]],
+    pools: tuple[list[str], list[str]],
     rng: Random,
 ) -> list[str]:
     """The words with each name and number replaced by one drawn for this
@@ -462,10 +466,10 @@ def _rename(
     out = []
     for i, word in enumerate(words):
         stem = word.strip(NAME_PUNCTUATION)
-        if stem and _is_name(stem, i == 0):
-            pool = names[1] if any(c.isdigit() for c in stem) else names[0]
-            if pool and stem not in renamed:
-                renamed[stem] = pool[rng.randrange(len(pool))]
+        kind = _name_kind(stem, i == 0) if stem else None
+        if kind is not None:
+            if pools[kind] and stem not in renamed:
+                renamed[stem] = pools[kind][rng.randrange(len(pools[kind]))]
             word = word.replace(stem, renamed.get(stem, stem), 1)
         out.append(word)
     return out
